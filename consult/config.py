@@ -1,0 +1,72 @@
+"""Default configuration. A deployment overrides it in ``instance/config.py`` and with
+environment variables (``DATABASE_URL``, ``SECRET_KEY``, ``REDIS_URL``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# The districts and boroughs a deployment serves: the residents' survey offers these.
+# A deployment sets its own list in instance/config.py.
+DEFAULT_DISTRICTS = [
+    "Adur",
+    "Arun",
+    "Chichester",
+    "Crawley",
+    "Horsham",
+    "Mid Sussex",
+    "Worthing",
+]
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'consult.sqlite3'}",
+        "REDIS_URL": None,
+        "DISTRICTS": list(DEFAULT_DISTRICTS),
+        "SURVEYS_DIR": str(Path(__file__).resolve().parent.parent / "surveys"),
+        # Anonymous survey progress lives this long after the last saved page.
+        "PROGRESS_LIFETIME_MINUTES": 60,
+        # The timeout warning appears this long before progress expires.
+        "PROGRESS_WARNING_MINUTES": 5,
+        # Public pages accept small bodies only; staff uploads (CSV import) up to this.
+        "PUBLIC_MAX_CONTENT_LENGTH": 64 * 1024,
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "RATELIMIT_DEFAULT": "300 per minute",
+        "RATELIMIT_SUBMIT": "20 per minute",
+        "RATELIMIT_LOGIN": "10 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SERVICE_NAME": "Community safety survey",
+        "PARTNERSHIP_NAME": "Community Safety Partnership",
+        "SUPPRESSION_THRESHOLD": 5,
+        "FORCE_HTTPS": False,
+    }
+
+
+def from_environment(config: dict) -> None:
+    """Environment variables win over instance config."""
+    for key in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
+        if os.environ.get(key):
+            config[key] = os.environ[key]
+    if config.get("REDIS_URL") and config.get("RATELIMIT_STORAGE_URI") == "memory://":
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+
+
+def ensure_secret_key(config: dict, instance_path: str) -> None:
+    """Never ship a default secret: make one per instance and keep it in instance/."""
+    if config.get("SECRET_KEY"):
+        return
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,126 @@
+"""Queries for anonymous progress and submitted responses (one place for their SQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from consult.models import Progress, Response, SurveyVersion, utcnow
+
+# Unambiguous characters: no 0/O, 1/I/L, 5/S, 2/Z, 8/B.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{body[:4]}-{body[4:]}"
+
+
+def start(
+    db: Session, version: SurveyVersion, lifetime: dt.timedelta, classroom_session_id=None
+) -> Progress:
+    now = utcnow()
+    progress = Progress(
+        token=secrets.token_urlsafe(32),
+        survey_version_id=version.id,
+        answers={},
+        pages_done=[],
+        classroom_session_id=classroom_session_id,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + lifetime,
+    )
+    db.add(progress)
+    db.flush()
+    return progress
+
+
+def find(db: Session, token: str | None) -> Progress | None:
+    if not token:
+        return None
+    return db.scalar(select(Progress).where(Progress.token == token))
+
+
+def find_live(db: Session, token: str | None) -> Progress | None:
+    """Progress that has not expired (submitted progress stays findable until expiry so a
+    repeated submit is recognised)."""
+    progress = find(db, token)
+    if progress is None or progress.expires_at < utcnow():
+        return None
+    return progress
+
+
+def save_page(
+    db: Session, progress: Progress, page_id: str, values: dict, lifetime: dt.timedelta
+) -> None:
+    answers = dict(progress.answers or {})
+    answers.update(values)
+    progress.answers = answers
+    done = list(progress.pages_done or [])
+    if page_id not in done:
+        done.append(page_id)
+    progress.pages_done = done
+    touch(progress, lifetime)
+
+
+def touch(progress: Progress, lifetime: dt.timedelta) -> None:
+    progress.updated_at = utcnow()
+    progress.expires_at = progress.updated_at + lifetime
+
+
+def submitted_response(db: Session, progress: Progress) -> Response | None:
+    if progress.response_id is None:
+        return None
+    return db.get(Response, progress.response_id)
+
+
+def store_response(
+    db: Session,
+    progress: Progress,
+    answers: dict,
+    respondent_type: str,
+) -> tuple[Response, bool]:
+    """Store the response for this progress exactly once.
+
+    Returns (response, created). The progress token is the idempotency key: a second
+    submit (double click, refreshed POST, a second tab) finds the first response.
+    """
+    existing = db.scalar(select(Response).where(Response.submission_key == progress.token))
+    if existing is not None:
+        return existing, False
+    version = progress.survey_version
+    response = Response(
+        reference=new_reference(),
+        survey_version_id=version.id,
+        survey_id=version.survey_id,
+        survey_version_number=version.version,
+        definition_hash=version.definition_hash,
+        respondent_type=respondent_type,
+        answers=answers,
+        submission_key=progress.token,
+        classroom_session_id=progress.classroom_session_id,
+    )
+    try:
+        with db.begin_nested():
+            db.add(response)
+            db.flush()
+    except IntegrityError:
+        # Another request stored it a moment ago (or, rarely, a reference collided).
+        existing = db.scalar(select(Response).where(Response.submission_key == progress.token))
+        if existing is not None:
+            return existing, False
+        response.reference = new_reference()
+        db.add(response)
+        db.flush()
+    progress.response_id = response.id
+    return response, True
+
+
+def purge_expired_progress(db: Session) -> int:
+    """Forget abandoned progress once it has expired."""
+    result = db.execute(delete(Progress).where(Progress.expires_at < utcnow()))
+    return result.rowcount or 0

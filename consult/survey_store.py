@@ -1,0 +1,131 @@
+"""Queries for survey versions: loading definitions and finding the one to serve."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consult.models import Response, SurveyVersion
+from surveys.schema import DefinitionError, SurveyDefinition, definition_files, load_definition
+
+
+class VersionConflict(ValueError):
+    """Changed content under a version that is already published."""
+
+
+@dataclass
+class LoadResult:
+    file: str
+    survey_id: str
+    version: int
+    status: str  # "stored" | "unchanged"
+
+
+def resolve(defn: SurveyDefinition, districts: list[str]) -> SurveyDefinition:
+    return defn.resolve_options(districts)
+
+
+def load_file(db: Session, path: Path, districts: list[str]) -> LoadResult:
+    """Store one definition file as a published version.
+
+    Loading the same content again is a no-op; different content under a version that is
+    already stored is refused: publish it as a new version instead.
+    """
+    defn = resolve(load_definition(path), districts)
+    digest = defn.definition_hash()
+    existing = db.scalar(
+        select(SurveyVersion).where(
+            SurveyVersion.survey_id == defn.id, SurveyVersion.version == defn.version
+        )
+    )
+    if existing is not None:
+        if existing.definition_hash == digest:
+            return LoadResult(str(path), defn.id, defn.version, "unchanged")
+        raise VersionConflict(
+            f"{path}: {defn.id} version {defn.version} is already published with different "
+            f"content. A published version is never edited: give the changed survey "
+            f"version {latest_version_number(db, defn.id) + 1}."
+        )
+    db.add(
+        SurveyVersion(
+            survey_id=defn.id,
+            version=defn.version,
+            title=defn.title,
+            audience=defn.audience,
+            definition=defn.model_dump(mode="json"),
+            definition_hash=digest,
+            source_file=str(path),
+        )
+    )
+    db.flush()
+    return LoadResult(str(path), defn.id, defn.version, "stored")
+
+
+def load_folder(db: Session, folder: Path, districts: list[str]) -> list[LoadResult]:
+    """Validate every file first; store nothing if any is broken or conflicts."""
+    files = definition_files(folder)
+    problems: list[str] = []
+    for path in files:
+        try:
+            load_definition(path)
+        except DefinitionError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise DefinitionError("surveys", [("", "\n".join(problems))])
+    results = [load_file(db, path, districts) for path in files]
+    return results
+
+
+def latest_version_number(db: Session, survey_id: str) -> int:
+    return db.scalar(
+        select(func.max(SurveyVersion.version)).where(SurveyVersion.survey_id == survey_id)
+    ) or 0
+
+
+def current_version(db: Session, survey_id: str) -> SurveyVersion | None:
+    """The newest published version of a survey."""
+    return db.scalar(
+        select(SurveyVersion)
+        .where(SurveyVersion.survey_id == survey_id)
+        .order_by(SurveyVersion.version.desc())
+        .limit(1)
+    )
+
+
+def get_version(db: Session, version_id: int) -> SurveyVersion | None:
+    return db.get(SurveyVersion, version_id)
+
+
+@lru_cache(maxsize=128)
+def _parse(definition_hash: str, canonical: str) -> SurveyDefinition:
+    return SurveyDefinition.model_validate_json(canonical)
+
+
+def definition_of(version: SurveyVersion) -> SurveyDefinition:
+    """The parsed definition of a stored version (cached by hash: versions never change)."""
+    import json
+
+    return _parse(version.definition_hash, json.dumps(version.definition))
+
+
+def versions_with_counts(db: Session) -> list[tuple[SurveyVersion, int]]:
+    counts = (
+        select(Response.survey_version_id, func.count(Response.id).label("n"))
+        .group_by(Response.survey_version_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(SurveyVersion, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.survey_version_id == SurveyVersion.id)
+        .order_by(SurveyVersion.survey_id, SurveyVersion.version)
+    ).all()
+    return [(v, n) for v, n in rows]
+
+
+def is_open(defn: SurveyDefinition, today: dt.date | None = None) -> bool:
+    return defn.is_open(today or dt.date.today())

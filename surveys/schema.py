@@ -1,0 +1,285 @@
+"""The schema every survey definition must satisfy.
+
+A definition is YAML: id, version, title, audience, intro, privacy notice, opening and
+closing dates, and pages of questions with stable codes. ``load_definition`` reads a file
+and raises :class:`DefinitionError` naming the file, the path inside it and what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CODE = r"^[a-z][a-z0-9_]*$"
+Code = Annotated[str, Field(pattern=CODE, max_length=64)]
+
+QuestionType = Literal["radio", "checkboxes", "select", "scale", "short_text", "long_text"]
+CHOICE_TYPES = {"radio", "checkboxes", "select", "scale"}
+TEXT_TYPES = {"short_text", "long_text"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(Strict):
+    code: Code
+    label: str = Field(min_length=1)
+    hint: str | None = None
+    # An exclusive option ("Prefer not to say", "None of these") cannot be ticked with others.
+    exclusive: bool = False
+
+
+class Condition(Strict):
+    """Show a question or page only when an earlier answer matches."""
+
+    question: Code
+    equals: str | None = None
+    any_of: list[str] | None = None
+    answered: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        tests = [self.equals is not None, self.any_of is not None, self.answered is not None]
+        if sum(tests) != 1:
+            raise ValueError("a condition needs exactly one of equals, any_of or answered")
+        return self
+
+    def holds(self, answers: dict) -> bool:
+        value = answers.get(self.question)
+        values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+        if self.answered is not None:
+            return bool(values) == self.answered
+        wanted = [self.equals] if self.equals is not None else list(self.any_of or [])
+        return any(v in wanted for v in values)
+
+
+class Question(Strict):
+    code: Code
+    type: QuestionType
+    label: str = Field(min_length=1)
+    hint: str | None = None
+    required: bool = True
+    options: list[Option] | None = None
+    # Options supplied per deployment (e.g. "districts"), resolved when the survey is loaded.
+    options_from: Literal["districts"] | None = None
+    max_length: int | None = Field(default=None, gt=0, le=10000)
+    # Extra checks for short text: "postcode_district" keeps only the outward code.
+    format: Literal["postcode_district"] | None = None
+    show_if: Condition | None = None
+    # Free text from this question is analysed for themes (and screened when from pupils).
+    free_text_analysis: bool = False
+    # Label used in error messages and the check-answers page ("how safe you feel after dark").
+    short_label: str | None = None
+
+    @model_validator(mode="after")
+    def _options_match_type(self) -> Question:
+        if self.type in CHOICE_TYPES:
+            if not self.options and not self.options_from:
+                raise ValueError(f"a {self.type} question needs options or options_from")
+            if self.options and self.options_from:
+                raise ValueError("give options or options_from, not both")
+            codes = [o.code for o in self.options or []]
+            dupes = sorted({c for c in codes if codes.count(c) > 1})
+            if dupes:
+                raise ValueError(f"option codes repeat: {', '.join(dupes)}")
+            if self.max_length is not None:
+                raise ValueError("max_length applies to text questions only")
+        else:
+            if self.options or self.options_from:
+                raise ValueError(f"a {self.type} question takes no options")
+        if self.format and self.type != "short_text":
+            raise ValueError("format applies to short_text questions only")
+        if self.type == "scale" and self.options and len(self.options) < 2:
+            raise ValueError("a scale needs at least two points")
+        return self
+
+    @property
+    def limit(self) -> int:
+        if self.max_length:
+            return self.max_length
+        return 200 if self.type == "short_text" else 1200
+
+    def option_label(self, code: str) -> str:
+        for option in self.options or []:
+            if option.code == code:
+                return option.label
+        return code
+
+
+class Page(Strict):
+    id: Code
+    title: str | None = None
+    hint: str | None = None
+    questions: list[Question] = Field(min_length=1)
+    show_if: Condition | None = None
+
+
+class SurveyDefinition(Strict):
+    id: Code
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    audience: Literal["public", "classroom"]
+    intro: str = Field(min_length=1)
+    privacy_notice: str = Field(min_length=1)
+    opens: dt.date
+    closes: dt.date
+    retention_days: int = Field(default=730, ge=1)
+    # Shown on every page of a classroom survey: where to get help now.
+    help_text: str | None = None
+    pages: list[Page] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurveyDefinition:
+        if self.closes < self.opens:
+            raise ValueError("closes is before opens")
+        seen_pages: set[str] = set()
+        questions: dict[str, Question] = {}
+        for page in self.pages:
+            if page.id in seen_pages:
+                raise ValueError(f"page id {page.id!r} is used twice")
+            seen_pages.add(page.id)
+            self._check_condition(page.show_if, questions, f"page {page.id!r}")
+            for q in page.questions:
+                # A condition may only look back: to an earlier question.
+                self._check_condition(q.show_if, questions, f"question {q.code!r}")
+                if q.code in questions:
+                    raise ValueError(f"question code {q.code!r} is used twice")
+                questions[q.code] = q
+        return self
+
+    @staticmethod
+    def _check_condition(cond: Condition | None, questions: dict, where: str) -> None:
+        if cond is None:
+            return
+        if cond.question not in questions:
+            raise ValueError(
+                f"{where}: show_if refers to {cond.question!r}, which is not an earlier question"
+            )
+        target = questions[cond.question]
+        wanted = [cond.equals] if cond.equals is not None else cond.any_of or []
+        if target.options and wanted:
+            codes = {o.code for o in target.options}
+            unknown = [w for w in wanted if w not in codes]
+            if unknown:
+                raise ValueError(
+                    f"{where}: show_if on {cond.question!r} uses unknown option {unknown[0]!r}"
+                )
+
+    # --- navigation helpers -------------------------------------------------------------
+    def questions(self) -> list[Question]:
+        return [q for page in self.pages for q in page.questions]
+
+    def question(self, code: str) -> Question:
+        for q in self.questions():
+            if q.code == code:
+                return q
+        raise KeyError(code)
+
+    def page(self, page_id: str) -> Page:
+        for page in self.pages:
+            if page.id == page_id:
+                return page
+        raise KeyError(page_id)
+
+    def free_text_questions(self) -> list[Question]:
+        return [q for q in self.questions() if q.type in TEXT_TYPES and q.free_text_analysis]
+
+    def is_open(self, today: dt.date) -> bool:
+        return self.opens <= today <= self.closes
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def definition_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    def resolve_options(self, districts: list[str]) -> SurveyDefinition:
+        """Fill deployment-supplied option lists, giving each a stable code."""
+        data = self.model_dump(mode="json")
+        for page in data["pages"]:
+            for q in page["questions"]:
+                if q.get("options_from") == "districts":
+                    q["options"] = [{"code": slugify(d), "label": d} for d in districts]
+                    q["options_from"] = None
+        return SurveyDefinition.model_validate(data)
+
+
+def slugify(text: str) -> str:
+    code = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return code if re.match(CODE, code) else f"d_{code}"
+
+
+class DefinitionError(ValueError):
+    """A definition file is broken: says which file, where in it, and what is wrong."""
+
+    def __init__(self, file: str, problems: list[tuple[str, str]]):
+        self.file = file
+        self.problems = problems
+        lines = [f"{file}: {path or '(top level)'}: {msg}" for path, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+def _path_of(loc: tuple, data) -> str:
+    """Turn a pydantic location into a readable path: pages[2] (id=safety).questions[0]."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            try:
+                node = node[item]
+                ident = node.get("id") or node.get("code") if isinstance(node, dict) else None
+                if ident:
+                    label += f" ({ident})"
+            except (IndexError, KeyError, TypeError, AttributeError):
+                node = None
+            parts.append(label)
+        else:
+            if not str(item).startswith(("function-", "value_error")):
+                parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def parse_definition(data, file: str = "<definition>") -> SurveyDefinition:
+    if not isinstance(data, dict):
+        raise DefinitionError(file, [("", "the file must hold a mapping (key: value) at the top")])
+    try:
+        return SurveyDefinition.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append((_path_of(err["loc"], data), msg))
+        raise DefinitionError(file, problems) from None
+
+
+def load_definition(path: str | Path) -> SurveyDefinition:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError(str(path), [("", f"cannot read the file: {exc}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DefinitionError(str(path), [(where, f"not valid YAML: {exc}")]) from None
+    return parse_definition(data, str(path))
+
+
+def definition_files(directory: str | Path) -> list[Path]:
+    """Survey definitions in a folder: every YAML file except the priority taxonomies."""
+    directory = Path(directory)
+    return sorted(
+        p for p in directory.glob("*.yaml") if not p.name.startswith(("priorities", "_"))
+    )
