@@ -68,6 +68,7 @@ def import_models() -> None:
     # Each aggregate keeps its models beside its queries; import them all here so the
     # metadata is complete for create_all and Alembic.
     from consult import models  # noqa: F401
+    # Feature packages with models of their own add one import line each below.
 
 
 def init_app(app: Flask) -> None:
