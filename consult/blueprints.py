@@ -7,4 +7,4 @@ from flask import Flask
 
 def register_all(app: Flask) -> None:
     # Staff side, schools, safeguarding and the analyst workspace add themselves here.
-    return None
+    from consult.auth.views import bp as auth_bp; app.register_blueprint(auth_bp)  # noqa: E702,I001
