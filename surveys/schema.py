@@ -147,6 +147,13 @@ class SurveyDefinition(Strict):
                 raise ValueError(f"page id {page.id!r} is used twice")
             seen_pages.add(page.id)
             self._check_condition(page.show_if, questions, f"page {page.id!r}")
+            page_codes = {q.code for q in page.questions}
+            top_level = [
+                q for q in page.questions if not (q.show_if and q.show_if.question in page_codes)
+            ]
+            if len(top_level) > 1 and not page.title:
+                # One question per page, or a tight group under a heading of its own.
+                raise ValueError(f"page {page.id!r} has several questions, so it needs a title")
             for q in page.questions:
                 # A condition may only look back: to an earlier question.
                 self._check_condition(q.show_if, questions, f"question {q.code!r}")

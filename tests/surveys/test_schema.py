@@ -22,6 +22,7 @@ MINIMAL = {
     "pages": [
         {
             "id": "p1",
+            "title": "Page one",
             "questions": [
                 {"code": "q1", "type": "radio", "label": "Pick", "options": [
                     {"code": "a", "label": "A"}, {"code": "b", "label": "B"}]},
@@ -72,6 +73,8 @@ def test_minimal_definition_loads(tmp_path):
             {"code": "q3", "type": "long_text", "label": "x", "options": [{"code": "a", "label": "A"}]}),
          "questions[1] (q3)", "takes no options"),
         (lambda d: d.update(colour="blue"), "colour", "Extra inputs are not permitted"),
+        (lambda d: (d["pages"][0].pop("title"), d["pages"][0]["questions"].append(
+            {"code": "q4", "type": "short_text", "label": "x"})), "", "needs a title"),
     ],
 )
 def test_broken_definitions_name_file_path_and_problem(tmp_path, mutate, path_fragment, message):
