@@ -1,0 +1,279 @@
+"""Load test: residents completing the survey against gunicorn and PostgreSQL on 127.0.0.1.
+
+    .venv/bin/python bench/load_survey.py [--users 50] [--seconds 60] [--database sqlite]
+
+Starts gunicorn on a free loopback port with a fresh database (PostgreSQL database
+``consult_bench`` on 127.0.0.1:5432 by default), then:
+
+1. baseline: the same number of clients hammer the trivial ``/healthz`` endpoint for a
+   short spell, giving requests/s of the app doing almost nothing;
+2. survey: each simulated respondent starts the residents' survey, answers every page,
+   checks answers and submits, over and over until the time is up;
+3. burst: 30 pupils join one classroom session and submit within the same minute (when the
+   schools feature is present);
+4. the zero-loss check: responses stored == confirmations seen, and no reference twice.
+
+Only 127.0.0.1 is targeted; every loop is bounded by count and time and stops by itself.
+Prints a JSON summary; BENCHMARKS.md records a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TOKEN = re.compile(r'name="submission_token" value="([^"]+)"')
+REFERENCE = re.compile(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4})</strong>")
+
+PAGES = {
+    "area": {"district": "worthing", "postcode_district": "BN11"},
+    "connection": {"connection": ["live"]},
+    "safety_day": {"safe_day": "fairly_safe"},
+    "safety_dark": {"safe_dark": "fairly_unsafe"},
+    "safety_change": {"safety_change": "same"},
+    "problems": {"problems": ["asb", "road_safety"]},
+    "worries": {"worry_text": "Speeding on the main road and drug dealing by the shops."},
+    "priorities": {"priority_text": "More patrols in the evening and speed cameras."},
+    "reporting": {"incident": "no"},
+}
+MAX_REQUESTS_PER_USER = 5000  # hard bound, besides the time limit
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_postgres_url() -> str:
+    import psycopg
+
+    admin = "postgresql://postgres@127.0.0.1:5432/test"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS consult_bench WITH (FORCE)")
+        conn.execute("CREATE DATABASE consult_bench")
+    return "postgresql+psycopg://postgres@127.0.0.1:5432/consult_bench"
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.confirmed: list[str] = []
+        self.requests = 0
+
+    def timed(self, session: requests.Session, method: str, url: str, **kw) -> requests.Response:
+        start = time.perf_counter()
+        try:
+            response = session.request(method, url, timeout=30, allow_redirects=False, **kw)
+        except requests.RequestException as exc:
+            with self.lock:
+                self.errors.append(f"{method} {url}: {exc.__class__.__name__}")
+            raise
+        elapsed = time.perf_counter() - start
+        with self.lock:
+            self.latencies.append(elapsed)
+            self.requests += 1
+            if response.status_code >= 400:
+                self.errors.append(f"{method} {url}: HTTP {response.status_code}")
+        return response
+
+
+def respondent(base: str, rec: Recorder, deadline: float) -> None:
+    for _ in range(MAX_REQUESTS_PER_USER // 15):
+        if time.monotonic() > deadline:
+            return
+        s = requests.Session()
+        try:
+            start = rec.timed(s, "GET", f"{base}/survey/residents/")
+            csrf = CSRF.search(start.text).group(1)
+            r = rec.timed(s, "POST", f"{base}/survey/residents/start", data={"csrf_token": csrf})
+            location = r.headers["Location"]
+            for _ in range(30):
+                if location.endswith("/check"):
+                    break
+                page = rec.timed(
+                    s, "GET", base + location if location.startswith("/") else location
+                )
+                csrf = CSRF.search(page.text).group(1)
+                page_id = location.rsplit("/", 1)[-1].split("?")[0]
+                data = {"csrf_token": csrf, **PAGES.get(page_id, {})}
+                r = rec.timed(
+                    s, "POST", base + location if location.startswith("/") else location, data=data
+                )
+                location = r.headers["Location"]
+            check = rec.timed(s, "GET", base + location if location.startswith("/") else location)
+            csrf = CSRF.search(check.text).group(1)
+            token = TOKEN.search(check.text).group(1)
+            r = rec.timed(
+                s,
+                "POST",
+                f"{base}/survey/residents/submit",
+                data={"csrf_token": csrf, "submission_token": token},
+            )
+            done = rec.timed(s, "GET", base + r.headers["Location"])
+            ref = REFERENCE.search(done.text)
+            if ref:
+                with rec.lock:
+                    rec.confirmed.append(ref.group(1))
+        except (requests.RequestException, AttributeError, KeyError) as exc:
+            with rec.lock:
+                rec.errors.append(f"journey aborted: {exc.__class__.__name__}: {exc}")
+
+
+def hammer(url: str, rec: Recorder, deadline: float) -> None:
+    s = requests.Session()
+    for _ in range(MAX_REQUESTS_PER_USER):
+        if time.monotonic() > deadline:
+            return
+        try:
+            rec.timed(s, "GET", url)
+        except requests.RequestException:
+            pass
+
+
+def run_clients(target, users: int, seconds: float, *args) -> tuple[Recorder, float]:
+    rec = Recorder()
+    deadline = time.monotonic() + seconds
+    threads = [threading.Thread(target=target, args=(*args, rec, deadline)) for _ in range(users)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return rec, time.perf_counter() - began
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def summary(rec: Recorder, wall: float) -> dict:
+    return {
+        "requests": rec.requests,
+        "throughput_rps": round(rec.requests / wall, 1),
+        "p50_ms": round(percentile(rec.latencies, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(rec.latencies, 0.95) * 1000, 1),
+        "p99_ms": round(percentile(rec.latencies, 0.99) * 1000, 1),
+        "mean_ms": round(statistics.fmean(rec.latencies) * 1000, 1) if rec.latencies else None,
+        "errors": len(rec.errors),
+        "error_samples": rec.errors[:5],
+    }
+
+
+def count_stored(database_url: str) -> tuple[int, int]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM response")).scalar()
+        distinct = conn.execute(
+            text("SELECT count(DISTINCT submission_key) FROM response")
+        ).scalar()
+    engine.dispose()
+    return total, distinct
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--baseline-seconds", type=float, default=15)
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+
+    instance = Path(tempfile.mkdtemp(prefix="consult-bench-"))
+    if args.database == "postgres":
+        database_url = fresh_postgres_url()
+    else:
+        database_url = f"sqlite:///{instance / 'bench.sqlite3'}"
+    (instance / "config.py").write_text(
+        "RATELIMIT_ENABLED = False\n"  # every simulated client shares 127.0.0.1
+        f"DATABASE_URL = {database_url!r}\n"
+        "SECRET_KEY = 'bench-only-secret'\n"
+    )
+    env = {**os.environ, "CONSULT_INSTANCE_PATH": str(instance), "DATABASE_URL": database_url}
+    subprocess.run([str(VENV_BIN / "consult"), "init-db"], env=env, check=True, cwd=ROOT)
+    subprocess.run([str(VENV_BIN / "consult"), "surveys", "load"], env=env, check=True, cwd=ROOT)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--worker-class",
+            "gthread",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "consult:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise SystemExit("gunicorn did not start")
+
+        baseline, baseline_wall = run_clients(
+            hammer, args.users, args.baseline_seconds, f"{base}/healthz"
+        )
+        survey, survey_wall = run_clients(respondent, args.users, args.seconds, base)
+        stored, distinct = count_stored(database_url)
+        result = {
+            "database": args.database,
+            "users": args.users,
+            "seconds": args.seconds,
+            "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
+            "baseline_healthz": summary(baseline, baseline_wall),
+            "survey": summary(survey, survey_wall),
+            "throughput_ratio_to_healthz": round(
+                (survey.requests / survey_wall) / (baseline.requests / baseline_wall), 3
+            ),
+            "confirmed_submissions": len(survey.confirmed),
+            "distinct_references": len(set(survey.confirmed)),
+            "stored_responses": stored,
+            "distinct_submission_keys": distinct,
+        }
+        result["zero_loss"] = stored == len(survey.confirmed) == len(set(survey.confirmed))
+        result["zero_duplicates"] = stored == distinct
+        print(json.dumps(result, indent=2))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
