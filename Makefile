@@ -7,16 +7,30 @@ CONSULT := $(VENV)/bin/consult
 STATIC  := consult/static
 GOVUK   := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: run test install assets lint serve worker
+.PHONY: run test install assets lint serve worker security migration migration-initial
 
 run: install
 	$(CONSULT) init-db
 	$(CONSULT) surveys load
 	$(VENV)/bin/flask --app consult run --host 127.0.0.1 --port 5000
 
+# Everything: ruff, bandit and pip-audit, then the suite once (database tests run on SQLite
+# and on PostgreSQL; browser tests drive /usr/bin/chromium). Each of those skips with a
+# message where its server or browser is missing. Exit code 5 (no tests collected, e.g. a
+# narrow PYTEST_ARGS) is not a failure.
 test: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory security
+	$(VENV)/bin/pytest $(PYTEST_ARGS) || test $$? -eq 5
+
+# bandit: no high-severity findings. pip-audit: no known vulnerabilities (skips, saying so,
+# where the advisory database cannot be reached).
+security:
+	@if [ -x $(VENV)/bin/bandit ]; then \
+		$(VENV)/bin/bandit -q -r consult nlp surveys --severity-level high && echo "bandit: no high findings"; \
+	elif [ "$$CI" = true ]; then echo "bandit is not installed: it belongs in the dev extra" >&2; exit 1; \
+	else echo "bandit is not installed: skipped"; fi
+	@$(PY) .ci/pip_audit.py $(if $(filter true,$(CI)),,--allow-missing)
 
 install: $(VENV)/.stamp-install assets
 
