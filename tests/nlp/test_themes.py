@@ -1,0 +1,214 @@
+"""Theme engine behaviour on a tiny corpus with obvious themes. The fast tests use the
+hashing backend (no model); the slow ones use all-MiniLM-L6-v2 and spaCy."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nlp.embeddings import CachedBackend, HashingBackend
+from nlp.evaluation import cluster_scores
+from nlp.redact import Redactor
+from nlp.themes import Theme, ThemeEngine, ThemeResult, match_themes
+
+from .conftest import TAXONOMY
+
+
+def _fast_engine(**kw):
+    from nlp.labelling import ThemeLabeller
+
+    kw.setdefault("embedding_backend", HashingBackend())
+    kw.setdefault("redactor", Redactor(use_ner=False))
+    kw.setdefault("labeller", ThemeLabeller(use_noun_chunks=False))
+    return ThemeEngine(**kw)
+
+
+def test_tiny_corpus_finds_the_obvious_themes(tiny_corpus):
+    texts, truth = tiny_corpus
+    result = _fast_engine().fit(texts)
+    assert isinstance(result, ThemeResult)
+    predicted = [a.theme_id for a in result.assignments]
+    assert cluster_scores(truth, predicted)["nmi"] > 0.6
+    assert len(result.themes) >= 2
+    assert sum(t.size for t in result.themes) + result.n_unthemed == len(texts)
+
+
+def test_non_answers_are_counted_not_themed(tiny_corpus):
+    texts, _ = tiny_corpus
+    extra = ["nothing", "N/A", "don't know", "no comment", "see above", "Nothing."]
+    result = _fast_engine().fit(texts + extra)
+    assert result.n_non_answers == len(extra)
+    tail = result.assignments[-len(extra):]
+    assert all(a.is_non_answer and a.theme_id is None for a in tail)
+    assert result.non_answer_kinds["nothing"] == 2
+    assert all(not a.is_non_answer for a in result.assignments[: len(texts)])
+    # No theme is made of non-answers.
+    for theme in result.themes:
+        assert not any(q.lower().startswith(("nothing", "n/a")) for q in theme.quotes)
+
+
+def test_ids_and_redacted_text_are_kept(tiny_corpus):
+    texts, _ = tiny_corpus
+    texts = [*texts, "ring 07700 900123 about the speeding cars"]
+    ids = [f"r{i}" for i in range(len(texts))]
+    result = _fast_engine().fit(texts, ids=ids)
+    assert [a.id for a in result.assignments] == ids
+    assert result.assignments[-1].redacted_text == "ring [PHONE] about the speeding cars"
+    for theme in result.themes:
+        assert all("07700" not in q for q in theme.quotes)
+
+
+def test_deterministic_for_same_input(tiny_corpus):
+    texts, _ = tiny_corpus
+    a = _fast_engine().fit(texts).to_dict()
+    b = _fast_engine().fit(texts).to_dict()
+    assert a == b
+
+
+def test_result_is_json_serialisable(tiny_corpus):
+    texts, _ = tiny_corpus
+    result = _fast_engine(taxonomy=str(TAXONOMY)).fit(texts, metadata=[{}] * len(texts))
+    data = json.loads(json.dumps(result.to_dict()))
+    theme = data["themes"][0]
+    for key in ("id", "label", "keywords", "size", "share", "quotes", "priority",
+                "priority_score", "emerging", "centroid"):
+        assert key in theme
+    assert Theme.from_dict(theme).label == result.themes[0].label
+
+
+def test_themes_have_keywords_labels_and_quotes(tiny_corpus):
+    texts, _ = tiny_corpus
+    result = _fast_engine().fit(texts)
+    for theme in result.themes:
+        assert theme.label and theme.keywords
+        assert 1 <= len(theme.quotes) <= 3
+        assert len(set(theme.quotes)) == len(theme.quotes)
+        assert 0 < theme.share <= 1
+
+
+def test_progress_callback_reports_stages(tiny_corpus):
+    texts, _ = tiny_corpus
+    seen = []
+    _fast_engine().fit(texts, progress=lambda stage, f: seen.append((stage, f)))
+    stages = [s for s, _ in seen]
+    assert stages[0] == "redact" and stages[-1] == "done"
+    assert all(0.0 <= f <= 1.0 for _, f in seen)
+
+
+def test_passed_stage_objects_are_not_modified(tiny_corpus):
+    from sklearn.cluster import AgglomerativeClustering
+
+    texts, _ = tiny_corpus
+    clusterer = AgglomerativeClustering(n_clusters=3)
+    engine = _fast_engine(clusterer=clusterer, reducer=_Identity())
+    result = engine.fit(texts)
+    assert not hasattr(clusterer, "labels_")
+    assert hasattr(engine.clusterer_, "labels_")
+    assert len(result.themes) == 3
+
+
+class _Identity:
+    def fit_transform(self, x):
+        return x
+
+
+def test_empty_and_all_non_answers():
+    result = _fast_engine().fit([])
+    assert result.themes == [] and result.assignments == []
+    result = _fast_engine().fit(["nothing", "n/a"])
+    assert result.themes == []
+    assert result.n_non_answers == 2
+
+
+def test_embedding_cache_skips_seen_texts(tmp_path, tiny_corpus):
+    texts, _ = tiny_corpus
+    calls = []
+
+    class Counting(HashingBackend):
+        def embed(self, batch, progress=None):
+            calls.append(len(batch))
+            return super().embed(batch, progress)
+
+    backend = CachedBackend(Counting(), tmp_path)
+    first = backend.embed(texts)
+    again = backend.embed(texts + ["a brand new answer"])
+    assert calls == [len(set(texts)), 1]
+    assert np.allclose(first, again[: len(texts)])
+    # A new process (new backend object) reads the same cache from disk.
+    calls.clear()
+    CachedBackend(Counting(), tmp_path).embed(texts)
+    assert calls == []
+
+
+def test_match_themes_pairs_similar_and_flags_new_and_gone():
+    def theme(i, vec):
+        return Theme(i, f"t{i}", [], 1, 0.1, [], centroid=list(vec))
+
+    last_year = [theme(0, [1, 0, 0]), theme(1, [0, 1, 0]), theme(2, [0, 0, 1])]
+    this_year = [theme(0, [0, 0.95, 0.1]), theme(1, [0.9, 0.1, 0]), theme(2, [0.5, -0.5, -0.7])]
+    pairs = match_themes(last_year, this_year, threshold=0.7)
+    matched = {(p, c) for p, c, _ in pairs if p is not None and c is not None}
+    assert matched == {(0, 1), (1, 0)}
+    assert (2, None) in {(p, c) for p, c, _ in pairs}
+    assert (None, 2) in {(p, c) for p, c, _ in pairs}
+
+
+@pytest.mark.slow
+def test_real_model_tiny_corpus(minilm, tiny_corpus):
+    texts, truth = tiny_corpus
+    engine = ThemeEngine(embedding_backend=minilm, taxonomy=str(TAXONOMY))
+    result = engine.fit(texts)
+    predicted = [a.theme_id for a in result.assignments]
+    assert cluster_scores(truth, predicted)["nmi"] > 0.8
+    by_label = {t.priority for t in result.themes}
+    assert {"road_safety", "drugs_county_lines", "anti_social_behaviour"} <= by_label
+    labels = " ".join(t.label.lower() for t in result.themes)
+    assert "speed" in labels or "driv" in labels
+    assert "drug" in labels
+    assert "litter" in labels or "tipping" in labels or "rubbish" in labels
+
+
+@pytest.mark.slow
+def test_real_model_multi_theme_answer(minilm, tiny_corpus):
+    texts, _ = tiny_corpus
+    both = "drug dealing in the park and cars speeding on the main road"
+    result = ThemeEngine(embedding_backend=minilm).fit([*texts, both])
+    last = result.assignments[-1]
+    themes = {last.theme_id} | {t for t, _ in last.further_themes}
+    label_of = {t.id: t.label.lower() for t in result.themes}
+    joined = " ".join(label_of[t] for t in themes)
+    assert len(themes) >= 2, (last, label_of)
+    assert "drug" in joined and ("speed" in joined or "driv" in joined)
+    # Single-concern answers do not pick up further themes.
+    singles = result.assignments[:8]
+    assert sum(bool(a.further_themes) for a in singles) <= 1
+
+
+@pytest.mark.slow
+def test_real_model_density_path_and_determinism(minilm):
+    """Above the small-corpus size the engine uses UMAP + HDBSCAN and stays deterministic."""
+    rng = np.random.default_rng(0)
+    pools = {
+        "speeding": ["cars speeding", "speeding on {r}", "racing cars on {r}",
+                     "dangerous driving along {r}", "people drive too fast on {r}"],
+        "drugs": ["drug dealing on {r}", "cannabis smell on {r}", "dealers hanging about {r}",
+                  "people selling drugs near {r}", "drug users on {r}"],
+        "lighting": ["no street lights on {r}", "too dark at night on {r}",
+                     "street lighting is broken on {r}", "dark alleys near {r}",
+                     "lights turned off at midnight on {r}"],
+    }
+    roads = ["the high street", "Mill Lane", "the estate", "the park", "the station",
+             "London Road", "the seafront", "the school", "the precinct", "Church Street",
+             "the retail park", "the bypass", "the village green", "the canal path"]
+    texts, truth = [], []
+    for theme, pats in pools.items():
+        for _ in range(80):
+            texts.append(rng.choice(pats).format(r=rng.choice(roads)))
+            truth.append(theme)
+    a = ThemeEngine(embedding_backend=minilm).fit(texts)
+    assert a.settings["path"] == "density"
+    predicted = [x.theme_id for x in a.assignments]
+    assert cluster_scores(truth, predicted)["nmi"] > 0.6
+    assert a.n_unthemed / len(texts) < 0.1
+    b = ThemeEngine(embedding_backend=minilm).fit(texts)
+    assert [x.theme_id for x in b.assignments] == predicted
