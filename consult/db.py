@@ -69,6 +69,7 @@ def import_models() -> None:
     # metadata is complete for create_all and Alembic.
     from consult import models  # noqa: F401
     # Feature packages with models of their own add one import line each below.
+    __import__("consult.jobs.models")  # jobs (consult/jobs)
 
 
 def init_app(app: Flask) -> None:
