@@ -65,3 +65,20 @@ serve: install
 
 worker: install
 	$(CONSULT) worker
+
+# Schema migrations (Alembic, in consult/migrations/versions). Both compare the models with a
+# scratch SQLite database, so your own database's state does not matter.
+#   make migration MESSAGE="add school"  writes a new script for what changed in the models;
+#   make migration-initial               rewrites the initial migration from scratch (only
+#                                         while no deployment has run it).
+migration: install
+	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what changed"' >&2; exit 2; }
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export DATABASE_URL="sqlite:///$$tmp/scratch.sqlite3" CONSULT_INSTANCE_PATH="$$tmp" && \
+	$(CONSULT) db upgrade && $(CONSULT) db revision -m "$(MESSAGE)"
+
+migration-initial: install
+	find consult/migrations/versions -name '*.py' ! -name '__init__.py' -delete
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export DATABASE_URL="sqlite:///$$tmp/scratch.sqlite3" CONSULT_INSTANCE_PATH="$$tmp" && \
+	$(CONSULT) db revision -m "initial schema"

@@ -27,9 +27,11 @@ def cli():
 @cli.command("init-db")
 @with_appcontext
 def init_db():
-    """Create the database tables (safe to re-run)."""
-    create_all()
-    click.echo(f"Database ready: {_safe_url(current_app.config['DATABASE_URL'])}")
+    """Create or upgrade the database tables with the migrations (safe to re-run)."""
+    from consult.migrations_cli import upgrade_database
+
+    outcome = upgrade_database()
+    click.echo(f"Database ready ({outcome}): {_safe_url(current_app.config['DATABASE_URL'])}")
 
 
 def _safe_url(url: str) -> str:
@@ -132,7 +134,7 @@ def _register_feature_commands() -> None:
     import importlib.util
 
     # Feature packages add their commands here (analysis, purge, worker, ...).
-    for module in ("consult.cli_nlp",):
+    for module in ("consult.cli_nlp", "consult.migrations_cli", "consult.retention"):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(cli)
 

@@ -117,7 +117,10 @@ def pytest_collection_modifyitems(config, items):
     # The PostgreSQL half of the matrix carries the `postgres` marker: -m "not postgres".
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+        if callspec is not None and "postgresql" in (
+            callspec.params.get("database_url"),
+            callspec.params.get("empty_database_url"),
+        ):
             item.add_marker(pytest.mark.postgres)
 
 
@@ -183,6 +186,14 @@ def database_url(request, tmp_path) -> str:
         _empty_postgres(url)
         return url
     return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture(params=[b for b in _backends() if b != "env"] or ["sqlite"])
+def empty_database_url(request, tmp_path) -> str:
+    """A database with no tables at all (for migrations and set-up commands)."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_empty_url")
+    return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Alembic migrations (see env.py). Use the ``consult db`` commands."""
