@@ -70,6 +70,8 @@ def import_models() -> None:
     from consult import models  # noqa: F401
     # Feature packages with models of their own add one import line each below.
     __import__("consult.jobs.models")  # jobs (consult/jobs)
+    __import__("consult.schools.models")  # classroom sessions (consult/schools)
+    __import__("consult.safeguarding.models")  # safeguarding flags (consult/safeguarding)
 
 
 def init_app(app: Flask) -> None:

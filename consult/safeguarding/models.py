@@ -1,0 +1,72 @@
+"""Safeguarding flags: pupil answers that may disclose harm, and what reviewers did.
+
+A flag is written in the same transaction as the pupil's response, so no response is ever
+stored unscreened. Until a reviewer clears it, a flagged response is held back from every
+report, export, analysis and quote (the exclusion rule at the bottom of this module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.db import Base
+from consult.models import User, utcnow
+from consult.reportable import register_exclusion
+
+
+class SafeguardingFlag(Base):
+    __tablename__ = "safeguarding_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
+    question_code: Mapped[str] = mapped_column(String(64))
+    # The pupil's words, exactly as sent: the reviewer needs them unredacted.
+    answer_text: Mapped[str] = mapped_column(Text)
+    school: Mapped[str] = mapped_column(String(200), default="", index=True)
+    classroom_session_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # Categories of possible harm (e.g. "self_harm"), the words that matched, and how.
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    method: Mapped[str] = mapped_column(String(64), default="")
+    # open | reviewed
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    # True when a reviewer decided it is not a disclosure: the response may be reported.
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    actions: Mapped[list[SafeguardingAction]] = relationship(
+        back_populates="flag", order_by="SafeguardingAction.at", cascade="all, delete-orphan"
+    )
+
+
+class SafeguardingAction(Base):
+    """Who looked at a flag, when, and what they did."""
+
+    __tablename__ = "safeguarding_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("safeguarding_flag.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # viewed | noted | reviewed | referred | cleared
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    flag: Mapped[SafeguardingFlag] = relationship(back_populates="actions")
+    user: Mapped[User | None] = relationship()
+
+
+@register_exclusion
+def held_back_responses():
+    """Responses with any flag a reviewer has not cleared: never reported."""
+    return select(SafeguardingFlag.response_id).where(SafeguardingFlag.cleared.is_(False))

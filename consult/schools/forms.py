@@ -1,0 +1,132 @@
+"""The "open a session" form, validated on the server (the authority). Errors are written
+the GOV.UK way ("Enter …", "Select …") and what was typed is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from consult.schools.queries import MAX_SESSION_HOURS
+
+LOCAL_TZ = ZoneInfo("Europe/London")
+
+YEAR_GROUPS = [
+    ("year_7", "Year 7"),
+    ("year_8", "Year 8"),
+    ("year_9", "Year 9"),
+    ("year_10", "Year 10"),
+    ("year_11", "Year 11"),
+    ("year_12", "Year 12"),
+    ("year_13", "Year 13"),
+    ("mixed", "Mixed years"),
+]
+YEAR_LABELS = dict(YEAR_GROUPS)
+MAX_PUPILS = 300
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now(LOCAL_TZ)
+
+
+def to_utc_naive(local: dt.datetime) -> dt.datetime:
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def to_local(utc_naive: dt.datetime) -> dt.datetime:
+    return utc_naive.replace(tzinfo=dt.UTC).astimezone(LOCAL_TZ)
+
+
+def format_local_time(utc_naive: dt.datetime) -> str:
+    """``2:30pm`` (GOV.UK style) for a stored UTC time."""
+    local = to_local(utc_naive)
+    text = local.strftime("%-I:%M%p").lower()
+    return text.replace(":00", "") if text.endswith(":00am") or text.endswith(":00pm") else text
+
+
+def format_local_datetime(utc_naive: dt.datetime) -> str:
+    local = to_local(utc_naive)
+    return f"{local.strftime('%-d %B %Y')} at {format_local_time(utc_naive)}"
+
+
+def parse_time(raw: str) -> dt.time | None:
+    """``14:30``, ``14.30``, ``2:30pm``, ``2pm`` -> a time; None when it is not one."""
+    match = _TIME.match(raw.strip().lower().replace(" ", ""))
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return dt.time(hour, minute)
+
+
+@dataclass
+class SessionForm:
+    school: str = ""
+    year_group: str = ""
+    expected_pupils: str = ""
+    end_time: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    # Clean values, set when valid.
+    ends_at: dt.datetime | None = None
+    pupils: int | None = None
+
+    @classmethod
+    def blank(cls, school: str = "") -> SessionForm:
+        suggested = local_now() + dt.timedelta(hours=1)
+        return cls(school=school, end_time=suggested.strftime("%H:%M"))
+
+    @classmethod
+    def from_request(cls, form, fixed_school: str | None) -> SessionForm:
+        return cls(
+            school=fixed_school if fixed_school else form.get("school", "").strip(),
+            year_group=form.get("year_group", ""),
+            expected_pupils=form.get("expected_pupils", "").strip(),
+            end_time=form.get("end_time", "").strip(),
+        )
+
+    def validate(self, now: dt.datetime | None = None) -> bool:
+        now = now or local_now()
+        errors: dict[str, str] = {}
+        if not self.school:
+            errors["school"] = "Enter the name of the school"
+        elif len(self.school) > 200:
+            errors["school"] = "School name must be 200 characters or fewer"
+        if not self.year_group:
+            errors["year_group"] = "Select the year group"
+        elif self.year_group not in YEAR_LABELS:
+            errors["year_group"] = "Select a year group from the list"
+        if not self.expected_pupils:
+            errors["expected_pupils"] = "Enter how many pupils you expect"
+        elif not self.expected_pupils.isdigit():
+            errors["expected_pupils"] = "Number of pupils must be a whole number, like 28"
+        elif not 1 <= int(self.expected_pupils) <= MAX_PUPILS:
+            errors["expected_pupils"] = f"Number of pupils must be between 1 and {MAX_PUPILS}"
+        else:
+            self.pupils = int(self.expected_pupils)
+        if not self.end_time:
+            errors["end_time"] = "Enter the time the session ends"
+        else:
+            when = parse_time(self.end_time)
+            if when is None:
+                errors["end_time"] = "End time must be a real time, like 14:30 or 2:30pm"
+            else:
+                local_now_ = now.astimezone(LOCAL_TZ)
+                ends = dt.datetime.combine(local_now_.date(), when, tzinfo=LOCAL_TZ)
+                if ends <= local_now_:
+                    errors["end_time"] = "End time must be later than now"
+                elif ends - local_now_ > dt.timedelta(hours=MAX_SESSION_HOURS):
+                    errors["end_time"] = (
+                        f"End time must be within {MAX_SESSION_HOURS} hours from now"
+                    )
+                else:
+                    self.ends_at = to_utc_naive(ends)
+        self.errors = errors
+        return not errors

@@ -1,0 +1,269 @@
+"""School sessions: staff open a session and project its code; pupils join with the code.
+
+Pupil side (no account, no name): ``/join`` -> the pupils' survey (the shared journey) ->
+a finish screen that resets the device for the next pupil.
+Staff side (school staff or admins): ``/schools/sessions`` and the projector page.
+"""
+
+from __future__ import annotations
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from consult.auth import audit, current_user, role_required
+from consult.db import get_db
+from consult.extensions import limiter
+from consult.journey.views import begin_for_classroom
+from consult.schools import queries
+from consult.schools.forms import (
+    YEAR_GROUPS,
+    YEAR_LABELS,
+    SessionForm,
+    format_local_datetime,
+    format_local_time,
+)
+from consult.schools.models import ClassroomSession
+from consult.survey_store import current_version, definition_of, get_version
+
+bp = Blueprint("schools", __name__)
+
+SURVEY_ID = "schools"
+STAFF_ROLES = ("school_staff",)  # admins pass every role check
+
+
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store, max-age=0"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+@bp.after_request
+def _no_store(response):
+    # Pupil pages run on shared devices; staff pages show live session details.
+    return no_store(response)
+
+
+@bp.app_template_filter("local_time")
+def _local_time(value):
+    return format_local_time(value) if value else ""
+
+
+@bp.app_template_filter("local_datetime")
+def _local_datetime(value):
+    return format_local_datetime(value) if value else ""
+
+
+@bp.app_template_filter("display_code")
+def _display_code(value):
+    return queries.display_code(value) if value else ""
+
+
+# --- pupils: join ------------------------------------------------------------------------------
+def _join_limit() -> str:
+    return current_app.config.get("SCHOOLS_JOIN_RATELIMIT", queries.JOIN_RATE_LIMIT)
+
+
+def _render_join(code: str = "", error: str | None = None, status: int = 200):
+    page = render_template("schools/join.html", code=code, errors={"code": error} if error else {})
+    return page, status
+
+
+def _too_many_wrong_codes(_limit):
+    page, status = _render_join(
+        request.form.get("code", "") if request.method == "POST" else "",
+        "You have entered too many wrong codes. Wait a minute, then try again",
+        429,
+    )
+    return no_store(make_response(page, status))
+
+
+@bp.errorhandler(429)
+def _rate_limited(exc):
+    # The app-wide error page would hide the join page's own message (on_breach above).
+    if getattr(exc, "response", None) is not None:
+        return exc.response
+    page, status = _render_join("", "Too many requests. Wait a minute, then try again", 429)
+    return no_store(make_response(page, status))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(
+    _join_limit,
+    methods=["POST"],
+    # Only wrong codes count: a class of 30 behind one school address all join at once.
+    deduct_when=lambda response: response.status_code != 302,
+    on_breach=_too_many_wrong_codes,
+)
+def join():
+    if request.method == "GET":
+        return _render_join(queries.normalise_code(request.args.get("code", ""))[:12])
+    typed = request.form.get("code", "")
+    code = queries.normalise_code(typed)
+    if not code:
+        return _render_join(typed, "Enter the code shown on the board")
+    if not queries.looks_like_code(code):
+        return _render_join(
+            typed,
+            f"The code must be {queries.JOIN_CODE_LENGTH} letters and numbers, like ACD 347. "
+            "Check the code on the board",
+        )
+    db = get_db()
+    classroom = queries.find_open(db, code)
+    if classroom is None:
+        latest = queries.find_latest(db, code)
+        if latest is not None:
+            return _render_join(
+                typed, "This session has ended. Ask your teacher if there is a new code"
+            )
+        return _render_join(
+            typed, "There is no session with that code. Check the code on the board and try again"
+        )
+    version = get_version(db, classroom.survey_version_id)
+    # A fresh anonymous session for each pupil: nothing from the last person on this device
+    # (another pupil, or a member of staff who was signed in) carries over.
+    session.clear()
+    first_page = begin_for_classroom(version, classroom.id)
+    db.commit()
+    return redirect(first_page)
+
+
+# --- staff: sessions --------------------------------------------------------------------------
+def _session_or_404(session_id: int) -> ClassroomSession:
+    classroom = queries.get(get_db(), session_id)
+    if classroom is None or not queries.can_manage(current_user(), classroom):
+        abort(404)
+    return classroom
+
+
+@bp.get("/schools/")
+@role_required(*STAFF_ROLES)
+def index():
+    return redirect(url_for("schools.sessions"))
+
+
+@bp.get("/schools/sessions")
+@role_required(*STAFF_ROLES)
+def sessions():
+    user = current_user()
+    db = get_db()
+    queries.close_expired(db)
+    db.commit()
+    return render_template(
+        "schools/sessions.html",
+        rows=queries.sessions_for(db, user),
+        user=user,
+        year_labels=YEAR_LABELS,
+    )
+
+
+@bp.route("/schools/sessions/new", methods=["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def new_session():
+    user = current_user()
+    fixed_school = user.school if user.role != "admin" else None
+    if user.role != "admin" and not user.school:
+        # School staff accounts always name a school; refuse rather than guess.
+        abort(403)
+    if request.method == "GET":
+        form = SessionForm.blank(school=fixed_school or "")
+        return _render_new(form, fixed_school)
+    form = SessionForm.from_request(request.form, fixed_school)
+    if not form.validate():
+        return _render_new(form, fixed_school)
+    db = get_db()
+    version = current_version(db, SURVEY_ID)
+    if version is None:
+        abort(503)
+    classroom = queries.open_session(
+        db,
+        school=form.school,
+        year_group=form.year_group,
+        expected_pupils=form.pupils,
+        ends_at=form.ends_at,
+        version=version,
+        created_by=user,
+    )
+    audit.record(
+        db,
+        "school_session_opened",
+        user=user,
+        target=f"classroom_session:{classroom.id}",
+        details={"school": classroom.school, "year_group": classroom.year_group},
+    )
+    db.commit()
+    return redirect(url_for("schools.projector", session_id=classroom.id))
+
+
+def _render_new(form: SessionForm, fixed_school: str | None):
+    return render_template(
+        "schools/new_session.html",
+        form=form,
+        errors=form.errors,
+        fixed_school=fixed_school,
+        year_groups=YEAR_GROUPS,
+    )
+
+
+def _join_url(classroom: ClassroomSession) -> str:
+    return url_for("schools.join", code=classroom.join_code, _external=True)
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code as an SVG data URI (the CSP allows ``img-src data:``)."""
+    return segno.make(url, error="m").svg_data_uri(scale=10, border=2)
+
+
+@bp.get("/schools/sessions/<int:session_id>")
+@role_required(*STAFF_ROLES)
+def projector(session_id: int):
+    classroom = _session_or_404(session_id)
+    db = get_db()
+    join_url = _join_url(classroom)
+    version = get_version(db, classroom.survey_version_id)
+    return render_template(
+        "schools/projector.html",
+        classroom=classroom,
+        count=queries.submission_count(db, classroom.id),
+        join_url=join_url,
+        join_page=url_for("schools.join", _external=True),
+        qr=qr_data_uri(join_url),
+        year_labels=YEAR_LABELS,
+        survey=definition_of(version) if version else None,
+        ends=format_local_datetime(classroom.ends_at),
+        closed_since=classroom.closed_since(),
+    )
+
+
+@bp.get("/schools/sessions/<int:session_id>/status.json")
+@role_required(*STAFF_ROLES)
+def status(session_id: int):
+    classroom = _session_or_404(session_id)
+    return {
+        "count": queries.submission_count(get_db(), classroom.id),
+        "expected": classroom.expected_pupils,
+        "status": classroom.status,
+    }
+
+
+@bp.post("/schools/sessions/<int:session_id>/close")
+@role_required(*STAFF_ROLES)
+def close(session_id: int):
+    classroom = _session_or_404(session_id)
+    db = get_db()
+    user = current_user()
+    if queries.close(db, classroom, user):
+        audit.record(
+            db, "school_session_closed", user=user, target=f"classroom_session:{classroom.id}"
+        )
+    db.commit()
+    return redirect(url_for("schools.projector", session_id=classroom.id))

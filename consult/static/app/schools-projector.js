@@ -1,0 +1,25 @@
+// Projector page: keep the count of pupils who have sent their answers up to date.
+// Polls the session's status endpoint; stops once the session has closed.
+const box = document.getElementById('session-live')
+if (box && box.dataset.sessionStatusUrl) {
+  const url = box.dataset.sessionStatusUrl
+  const count = document.getElementById('submission-count')
+  const every = 5000
+  const tick = async () => {
+    try {
+      const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      if (res.ok && (res.headers.get('Content-Type') || '').includes('json')) {
+        const data = await res.json()
+        count.textContent = String(data.count)
+        if (data.status === 'closed') {
+          window.location.reload()
+          return
+        }
+      }
+    } catch (err) {
+      // A dropped connection: try again at the next tick.
+    }
+    setTimeout(tick, every)
+  }
+  setTimeout(tick, every)
+}
