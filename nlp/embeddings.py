@@ -195,13 +195,30 @@ class EmbeddingCache:
             return con.execute("SELECT COUNT(*) FROM emb").fetchone()[0]
 
 
-class CachedBackend:
-    """Any backend plus an ``EmbeddingCache``: repeated texts (in a run or across runs) are
-    embedded once. ``hits_``/``misses_`` count the last call."""
+class MemoryCache:
+    """The ``EmbeddingCache`` interface in memory, for one process."""
 
-    def __init__(self, backend: EmbeddingBackend, cache_dir: str | os.PathLike):
+    def __init__(self):
+        self._store: dict[str, np.ndarray] = {}
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        return {k: self._store[k] for k in keys if k in self._store}
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        self._store.update(items)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+class CachedBackend:
+    """Any backend plus an ``EmbeddingCache`` (on disk in ``cache_dir``; in memory when it is
+    None): repeated texts, in a run or across runs, are embedded once. ``hits_``/``misses_``
+    count the last call."""
+
+    def __init__(self, backend: EmbeddingBackend, cache_dir: str | os.PathLike | None = None):
         self.backend = backend
-        self.cache = EmbeddingCache(cache_dir)
+        self.cache = EmbeddingCache(cache_dir) if cache_dir else MemoryCache()
         self.hits_ = 0
         self.misses_ = 0
 

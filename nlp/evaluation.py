@@ -104,3 +104,107 @@ def bertopic_default_labels(texts: Sequence[str], embeddings: np.ndarray) -> np.
     model = BERTopic(embedding_model=None, calculate_probabilities=False, verbose=False)
     topics, _ = model.fit_transform(list(texts), embeddings=embeddings)
     return np.asarray(topics)
+
+
+class PeakMemory:
+    """Peak resident memory of this process while the block runs (Linux /proc sampling)."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.peak_mb = 0.0
+
+    @staticmethod
+    def rss_mb() -> float:
+        try:
+            with open("/proc/self/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def __enter__(self):
+        import threading
+
+        self._stop = threading.Event()
+        self.peak_mb = self.rss_mb()
+
+        def sample():
+            while not self._stop.wait(self.interval):
+                self.peak_mb = max(self.peak_mb, self.rss_mb())
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self.rss_mb())
+        return False
+
+
+def evaluate(
+    texts: Sequence[str],
+    true_labels: Sequence,
+    engine=None,
+    baselines: bool = True,
+    progress=None,
+) -> dict[str, dict]:
+    """Score the engine and, on the same (redacted) embeddings, the two baselines.
+
+    Returns ``{"engine": {...}, "bertopic_defaults": {...}, "kmeans_true_k": {...}}``, each
+    with nmi, ari, v_measure, n_themes, unthemed_share, seconds and peak_mb. The engine's
+    seconds include redaction and embedding; a baseline's include only its own clustering
+    (it reuses the engine's embeddings), reported with ``embed_seconds`` alongside.
+    """
+    import time
+
+    from .embeddings import CachedBackend, SentenceTransformerBackend
+    from .themes import ThemeEngine
+
+    engine = engine or ThemeEngine()
+    base = engine.embedding_backend or SentenceTransformerBackend()
+    if not isinstance(base, CachedBackend):
+        engine.embedding_backend = CachedBackend(base, engine.cache_dir)
+    out: dict[str, dict] = {}
+    with PeakMemory() as mem:
+        start = time.perf_counter()
+        result = engine.fit(list(texts), progress=progress)
+        seconds = time.perf_counter() - start
+    predicted = [a.theme_id for a in result.assignments]
+    # Non-answers are one more group the engine reports (counted, not themed).
+    predicted = [
+        "non-answer" if a.is_non_answer else (a.theme_id if a.theme_id is not None else -1)
+        for a in result.assignments
+    ]
+    scores = cluster_scores(true_labels, predicted)
+    scores["n_themes"] = len(result.themes)
+    scores["unthemed_share"] = result.n_unthemed / max(len(texts), 1)
+    scores["non_answer_share"] = result.n_non_answers / max(len(texts), 1)
+    out["engine"] = {**scores, "seconds": seconds, "peak_mb": mem.peak_mb}
+    if not baselines:
+        return out
+    redacted = [a.redacted_text for a in result.assignments]
+    start = time.perf_counter()
+    emb = engine.embedding_backend.embed(redacted)
+    embed_seconds = time.perf_counter() - start
+    k = len(set(map(str, true_labels)))
+    for name, fn in (
+        ("bertopic_defaults", lambda: bertopic_default_labels(redacted, emb)),
+        ("kmeans_true_k", lambda: kmeans_labels(emb, k)),
+    ):
+        with PeakMemory() as mem:
+            start = time.perf_counter()
+            labels = fn()
+            seconds = time.perf_counter() - start
+        out[name] = {
+            **cluster_scores(true_labels, labels),
+            "seconds": seconds,
+            "embed_seconds": embed_seconds,
+            "peak_mb": mem.peak_mb,
+        }
+    return out
