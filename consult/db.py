@@ -70,6 +70,7 @@ def import_models() -> None:
     from consult import models  # noqa: F401
     # Feature packages with models of their own add one import line each below.
     __import__("consult.jobs.models")  # jobs (consult/jobs)
+    __import__("consult.analysis.models")  # analysis runs and themes (consult/analysis)
     __import__("consult.schools.models")  # classroom sessions (consult/schools)
     __import__("consult.safeguarding.models")  # safeguarding flags (consult/safeguarding)
 

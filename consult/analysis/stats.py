@@ -24,7 +24,7 @@ DEFAULT_THRESHOLD = 5
 DEFAULT_ALPHA = 0.05
 
 
-# --- intervals and suppression ----------------------------------------------------------------
+# --- intervals and suppression -------------------------------
 def wilson_interval(count: int, base: int, z: float = Z95) -> tuple[float, float]:
     """The Wilson score interval for ``count`` out of ``base`` (0..1 each end)."""
     if base <= 0:
@@ -127,7 +127,7 @@ def proportion(count: int, base: int, threshold: int = DEFAULT_THRESHOLD) -> Pro
     return Proportion(int(count), int(base), int(threshold))
 
 
-# --- year on year -------------------------------------------------------------------------------
+# --- year on year -------------------------------
 def normal_two_sided_p(z: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
 
@@ -206,7 +206,7 @@ def compare(
     return Change(status, current=current, previous=previous, z=z, p_value=p, alpha=alpha)
 
 
-# --- breakdowns --------------------------------------------------------------------------------
+# --- breakdowns -------------------------------
 @dataclass
 class Respondent:
     """One respondent as the figures see them: groups, and the themes they raised."""
@@ -262,7 +262,7 @@ def closed_question_table(
     return base, rows
 
 
-# --- words ---------------------------------------------------------------------------------------
+# --- words -------------------------------
 def _sentence_case(label: str) -> str:
     label = label.strip()
     return label[:1].upper() + label[1:] if label else label
@@ -306,7 +306,7 @@ def theme_sentence(
     )
 
 
-# --- charts ---------------------------------------------------------------------------
+# --- charts -------------------------------
 def bar_chart_png(
     rows: Sequence[tuple[str, Proportion]],
     title: str,

@@ -1,0 +1,58 @@
+"""The analyst's workspace: responses browser, theme analysis runs (as jobs), theme review
+and curation with an audit trail, figures, and the "public views" exports.
+
+Routes live under ``/analysis`` (analysts and admins). Wire-up: ``init_app(app)`` (from
+``consult.blueprints.register_all``) sets default configuration and registers the
+blueprint; models are imported by ``consult.db.import_models``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    # A callable taking the app and returning an engine adapter (tests pass a fake).
+    "ANALYSIS_ENGINE_FACTORY": None,
+    # Centroid similarity for keeping curated themes on a re-run and matching last year's.
+    "ANALYSIS_MATCH_THRESHOLD": 0.7,
+    "ANALYSIS_SIGNIFICANCE": 0.05,
+    "ANALYSIS_CLOSED_QUESTIONS": [
+        "safe_day",
+        "safe_dark",
+        "safety_change",
+        "problems",
+        "safe_school",
+        "safe_journey",
+        "safe_area",
+        "safe_online",
+        "worries",
+    ],
+}
+
+
+def init_app(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault(
+        "ANALYSIS_TAXONOMY", str(Path(app.config["SURVEYS_DIR"]) / "priorities.yaml")
+    )
+    app.config.setdefault(
+        "ANALYSIS_EMBEDDING_CACHE", str(Path(app.instance_path) / "embedding-cache")
+    )
+    from consult.analysis import tasks  # noqa: F401  (registers the job handlers)
+    from consult.analysis.views import bp
+
+    app.register_blueprint(bp)
+    try:
+        from consult.auth import add_nav_link
+    except ImportError:  # pragma: no cover
+        return
+    add_nav_link(
+        "Analysis",
+        "/analysis/",
+        ("analyst",),
+        "Browse responses, analyse free-text answers into themes, review them and export "
+        "the public views section of the strategic assessment.",
+    )

@@ -1,0 +1,111 @@
+"""A thin adapter between the analysis service and the theme engine in ``nlp``.
+
+The service only needs four things: fit themes to texts, split one theme's texts, match two
+runs' themes by centroid, and redact a text. ``get_engine()`` returns the adapter the app
+is configured with: ``ANALYSIS_ENGINE_FACTORY`` (a callable taking the app; tests pass a
+small deterministic fake) or, by default, :class:`NlpEngine` over ``nlp.themes``.
+
+The engine's results are read by attribute only (``themes``: id, label, keywords, size,
+share, quotes, priority, priority_score, emerging, centroid; ``assignments``: id, theme_id,
+score, further_themes, is_non_answer, redacted_text), so any object of that shape will do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Protocol
+
+from flask import Flask, current_app
+
+Progress = Callable[[str, float], None]
+
+
+class ThemeEngineAdapter(Protocol):
+    name: str
+
+    def fit(self, texts, ids=None, metadata=None, progress: Progress | None = None): ...
+
+    def split(self, texts, ids=None, progress: Progress | None = None): ...
+
+    def match(self, previous, current, threshold: float) -> list[tuple]: ...
+
+    def redact(self, text: str) -> str: ...
+
+
+class EngineUnavailable(RuntimeError):
+    """The NLP stack is not installed (or its models are missing)."""
+
+
+class NlpEngine:
+    """The real engine: ``nlp.themes.ThemeEngine`` with the partnership's taxonomy."""
+
+    name = "nlp.themes"
+
+    def __init__(self, taxonomy: str | None = None, cache_dir: str | None = None, **options):
+        self.taxonomy = taxonomy if taxonomy and Path(taxonomy).exists() else None
+        self.cache_dir = cache_dir
+        self.options = options
+
+    def _engine(self, **overrides):
+        try:
+            from nlp.themes import ThemeEngine
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise EngineUnavailable(
+                "The theme engine is not installed. Install the NLP extras: "
+                "pip install -e '.[nlp]'"
+            ) from exc
+        kwargs = {"taxonomy": self.taxonomy, "cache_dir": self.cache_dir, **self.options}
+        kwargs.update(overrides)
+        return ThemeEngine(**kwargs)
+
+    def fit(self, texts, ids=None, metadata=None, progress=None):
+        return self._engine().fit(texts, ids=ids, metadata=metadata, progress=progress)
+
+    def split(self, texts, ids=None, progress=None):
+        """Re-cluster one theme's answers: smaller themes allowed, at most a handful."""
+        n = len(texts)
+        size = max(3, min(50, n // 8))
+        return self._engine(min_theme_size=size, max_themes=6).fit(
+            texts, ids=ids, progress=progress
+        )
+
+    def match(self, previous, current, threshold):
+        return match_by_centroid(previous, current, threshold)
+
+    def redact(self, text: str) -> str:
+        from nlp.redact import redact
+
+        return redact(text).text
+
+
+def match_by_centroid(previous, current, threshold: float) -> list[tuple]:
+    """``nlp.themes.match_themes`` on anything with ``id`` and ``centroid``: pairs of
+    (previous_id | None, current_id | None, similarity)."""
+    prev = [SimpleNamespace(id=t.id, centroid=list(t.centroid or [])) for t in previous]
+    cur = [SimpleNamespace(id=t.id, centroid=list(t.centroid or [])) for t in current]
+    prev = [t for t in prev if t.centroid]
+    cur = [t for t in cur if t.centroid]
+    dims = {len(t.centroid) for t in prev + cur}
+    if len(dims) > 1:  # made by different embedding models: nothing can be matched
+        return [(p.id, None, 0.0) for p in prev] + [(None, c.id, 0.0) for c in cur]
+    from nlp.themes import match_themes
+
+    return list(match_themes(prev, cur, threshold))
+
+
+def get_engine(app: Flask | None = None) -> ThemeEngineAdapter:
+    app = app or current_app._get_current_object()
+    factory = app.config.get("ANALYSIS_ENGINE_FACTORY")
+    if factory is not None:
+        return factory(app)
+    return NlpEngine(
+        taxonomy=app.config.get("ANALYSIS_TAXONOMY"),
+        cache_dir=app.config.get("ANALYSIS_EMBEDDING_CACHE"),
+    )
+
+
+def matched_pairs(pairs: Sequence[tuple]) -> dict:
+    """current_id -> (previous_id, similarity) for the matched pairs only."""
+    return {c: (p, s) for p, c, s in pairs if p is not None and c is not None}

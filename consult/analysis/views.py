@@ -1,0 +1,622 @@
+"""The analyst's workspace (``/analysis``). Views stay thin: queries in ``queries``,
+changes in ``service``, long work as jobs, figures in ``report`` and ``export``."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from consult.analysis import export, queries, service
+from consult.analysis.engine import get_engine
+from consult.analysis.models import COMPLETE, AnalysedAnswer, AnalysisRun, Quote
+from consult.analysis.priorities import priority_names
+from consult.analysis.report import TYPE_LABELS, build_report
+from consult.auth import current_user, role_required
+from consult.auth.audit import record as audit
+from consult.db import get_db
+from consult.jobs import enqueue, get_job
+from consult.survey_store import definition_of
+
+bp = Blueprint("analysis", __name__, url_prefix="/analysis")
+
+ROLES = ("analyst", "admin")
+PER_PAGE = 25
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store, max-age=0"
+    return response
+
+
+def _run_or_404(run_id: int) -> AnalysisRun:
+    run = get_db().get(AnalysisRun, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+def _complete_or_404(run_id: int) -> AnalysisRun:
+    run = _run_or_404(run_id)
+    if run.status != COMPLETE:
+        abort(404)
+    return run
+
+
+def _theme_or_404(run: AnalysisRun, theme_id: int):
+    theme = queries.theme_in_run(get_db(), run.id, theme_id)
+    if theme is None:
+        abort(404)
+    return theme
+
+
+def _ids(name: str) -> list[int]:
+    out = []
+    for value in request.form.getlist(name):
+        try:
+            out.append(int(value))
+        except ValueError:
+            continue
+    return out
+
+
+def _back_to_theme(run, theme, anchor: str = ""):
+    return redirect(url_for("analysis.theme", run_id=run.id, theme_id=theme.id) + anchor)
+
+
+# --- home -------------------------------
+@bp.get("/")
+@role_required(*ROLES)
+def index():
+    db = get_db()
+    runs = queries.runs(db)
+    jobs = {run.id: (get_job(run.job_id, db) if run.job_id else None) for run in runs}
+    return render_template("analysis/index.html", surveys=queries.surveys(db), runs=runs, jobs=jobs)
+
+
+# --- responses browser -------------------------------
+@bp.get("/surveys/<survey_id>/responses")
+@role_required(*ROLES)
+def responses(survey_id: str):
+    db = get_db()
+    versions = queries.survey_versions(db, survey_id)
+    if not versions:
+        abort(404)
+    lookup = queries.question_lookup(versions)
+    text_codes = sorted(
+        {q.code for v in versions for q in definition_of(v).questions() if q.type.endswith("text")}
+    )
+    free_codes = [c for c in text_codes if lookup[c].free_text_analysis]
+    run = None
+    run_id = request.args.get("run", type=int)
+    if run_id:
+        run = db.get(AnalysisRun, run_id)
+    if run is None or run.status != COMPLETE:
+        run = queries.latest_complete_run(db, survey_id)
+    filters = queries.Filters(
+        district=request.args.get("district", "").strip(),
+        age_group=request.args.get("age_group", "").strip(),
+        respondent_type=request.args.get("respondent_type", "").strip(),
+        theme_id=request.args.get("theme", type=int),
+        priority=request.args.get("priority", "").strip(),
+        q=request.args.get("q", "").strip()[:200],
+        run_id=run.id if run else None,
+    )
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = queries.browse_responses(
+        db, survey_id, filters, free_codes or text_codes, page, PER_PAGE
+    )
+    options = {
+        "district": _options(lookup, queries.DISTRICT_CODES),
+        "age_group": _options(lookup, queries.AGE_CODES),
+        "respondent_type": list(TYPE_LABELS.items()),
+        "theme": [(t.id, t.label) for t in queries.themes(db, run.id)] if run else [],
+        "priority": list(priority_names().items()),
+    }
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "analysis/responses.html",
+        survey_id=survey_id,
+        title=versions[-1].title,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        filters=filters,
+        options=options,
+        free_codes=free_codes,
+        lookup=lookup,
+        run=run,
+        args=args,
+        type_labels=TYPE_LABELS,
+    )
+
+
+def _options(lookup, codes) -> list[tuple[str, str]]:
+    out = []
+    for code in codes:
+        q = lookup.get(code)
+        if q is not None:
+            out += [(o.code, o.label) for o in q.options or [] if o.code != "prefer_not_say"]
+    return out
+
+
+@bp.get("/responses/<int:response_id>")
+@role_required(*ROLES)
+def response(response_id: int):
+    db = get_db()
+    found = queries.reportable_response(db, response_id)
+    if found is None:
+        abort(404)  # held back (or never there): not shown here
+    defn = definition_of(found.survey_version)
+    rows = []
+    for q in defn.questions():
+        value = (found.answers or {}).get(q.code)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            shown = ", ".join(q.option_label(v) for v in value)
+        elif q.options:
+            shown = q.option_label(value)
+        else:
+            shown = value
+        rows.append((q, shown))
+    run = queries.latest_complete_run(db, found.survey_id)
+    themes = queries.themes_of_response(db, run.id, found.id) if run else []
+    return render_template(
+        "analysis/response.html",
+        response=found,
+        rows=rows,
+        run=run,
+        themes=themes,
+        type_labels=TYPE_LABELS,
+        survey=defn,
+    )
+
+
+# --- runs -------------------------------
+@bp.route("/runs/new", methods=["GET", "POST"])
+@role_required(*ROLES)
+def new_run():
+    db = get_db()
+    surveys = queries.surveys(db)
+    all_versions = [v for s in surveys for v, _ in s.versions]
+    questions = []
+    for v in all_versions:
+        for q in definition_of(v).free_text_questions():
+            questions.append((v, q))
+    errors: dict[str, str] = {}
+    chosen_versions = _ids("versions")
+    chosen_questions = request.form.getlist("questions")
+    title = request.form.get("title", "")
+    if request.method == "GET":
+        wanted = request.args.get("survey")
+        chosen_versions = [v.id for v in all_versions if not wanted or v.survey_id == wanted]
+        chosen_questions = sorted({q.code for v, q in questions if v.id in chosen_versions})
+    else:
+        if not chosen_versions:
+            errors["versions"] = "Select at least one survey version"
+        if not chosen_questions:
+            errors["questions"] = "Select at least one free-text question"
+        if not errors:
+            user = current_user()
+            try:
+                run = service.create_run(
+                    db,
+                    version_ids=chosen_versions,
+                    question_codes=chosen_questions,
+                    user=user,
+                    title=title,
+                )
+            except service.AnalysisError as exc:
+                errors["questions"] = str(exc)
+            else:
+                _start(run, user)
+                return redirect(url_for("analysis.run", run_id=run.id))
+    return render_template(
+        "analysis/new_run.html",
+        surveys=surveys,
+        questions=questions,
+        chosen_versions=chosen_versions,
+        chosen_questions=chosen_questions,
+        title=title,
+        errors=errors,
+    )
+
+
+def _start(run: AnalysisRun, user) -> None:
+    db = get_db()
+    audit(db, "analysis_run_started", user=user, target=f"analysis_run:{run.id}")
+    db.commit()
+    job = enqueue("analysis.run", {"run_id": run.id}, db=db, user_id=user.id if user else None)
+    run = db.get(AnalysisRun, run.id)
+    run.job_id = job.id
+    db.commit()
+
+
+@bp.get("/runs/<int:run_id>")
+@role_required(*ROLES)
+def run(run_id: int):
+    db = get_db()
+    run = _run_or_404(run_id)
+    job = get_job(run.job_id, db) if run.job_id else None
+    if run.status != COMPLETE:
+        return render_template("analysis/progress.html", run=run, job=job)
+    themes = queries.themes(db, run.id)
+    people = queries.respondents(db, run)
+    counts = {t.id: 0 for t in themes}
+    for r in people:
+        for tid in r.themes:
+            if tid in counts:
+                counts[tid] += 1
+    from consult.analysis.stats import proportion
+
+    threshold = int(current_app.config.get("SUPPRESSION_THRESHOLD", 5))
+    shares = {t.id: proportion(counts[t.id], len(people), threshold) for t in themes}
+    quotes = {t.id: queries.quotes(db, t.id) for t in themes}
+    return render_template(
+        "analysis/themes.html",
+        run=run,
+        job=job,
+        themes=themes,
+        shares=shares,
+        quotes=quotes,
+        n_people=len(people),
+        priorities=priority_names(),
+        split_jobs=_split_jobs(run),
+    )
+
+
+def _split_jobs(run: AnalysisRun):
+    from sqlalchemy import select
+
+    from consult.jobs import Job
+
+    db = get_db()
+    jobs = db.scalars(
+        select(Job).where(Job.kind == "analysis.split", Job.status.in_(("queued", "running")))
+    ).all()
+    return [j for j in jobs if (j.payload or {}).get("run_id") == run.id]
+
+
+@bp.post("/runs/<int:run_id>/rerun")
+@role_required(*ROLES)
+def rerun(run_id: int):
+    db = get_db()
+    old = _run_or_404(run_id)
+    user = current_user()
+    job = get_job(old.job_id, db) if old.job_id else None
+    if old.status == COMPLETE:
+        # A fresh run of the same questions; the curated themes carry over where they match.
+        run = service.create_run(
+            db,
+            version_ids=list(old.survey_version_ids),
+            question_codes=list(old.question_codes),
+            user=user,
+            title=old.title,
+        )
+        run.baseline_run_id = old.baseline_run_id
+        _start(run, user)
+        flash("A new analysis has started. Your curated themes are kept where they still match.")
+        return redirect(url_for("analysis.run", run_id=run.id))
+    if job is not None and not job.done:
+        flash("This analysis is still running.")
+        return redirect(url_for("analysis.run", run_id=old.id))
+    _start(old, user)
+    return redirect(url_for("analysis.run", run_id=old.id))
+
+
+@bp.post("/runs/<int:run_id>/baseline")
+@role_required(*ROLES)
+def set_baseline(run_id: int):
+    db = get_db()
+    run = _complete_or_404(run_id)
+    chosen = request.form.get("baseline", type=int)
+    if chosen and (chosen == run.id or db.get(AnalysisRun, chosen) is None):
+        abort(400)
+    run.baseline_run_id = chosen or None
+    service.event(
+        db,
+        run,
+        None,
+        current_user(),
+        "baseline",
+        f"Compared with run {chosen}" if chosen else "Comparison set to automatic",
+        {"baseline": chosen},
+    )
+    db.commit()
+    flash("The comparison with last year has been updated.")
+    return redirect(url_for("analysis.report", run_id=run.id))
+
+
+@bp.get("/runs/<int:run_id>/history")
+@role_required(*ROLES)
+def history(run_id: int):
+    db = get_db()
+    run = _run_or_404(run_id)
+    from sqlalchemy import select
+
+    from consult.models import User
+
+    events = queries.events(db, run.id)
+    ids = {e.user_id for e in events if e.user_id}
+    users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return render_template("analysis/history.html", run=run, events=events, users=users)
+
+
+# --- one theme -------------------------------
+@bp.get("/runs/<int:run_id>/themes/<int:theme_id>")
+@role_required(*ROLES)
+def theme(run_id: int, theme_id: int):
+    db = get_db()
+    run = _complete_or_404(run_id)
+    theme = _theme_or_404(run, theme_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    answers, total = queries.theme_answers(db, theme, page=page, per_page=50)
+    quoted = {q.answer_id for q in queries.quotes(db, theme.id)}
+    return render_template(
+        "analysis/theme.html",
+        run=run,
+        theme=theme,
+        answers=answers,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // 50)),
+        quotes=queries.quotes(db, theme.id),
+        quoted=quoted,
+        others=[t for t in queries.themes(db, run.id) if t.id != theme.id],
+        priorities=priority_names(),
+        events=queries.events(db, run.id, theme.id)[:20],
+    )
+
+
+def _change(run_id: int, theme_id: int, apply, success: str, anchor: str = ""):
+    db = get_db()
+    run = _complete_or_404(run_id)
+    theme = _theme_or_404(run, theme_id)
+    try:
+        result = apply(db, run, theme, current_user())
+    except service.AnalysisError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return _back_to_theme(run, theme, anchor)
+    db.commit()
+    if success:
+        flash(success)
+    if hasattr(result, "status_code"):
+        return result
+    return _back_to_theme(run, theme, anchor)
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/rename")
+@role_required(*ROLES)
+def rename(run_id: int, theme_id: int):
+    label = request.form.get("label", "")
+    return _change(
+        run_id,
+        theme_id,
+        lambda db, run, t, u: service.rename(db, run, t, label, u),
+        "Theme renamed.",
+    )
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/merge")
+@role_required(*ROLES)
+def merge(run_id: int, theme_id: int):
+    ids = _ids("others")
+
+    def apply(db, run, t, u):
+        others = [queries.theme_in_run(db, run.id, i) for i in ids]
+        service.merge_themes(db, run, t, [o for o in others if o is not None], u)
+
+    return _change(run_id, theme_id, apply, "Themes merged.")
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/move")
+@role_required(*ROLES)
+def move(run_id: int, theme_id: int):
+    ids = _ids("answers")
+    target_id = request.form.get("target", "")
+
+    def apply(db, run, t, u):
+        target = None
+        if target_id != "none":
+            try:
+                target = queries.theme_in_run(db, run.id, int(target_id))
+            except ValueError:
+                target = None
+            if target is None:
+                raise service.AnalysisError("Select the theme to move the answers to")
+        service.move_answers(db, run, t, ids, target, u)
+
+    return _change(run_id, theme_id, apply, "Answers moved.", "#answers")
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/relevance")
+@role_required(*ROLES)
+def relevance(run_id: int, theme_id: int):
+    flag = request.form.get("not_relevant") == "yes"
+    return _change(
+        run_id,
+        theme_id,
+        lambda db, run, t, u: service.set_not_relevant(db, run, t, flag, u),
+        "Theme marked as not relevant." if flag else "Theme marked as relevant.",
+    )
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/priority")
+@role_required(*ROLES)
+def priority(run_id: int, theme_id: int):
+    value = request.form.get("priority", "")
+    names = priority_names()
+
+    def apply(db, run, t, u):
+        if not value:
+            raise service.AnalysisError("Select a priority, or mark the theme as emerging")
+        service.link_priority(db, run, t, None if value == "emerging" else value, names, u)
+
+    return _change(run_id, theme_id, apply, "Priority updated.")
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/split")
+@role_required(*ROLES)
+def split(run_id: int, theme_id: int):
+    db = get_db()
+    run = _complete_or_404(run_id)
+    theme = _theme_or_404(run, theme_id)
+    user = current_user()
+    enqueue(
+        "analysis.split",
+        {"theme_id": theme.id, "run_id": run.id, "user_id": user.id if user else None},
+        db=db,
+        user_id=user.id if user else None,
+    )
+    flash(f"Splitting ‘{theme.label}’. The new themes appear here when it has finished.")
+    return redirect(url_for("analysis.run", run_id=run.id))
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/quotes")
+@role_required(*ROLES)
+def add_quote(run_id: int, theme_id: int):
+    answer_id = request.form.get("answer", type=int) or 0
+    return _change(
+        run_id,
+        theme_id,
+        lambda db, run, t, u: service.add_quote(db, run, t, answer_id, u),
+        "Quote added. Check it and approve it for publication.",
+        "#quotes",
+    )
+
+
+def _quote_change(run_id: int, quote_id: int, apply, success: str):
+    db = get_db()
+    run = _complete_or_404(run_id)
+    quote = db.get(Quote, quote_id)
+    if quote is None or quote.run_id != run.id:
+        abort(404)
+    theme = _theme_or_404(run, quote.theme_id)
+    try:
+        apply(db, run, quote, current_user())
+    except service.AnalysisError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return _back_to_theme(run, theme, "#quotes")
+    db.commit()
+    flash(success)
+    return _back_to_theme(run, theme, "#quotes")
+
+
+@bp.post("/runs/<int:run_id>/quotes/<int:quote_id>/approve")
+@role_required(*ROLES)
+def approve_quote(run_id: int, quote_id: int):
+    return _quote_change(run_id, quote_id, service.approve_quote, "Quote approved for publication.")
+
+
+@bp.post("/runs/<int:run_id>/quotes/<int:quote_id>/withdraw")
+@role_required(*ROLES)
+def withdraw_quote(run_id: int, quote_id: int):
+    return _quote_change(run_id, quote_id, service.withdraw_quote, "Approval withdrawn.")
+
+
+@bp.post("/runs/<int:run_id>/quotes/<int:quote_id>/edit")
+@role_required(*ROLES)
+def edit_quote(run_id: int, quote_id: int):
+    text = request.form.get("text", "")
+    redact = get_engine().redact
+    return _quote_change(
+        run_id,
+        quote_id,
+        lambda db, run, q, u: service.edit_quote(db, run, q, text, redact, u),
+        "Quote shortened. Approve it again to publish it.",
+    )
+
+
+# --- the public views section -------------------------------
+def _report(run: AnalysisRun):
+    return build_report(get_db(), run)
+
+
+@bp.get("/runs/<int:run_id>/report")
+@role_required(*ROLES)
+def report(run_id: int):
+    db = get_db()
+    run = _complete_or_404(run_id)
+    data = _report(run)
+    return render_template(
+        "analysis/report.html",
+        run=run,
+        report=data,
+        charts=export.chart_names(data),
+        chart_title=export.chart_title,
+        change_words=export.CHANGE_WORDS,
+        candidates=queries.baseline_candidates(db, run),
+        baseline=queries.baseline_run_for(db, run),
+        type_labels=TYPE_LABELS,
+    )
+
+
+@bp.get("/runs/<int:run_id>/charts/<name>.png")
+@role_required(*ROLES)
+def chart(run_id: int, name: str):
+    run = _complete_or_404(run_id)
+    png = export.chart_png(_report(run), name)
+    if png is None:
+        abort(404)
+    return Response(png, mimetype="image/png")
+
+
+def _download(run: AnalysisRun, body, mimetype: str, ext: str, what: str):
+    db = get_db()
+    audit(
+        db,
+        "analysis_export",
+        user=current_user(),
+        target=f"analysis_run:{run.id}",
+        details={"format": what},
+    )
+    db.commit()
+    name = f"public-views-run-{run.id}.{ext}"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/runs/<int:run_id>/report.docx")
+@role_required(*ROLES)
+def report_docx(run_id: int):
+    run = _complete_or_404(run_id)
+    return _download(
+        run,
+        export.to_docx(_report(run)),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+        "docx",
+    )
+
+
+@bp.get("/runs/<int:run_id>/report.csv")
+@role_required(*ROLES)
+def report_csv(run_id: int):
+    run = _complete_or_404(run_id)
+    return _download(run, export.to_csv(_report(run)), "text/csv; charset=utf-8", "csv", "csv")
+
+
+@bp.get("/runs/<int:run_id>/report.json")
+@role_required(*ROLES)
+def report_json(run_id: int):
+    run = _complete_or_404(run_id)
+    return _download(run, export.to_json(_report(run)), "application/json", "json", "json")
+
+
+@bp.app_template_filter("analysed_answer")
+def _analysed_answer(answer_id: int):
+    return get_db().get(AnalysedAnswer, answer_id)
