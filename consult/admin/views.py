@@ -240,6 +240,7 @@ def import_map(version_id: int, batch: str):
         errors=errors,
         report=report,
         questions={q.code: q for q in defn.questions()},
+        asked_when={e["code"]: e["show_if"] for e in exports.codebook(defn)},
         max_problems=500,
     )
 

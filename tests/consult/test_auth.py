@@ -274,3 +274,12 @@ def test_users_create_refuses_a_duplicate(app, runner):
     )
     assert result.exit_code != 0
     assert "already exists" in result.output
+
+
+def test_staff_pages_show_the_staff_navigation(app, client):
+    signed_in_as(app, client, "analyst")
+    html = client.get("/admin/surveys").data.decode()
+    nav = html[html.index("govuk-service-navigation") : html.index("</header>")]
+    assert 'href="/staff/"' in nav and 'href="/admin/surveys"' in nav
+    assert 'href="/staff/sign-out"' in nav
+    assert 'href="/schools/sessions"' not in nav

@@ -259,3 +259,90 @@ def test_mapping_errors_keep_the_choices(app, client):
 def test_import_needs_an_analyst_or_admin(app, client):
     signed_in_as(app, client, "school_staff")
     assert client.get(f"/admin/surveys/{version_id(app)}/import").status_code == 403
+
+
+# --- the command line -----------------------------------------------------------------------
+def responses_cli():
+    import click
+
+    from consult.admin.cli import register
+
+    group = click.Group("consult")
+    register(group)
+    return group
+
+
+def test_cli_import_with_a_mapping_file(app, runner, tmp_path):
+    import json
+
+    headers = list(HEADERS)
+    headers[1] = "Connection (paper Q2)"
+    data = tmp_path / "paper.csv"
+    data.write_bytes(make_csv(GOOD_ROWS, headers))
+    cli = responses_cli()
+    suggested = runner.invoke(cli, ["responses", "mapping", "--survey", "residents", str(data)])
+    assert suggested.exit_code == 0, suggested.output
+    mapping = json.loads(suggested.output)
+    assert mapping["columns"]["connection"] is None
+    mapping["columns"]["connection"] = "Connection (paper Q2)"
+    mapping_file = tmp_path / "mapping.json"
+    mapping_file.write_text(json.dumps(mapping))
+    args = ["responses", "import", "--survey", "residents", "--version", "1",
+            "--mapping", str(mapping_file), str(data)]
+    dry = runner.invoke(cli, args[:2] + ["--dry-run"] + args[2:])
+    assert dry.exit_code == 0 and "Nothing stored" in dry.output
+    assert count(app) == 0
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 responses" in result.output
+    assert count(app, respondent_type="imported") == 3
+    again = runner.invoke(cli, args)
+    assert again.exit_code != 0 and "already imported on" in again.output
+    assert count(app) == 3
+
+
+def test_cli_import_with_bad_rows_stores_nothing(app, runner, tmp_path):
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[0][4] = "much worse"
+    data = tmp_path / "bad.csv"
+    data.write_bytes(make_csv(rows))
+    result = runner.invoke(responses_cli(), ["responses", "import", "--survey", "residents",
+                                             str(data)])
+    assert result.exit_code != 0
+    assert "row 2: safety_change: ‘much worse’ is not an answer" in result.output
+    assert "Nothing imported" in result.output
+    assert count(app) == 0
+
+
+def test_answers_to_questions_not_asked_are_reported_and_left_out(app):
+    defn = residents_definition(app)
+    rows = [list(GOOD_ROWS[0])]
+    rows[0][9] = "all"  # "reported", but incident is "no": the survey would not ask it
+    table = importing.read_csv(make_csv(rows))
+    report = importing.validate_rows(defn, table, importing.suggest_mapping(defn, table.headers))
+    assert report.ok
+    [warning] = report.warnings
+    assert (warning.row, warning.question) == (2, "reported")
+    assert "reported" not in report.rows[0][1]
+
+
+def test_imported_responses_are_screened_and_exported(app, client):
+    from consult.journey import hooks
+
+    seen = []
+
+    def screen(db, response, defn):
+        seen.append((response.respondent_type, defn.id))
+
+    hooks.after_submit.append(screen)
+    try:
+        signed_in_as(app, client, "analyst")
+        location, _, form = start_import(app, client, make_csv(GOOD_ROWS))
+        client.post(location, data={**form, "action": "import"})
+    finally:
+        hooks.after_submit.remove(screen)
+    assert seen == [("imported", "residents")] * 3
+    exported = client.get(f"/admin/surveys/{version_id(app)}/responses.csv").data
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
+    assert [r["respondent_type"] for r in rows] == ["imported"] * 3
+    assert {r["district_label"] for r in rows} == {"Worthing", "Crawley", "Adur"}
