@@ -11,9 +11,10 @@ from pathlib import Path
 
 from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from consult import config as default_config
-from consult import db
+from consult import db, request_guards
 from consult.extensions import CSP, csrf, limiter, talisman
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
 
     db.init_app(app)
+    if app.config.get("PROXY_COUNT"):
+        # Behind N reverse proxies (TLS terminated there): trust their X-Forwarded-* so
+        # HTTPS, HSTS and the rate limits' client address are right. Never more than there are.
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
     @app.before_request
     def _public_body_limit():
@@ -56,6 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not request.path.startswith(("/admin", "/analysis")):
             request.max_content_length = app.config["PUBLIC_MAX_CONTENT_LENGTH"]
 
+    # After the size limit, before CSRF and the views: unreadable text is refused.
+    request_guards.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)

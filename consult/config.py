@@ -48,6 +48,8 @@ def defaults(instance_path: str) -> dict:
         "PARTNERSHIP_NAME": "Community Safety Partnership",
         "SUPPRESSION_THRESHOLD": 5,
         "FORCE_HTTPS": False,
+        # How many reverse proxies stand in front of the app (0: none, e.g. development).
+        "PROXY_COUNT": 0,
     }
 
 
@@ -56,6 +58,13 @@ def from_environment(config: dict) -> None:
     for key in ("DATABASE_URL", "SECRET_KEY", "REDIS_URL"):
         if os.environ.get(key):
             config[key] = os.environ[key]
+    # Production behind a TLS-terminating proxy (README, "Production"): CONSULT_HTTPS=1
+    # redirects to HTTPS, sends HSTS and marks the session cookie Secure.
+    if os.environ.get("CONSULT_PROXY_COUNT"):
+        config["PROXY_COUNT"] = int(os.environ["CONSULT_PROXY_COUNT"])
+    if os.environ.get("CONSULT_HTTPS", "").lower() in ("1", "true", "yes"):
+        config["FORCE_HTTPS"] = True
+        config["SESSION_COOKIE_SECURE"] = True
     if config.get("REDIS_URL") and config.get("RATELIMIT_STORAGE_URI") == "memory://":
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
 

@@ -1,0 +1,87 @@
+"""Guards every request passes before a view sees it.
+
+- Text that is not valid UTF-8 (in the query string or a form body) is refused with a page
+  that says so. Left alone, Werkzeug would quietly turn the bad bytes into ``%FF`` or
+  U+FFFD and the person's answer would be stored altered without their knowing.
+- NUL and other control characters (except tab, line feed and carriage return) in form
+  fields are refused the same way: PostgreSQL cannot store NUL in text, and none of them
+  belongs in an answer.
+
+Body size limits are applied before this (``PUBLIC_MAX_CONTENT_LENGTH``, ``MAX_CONTENT_LENGTH``):
+an oversize body gets the 413 page before it is read.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, request
+
+from consult.errors import render_error
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# C0 controls except \t \n \r, DEL and the C1 controls.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+REPLACEMENT = "\ufffd"
+
+NOT_UTF8 = (
+    "We could not read what you sent",
+    "Your answer contained characters that are not valid text, so it was not saved. "
+    "Go back, type your answer again (rather than pasting it) and send it. "
+    "Your earlier answers are saved.",
+)
+CONTROL_CHARACTERS = (
+    "Your answer contains characters that are not allowed",
+    "It contained invisible control characters (such as a null character), so it was not "
+    "saved. Go back, remove them or type your answer again, and send it. "
+    "Your earlier answers are saved.",
+)
+
+
+def _valid_utf8_urlencoded(raw: bytes) -> bool:
+    for pair in raw.split(b"&"):
+        for part in pair.split(b"=", 1):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8", "strict")
+            except UnicodeDecodeError:
+                return False
+    return True
+
+
+def _form_ok() -> tuple[str, str] | None:
+    mimetype = request.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        # get_data caches the body; the form is then parsed from the cache.
+        if not _valid_utf8_urlencoded(request.get_data(cache=True)):
+            return NOT_UTF8
+    elif mimetype == "multipart/form-data":
+        # Werkzeug decodes text parts with "replace": a U+FFFD that was not sent as one
+        # means bytes that were not UTF-8. (Uploaded files are not text fields: not checked.)
+        sent_replacement = REPLACEMENT.encode() in request.get_data(cache=True)
+        values = request.form.listvalues()
+        if not sent_replacement and any(REPLACEMENT in v for vs in values for v in vs):
+            return NOT_UTF8
+    else:
+        return None
+    for key, values in request.form.lists():
+        if CONTROL.search(key) or any(CONTROL.search(v) for v in values):
+            return CONTROL_CHARACTERS
+    return None
+
+
+def _query_ok() -> bool:
+    raw = request.query_string
+    return not raw or _valid_utf8_urlencoded(raw)
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_unreadable_text():
+        if not _query_ok():
+            return render_error(400, *NOT_UTF8)
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+            problem = _form_ok()
+            if problem is not None:
+                return render_error(400, *problem)
+        return None

@@ -1,0 +1,1 @@
+"""Test data shared across the suite."""
