@@ -21,22 +21,15 @@ OUTCOMES = [
 OUTCOME_LABELS = dict(OUTCOMES)
 CLEARING_OUTCOME = "not_a_disclosure"
 
+# The screening engine's categories (nlp.screening.CATEGORIES), in plain words.
 REASON_LABELS = {
-    "abuse_at_home": "Abuse or violence at home",
-    "domestic_abuse": "Abuse or violence at home",
-    "physical_abuse": "Physical abuse",
-    "neglect": "Neglect",
+    "abuse_at_home": "Abuse, violence or neglect at home",
     "sexual_abuse": "Sexual abuse",
-    "self_harm": "Self-harm or suicidal thoughts",
-    "suicide": "Self-harm or suicidal thoughts",
-    "exploitation": "Exploitation or grooming",
-    "grooming": "Exploitation or grooming",
-    "threatened": "Being threatened",
-    "threats": "Being threatened",
+    "self_harm_suicide": "Self-harm or suicidal thoughts",
+    "exploitation_grooming": "Exploitation or grooming",
+    "threatened": "Being threatened, attacked or followed",
     "weapons": "Carrying weapons",
-    "carrying_weapons": "Carrying weapons",
     "missing": "Going missing",
-    "going_missing": "Going missing",
     "screening_unavailable": "Screening was not available: read it to be sure",
 }
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from consult.auth.accounts import create_user
 from consult.db import get_db
 from consult.models import AuditEvent, Progress, Response, utcnow
-from consult.safeguarding import screening
 from consult.schools import queries
 from consult.schools.models import ClassroomSession
 
@@ -31,20 +30,6 @@ PUPIL_ANSWERS = {
     "feel_safer": {"safer_text": "more lights on the path and a teacher at the gate"},
     "who_tell": {"who_tell": ["parent_carer", "teacher"]},
 }
-
-
-class _Quiet:
-    """Flags nothing: these tests are about sessions, not screening."""
-
-    def screen(self, text):
-        from consult.safeguarding.screening import Screening
-
-        return Screening(flagged=False, reasons=[], matched=[], score=0.0, method="test")
-
-
-@pytest.fixture(autouse=True)
-def _quiet_screener(monkeypatch):
-    monkeypatch.setattr(screening, "get_screener", lambda: _Quiet())
 
 
 # --- helpers (also used by the safeguarding tests) --------------------------------------------
