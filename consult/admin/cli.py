@@ -3,6 +3,8 @@
     consult responses mapping --survey residents FILE > mapping.json   # suggested, to edit
     consult responses import --survey residents --version 1 --mapping mapping.json FILE
 
+    consult users unlock --email E                                      # after a lockout
+
 The same checks as the web import: every row judged like a web submission, and a file
 with any problem stores nothing. Wired in by ``consult.cli`` calling :func:`register`.
 """
@@ -47,7 +49,29 @@ def _read(path: Path) -> tuple[bytes, importing.CsvTable]:
         raise click.ClickException(f"{path}: {exc}") from None
 
 
+@click.command("unlock")
+@click.option("--email", required=True)
+@with_appcontext
+def users_unlock(email):
+    """Unlock a staff account locked after too many failed sign-ins."""
+    from consult.auth import audit
+    from consult.auth.accounts import AccountError, unlock_user
+
+    db = get_db()
+    try:
+        user = unlock_user(db, email)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    audit.record(db, "account_unlock", target=user.email, details={"via": "command line"})
+    db.commit()
+    click.echo(f"Unlocked {user.email}")
+
+
 def register(cli: click.Group) -> None:
+    users = cli.commands.get("users")
+    if isinstance(users, click.Group):
+        users.add_command(users_unlock)
+
     @cli.group("responses")
     def responses():
         """Responses collected elsewhere (paper, another survey tool)."""

@@ -88,3 +88,13 @@ def authenticate(
     user.locked_until = None
     user.last_login_at = now
     return LoginResult(user)
+
+
+def unlock_user(db: Session, email: str) -> User:
+    """Lift a lockout (an administrator's action, e.g. ``consult users unlock``)."""
+    user = find_by_email(db, email)
+    if user is None:
+        raise AccountError(f"There is no account for {email.strip().lower()}")
+    user.locked_until = None
+    user.failed_logins = 0
+    return user

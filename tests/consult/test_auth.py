@@ -283,3 +283,22 @@ def test_staff_pages_show_the_staff_navigation(app, client):
     assert 'href="/staff/"' in nav and 'href="/admin/surveys"' in nav
     assert 'href="/staff/sign-out"' in nav
     assert 'href="/schools/sessions"' not in nav
+
+
+def test_users_unlock(app, runner):
+    import click
+
+    from consult.admin.cli import register
+
+    app.config["LOGIN_MAX_FAILURES"] = 1
+    email = make_staff(app)
+    client = app.test_client()
+    sign_in(client, email, "wrong password!")
+    assert "This account is locked" in sign_in(client, email).data.decode()
+    group = click.Group("consult")
+    group.add_command(click.Group("users"))
+    register(group)
+    result = runner.invoke(group, ["users", "unlock", "--email", email])
+    assert result.exit_code == 0, result.output
+    assert sign_in(client, email).status_code == 302
+    assert len(events(app, "account_unlock")) == 1
