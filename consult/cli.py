@@ -134,7 +134,12 @@ def _register_feature_commands() -> None:
     import importlib.util
 
     # Feature packages add their commands here (analysis, purge, worker, ...).
-    for module in ("consult.cli_nlp", "consult.migrations_cli", "consult.retention"):
+    for module in (
+        "consult.cli_nlp",
+        "consult.migrations_cli",
+        "consult.retention",
+        "consult.admin.cli",
+    ):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(cli)
 
