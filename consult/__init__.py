@@ -56,6 +56,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
+    # Security headers first: its before_request (HTTPS redirect, the CSP nonce) must run
+    # before anything that can stop a request early (size limit, CSRF), so error pages
+    # get a nonce for their inline script too.
+    talisman.init_app(
+        app,
+        content_security_policy=CSP,
+        content_security_policy_nonce_in=["script-src"],
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=True,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        frame_options="DENY",
+    )
+
     @app.before_request
     def _public_body_limit():
         # Public pages take small bodies; staff uploads (CSV import) may be larger.
@@ -67,15 +80,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-    talisman.init_app(
-        app,
-        content_security_policy=CSP,
-        content_security_policy_nonce_in=["script-src"],
-        force_https=app.config["FORCE_HTTPS"],
-        strict_transport_security=True,
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        frame_options="DENY",
-    )
 
     from consult import errors, journey, pages
 

@@ -135,3 +135,20 @@ def test_not_found_is_a_friendly_page(client):
     response = client.get("/nowhere")
     assert response.status_code == 404
     assert b"Page not found" in response.data
+
+
+def _nonce_matches(response) -> bool:
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    inline = [a for a in re.findall(rb"<script([^>]*)>", response.data) if b"src=" not in a]
+    return all(f'nonce="{nonce}"'.encode() in a for a in inline)
+
+
+def test_error_pages_that_stop_a_request_early_still_carry_the_nonce(csrf_client, client):
+    # CSRF failure, invalid UTF-8 and an oversize body all stop the request before a view.
+    assert _nonce_matches(csrf_client.post("/survey/residents/start"))
+    bad = client.post(
+        "/survey/residents/start", data=b"x=%FF", content_type="application/x-www-form-urlencoded"
+    )
+    assert bad.status_code == 400 and _nonce_matches(bad)
+    big = client.post("/survey/residents/start", data={"x": "y" * 100_000})
+    assert big.status_code == 413 and _nonce_matches(big)
