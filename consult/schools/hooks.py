@@ -52,6 +52,31 @@ def session_closed_guard(progress: Progress):
     return _no_store(make_response(page, 410))
 
 
+def classroom_start_guard(progress: Progress):
+    """``page_guard``: the survey's start page, for a pupil. The shared start page offers
+    "Start now", which is for the public survey; a pupil already has their progress (from
+    the join page), so theirs shows the intro and privacy notice and carries on."""
+    if (
+        request.endpoint != "journey.start"
+        or progress.classroom_session_id is None
+        or progress.response_id is not None
+    ):
+        return None
+    from surveys import answers as rules
+
+    definition = _definition(progress)
+    answers = rules.prune(definition, progress.answers or {})
+    page = rules.first_incomplete_page(definition, answers, set(progress.pages_done or []))
+    if page is None:
+        next_url = url_for("journey.check", survey_id=definition.id)
+    else:
+        next_url = url_for("journey.page", survey_id=definition.id, page_id=page.id)
+    html = render_template(
+        "schools/start.html", survey=definition, classroom=True, progress=None, next_url=next_url
+    )
+    return _no_store(make_response(html))
+
+
 def _definition(progress: Progress) -> SurveyDefinition:
     from consult.survey_store import definition_of
 
@@ -80,6 +105,7 @@ def classroom_finish(progress: Progress, definition: SurveyDefinition):
 
 
 def register() -> None:
-    if session_closed_guard not in journey_hooks.page_guards:
-        journey_hooks.page_guards.append(session_closed_guard)
+    for guard in (session_closed_guard, classroom_start_guard):
+        if guard not in journey_hooks.page_guards:
+            journey_hooks.page_guards.append(guard)
     journey_hooks.finish_views["classroom"] = classroom_finish

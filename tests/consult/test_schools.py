@@ -498,3 +498,16 @@ def test_school_staff_see_only_their_schools_sessions(app):
     assert f"{classroom.join_code[:3]} {classroom.join_code[3:]}" not in theirs.get(
         "/schools/sessions"
     ).data.decode()
+
+
+def test_back_from_the_first_page_shows_the_intro_and_carries_on(app, client):
+    staff = staff_client(app)
+    classroom = open_session(app, staff)
+    first = join(client, classroom.join_code).location
+    client.post(first, data=PUPIL_ANSWERS["year"])
+    page = client.get("/survey/schools/")
+    html = page.data.decode()
+    assert page.status_code == 200
+    assert "Do not write your name" in html and "0800 1111" in html
+    assert 'href="/survey/schools/page/safe_school"' in html
+    assert "/survey/schools/start" not in html  # not the public "Start now" form
