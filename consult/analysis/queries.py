@@ -110,13 +110,40 @@ def option_label(lookup: dict, code: str, value: str | None) -> str | None:
 
 
 # --- responses -------------------------------
-def reportable_responses(db: Session, version_ids: Iterable[int]) -> list[Response]:
-    stmt = reportable(
-        select(Response)
-        .where(Response.survey_version_id.in_(list(version_ids)))
-        .order_by(Response.id)
-    )
+def year_bounds(year: str | None):
+    if not year or not str(year).isdigit():
+        return None
+    import datetime as dt
+
+    y = int(year)
+    return dt.datetime(y, 1, 1), dt.datetime(y + 1, 1, 1)
+
+
+def in_scope(stmt: Select, version_ids: Iterable[int], year: str | None = None) -> Select:
+    """Responses to these versions (and, when a year is given, sent in that year)."""
+    stmt = stmt.where(Response.survey_version_id.in_(list(version_ids)))
+    bounds = year_bounds(year)
+    if bounds:
+        stmt = stmt.where(Response.submitted_at >= bounds[0], Response.submitted_at < bounds[1])
+    return stmt
+
+
+def run_year(run: AnalysisRun) -> str | None:
+    return (run.settings or {}).get("year")
+
+
+def reportable_responses(
+    db: Session, version_ids: Iterable[int], year: str | None = None
+) -> list[Response]:
+    stmt = reportable(in_scope(select(Response), version_ids, year).order_by(Response.id))
     return list(db.scalars(stmt))
+
+
+def response_years(db: Session) -> list[str]:
+    years = {
+        str(d.year) for d in db.scalars(reportable(select(Response.submitted_at))) if d is not None
+    }
+    return sorted(years, reverse=True)
 
 
 def reportable_response(db: Session, response_id: int) -> Response | None:
@@ -419,8 +446,10 @@ def respondents(db: Session, run: AnalysisRun) -> list[Respondent]:
 def closed_answers(db: Session, run: AnalysisRun, code: str) -> list[tuple[str, object]]:
     """(respondent type, answer) for every reportable response in the run's versions."""
     stmt = reportable(
-        select(Response.respondent_type, Response.answers).where(
-            Response.survey_version_id.in_(list(run.survey_version_ids or []))
+        in_scope(
+            select(Response.respondent_type, Response.answers),
+            run.survey_version_ids or [],
+            run_year(run),
         )
     )
     return [(rtype, (answers or {}).get(code)) for rtype, answers in db.execute(stmt)]
@@ -428,8 +457,10 @@ def closed_answers(db: Session, run: AnalysisRun, code: str) -> list[tuple[str, 
 
 def respondent_type_counts(db: Session, run: AnalysisRun) -> Counter:
     stmt = reportable(
-        select(Response.respondent_type, func.count(Response.id))
-        .where(Response.survey_version_id.in_(list(run.survey_version_ids or [])))
-        .group_by(Response.respondent_type)
+        in_scope(
+            select(Response.respondent_type, func.count(Response.id)),
+            run.survey_version_ids or [],
+            run_year(run),
+        ).group_by(Response.respondent_type)
     )
     return Counter(dict(db.execute(stmt).all()))

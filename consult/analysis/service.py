@@ -70,6 +70,7 @@ def create_run(
     question_codes: list[str],
     user: User | None,
     title: str = "",
+    year: str | None = None,
 ) -> AnalysisRun:
     """Validate the choice and store a pending run (the caller enqueues its job)."""
     chosen = queries.versions(db, version_ids)
@@ -79,6 +80,9 @@ def create_run(
     codes = [c for c in dict.fromkeys(question_codes) if c in available]
     if not codes:
         raise AnalysisError("Select at least one free-text question")
+    year = (year or "").strip() or None
+    if year is not None and queries.year_bounds(year) is None:
+        raise AnalysisError("Select a year from the list")
     survey_ids = [v.survey_id for v in chosen]
     survey_id = Counter(survey_ids).most_common(1)[0][0]
     run = AnalysisRun(
@@ -87,7 +91,8 @@ def create_run(
         survey_version_ids=[v.id for v in chosen],
         question_codes=codes,
         created_by_id=user.id if user else None,
-        period=_period_of(db, [v.id for v in chosen], chosen),
+        period=year or _period_of(db, [v.id for v in chosen], chosen),
+        settings={"year": year} if year else {},
     )
     db.add(run)
     db.flush()
@@ -123,7 +128,8 @@ def collect_answers(db: Session, run: AnalysisRun) -> AnswerSet:
     """The run's free-text answers from reportable responses only, as plain lists."""
     texts, ids, metadata = [], [], []
     people = set()
-    for response in queries.reportable_responses(db, run.survey_version_ids or []):
+    year = queries.run_year(run)
+    for response in queries.reportable_responses(db, run.survey_version_ids or [], year):
         answers = response.answers or {}
         for code in run.question_codes or []:
             value = answers.get(code)
@@ -256,7 +262,7 @@ def complete_run(db: Session, run: AnalysisRun, settings: dict | None = None) ->
     run.status = COMPLETE
     run.completed_at = utcnow()
     if settings is not None:
-        run.settings = dict(settings)
+        run.settings = {**(run.settings or {}), **settings}
     event(
         db,
         run,

@@ -325,8 +325,8 @@ def bar_chart_png(
     fig, ax = plt.subplots(figsize=(width, height), dpi=150)
     try:
         values = [0 if p.suppressed else 100 * p.share for p in props]
-        lows = [0 if p.suppressed else 100 * (p.share - p.interval[0]) for p in props]
-        highs = [0 if p.suppressed else 100 * (p.interval[1] - p.share) for p in props]
+        lows = [0 if p.suppressed else max(0.0, 100 * (p.share - p.interval[0])) for p in props]
+        highs = [0 if p.suppressed else max(0.0, 100 * (p.interval[1] - p.share)) for p in props]
         y = range(len(props))
         ax.barh(list(y), values, color="#1d70b8", xerr=[lows, highs], ecolor="#0b0c0c",
                 capsize=3)

@@ -198,6 +198,8 @@ def new_run():
     chosen_versions = _ids("versions")
     chosen_questions = request.form.getlist("questions")
     title = request.form.get("title", "")
+    year = request.form.get("year", "")
+    years = queries.response_years(db)
     if request.method == "GET":
         wanted = request.args.get("survey")
         chosen_versions = [v.id for v in all_versions if not wanted or v.survey_id == wanted]
@@ -216,6 +218,7 @@ def new_run():
                     question_codes=chosen_questions,
                     user=user,
                     title=title,
+                    year=year if year in years else None,
                 )
             except service.AnalysisError as exc:
                 errors["questions"] = str(exc)
@@ -229,6 +232,8 @@ def new_run():
         chosen_versions=chosen_versions,
         chosen_questions=chosen_questions,
         title=title,
+        years=years,
+        year=year,
         errors=errors,
     )
 
@@ -303,6 +308,7 @@ def rerun(run_id: int):
             question_codes=list(old.question_codes),
             user=user,
             title=old.title,
+            year=queries.run_year(old),
         )
         run.baseline_run_id = old.baseline_run_id
         _start(run, user)
