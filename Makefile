@@ -59,9 +59,16 @@ $(STATIC)/govuk/.stamp: node_modules/.stamp
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Production: gunicorn in front of the app (set SECRET_KEY and DATABASE_URL first).
+# Production (README, "Production"): migrate, publish the surveys, then gunicorn. Set
+# SECRET_KEY and DATABASE_URL first; behind a TLS proxy also CONSULT_HTTPS=1 and
+# CONSULT_PROXY_COUNT=1. BIND and WORKERS override the defaults.
+BIND    ?= 127.0.0.1:8000
+WORKERS ?= 2
 serve: install
-	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:8000 'consult:create_app()'
+	$(CONSULT) init-db
+	$(CONSULT) surveys load
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(BIND) \
+		--timeout 60 'consult:create_app()'
 
 worker: install
 	$(CONSULT) worker
