@@ -1,8 +1,12 @@
 """Safeguarding screening: what a safeguarding lead relies on.
 
-The labelled set (tests/nlp/data/screening_labelled.csv) has a ``split`` column: ``dev`` rows
-were used to write the rules and choose the embedding threshold; ``test`` rows were written
-after the rules were frozen. Figures for both are in BENCHMARKS.md ("Safeguarding screening").
+The labelled set (tests/nlp/data/screening_labelled.csv) has a ``split`` column. ``dev`` rows
+were used to write the first rules; ``test`` rows were written after those rules were frozen
+and measured once. Since then both splits have been tuned on (the soft rules, the embedding
+examples, and the threshold chosen by cross-validation over all rows), so assertions here on
+the labelled set guard against regressions; they are not estimates of performance on answers
+the screener has never seen. That estimate is the independent held-out set
+(tests/nlp/data/screening_heldout2.csv), measured once, in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -12,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from nlp.screening import CATEGORIES, Screener, Screening, default_screener, normalise
+import nlp.screening as screening
+from nlp.screening import (
+    CATEGORIES,
+    Screener,
+    Screening,
+    best_available_screener,
+    default_screener,
+    normalise,
+)
 
 LABELLED = Path(__file__).parent / "data" / "screening_labelled.csv"
 
@@ -42,8 +54,9 @@ def test_labelled_set_is_balanced_and_covers_every_category():
     assert {r["category"] for r in rows if r["label"] == "0"} == {"none"}
 
 
-def test_rules_reach_target_on_the_dev_split():
-    recall, precision = _recall_precision(default_screener(), _rows("dev"))
+def test_rules_reach_target_on_the_labelled_set():
+    # tuned on: a regression guard, not an estimate (see the module docstring)
+    recall, precision = _recall_precision(default_screener(), _rows())
     assert recall >= 0.95
     assert precision >= 0.5
 
@@ -54,14 +67,50 @@ def test_rules_keep_precision_on_every_split():
         assert precision >= 0.5, split
 
 
-@pytest.mark.xfail(
-    reason="rules alone miss indirect phrasing they were not written for (held-out recall "
-    "about 0.3, see BENCHMARKS.md); embeddings close most of the gap",
-    strict=False,
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # phrasings no single rule was written for: the soft tier combines cues
+        ("i get the belt if i talk back", "abuse_at_home"),
+        ("theres no food in the cupboards and mum sleeps all day", "abuse_at_home"),
+        ("i sleep with a chair against my door", "abuse_at_home"),
+        ("when my stepdad comes home i go straight to my room and stay quiet", "abuse_at_home"),
+        ("im tired of being alive", "self_harm_suicide"),
+        ("ive been giving my stuff away to my friends", "self_harm_suicide"),
+        ("my teacher messages me on snap late at night", "exploitation_grooming"),
+        ("a guy i game with asked what school i go to and what i look like",
+         "exploitation_grooming"),
+        ("a boy keeps waiting outside my house", "threatened"),
+        ("i put a screwdriver in my coat in case anything happens", "weapons"),
+        ("i havent slept at home since friday", "missing"),
+        ("im gonna get on a train and go somewhere no one knows me", "missing"),
+        ("my friend has been gone for three days", "missing"),
+        ("a boy kept touching my leg in maths and wouldnt stop", "sexual_abuse"),
+    ],
 )
-def test_rules_reach_target_on_the_held_out_split():
-    recall, precision = _recall_precision(default_screener(), _rows("test"))
-    assert recall >= 0.95 and precision >= 0.5
+def test_soft_rules_combine_cues(text, reason):
+    result = default_screener().screen(text)
+    assert result.flagged and reason in result.reasons, result.matched
+    assert result.method == "rules"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mum is scared of spiders",
+        "my brother and i fight over the xbox",
+        "people carrying knives in the city",
+        "i think kids who carry knives should get help",
+        "my cat went missing last year but came back",
+        "older people buying vapes for kids",
+        "my friends look after me",
+        "missing the bus and having to walk home in the dark",
+        "sometimes i get sad but i talk to my mum",
+    ],
+)
+def test_soft_rules_leave_ordinary_answers_alone(text):
+    result = default_screener().screen(text)
+    assert not result.flagged, result.matched
 
 
 @pytest.mark.parametrize(
@@ -180,6 +229,46 @@ def test_embeddings_add_flags_with_nearest_example_as_evidence(tmp_path):
     assert screener.screen("").flagged is False
 
 
+def test_warm_loads_the_examples_up_front(tmp_path):
+    examples = tmp_path / "examples.yaml"
+    examples.write_text("disclosures:\n  abuse_at_home:\n    - they hurt me at home\n"
+                        "non_disclosures:\n  - more lights\n", encoding="utf-8")
+    screener = Screener(embedder=_FakeEmbedder(), examples_path=examples)
+    assert screener.warm() is screener
+    assert screener._example_vecs is not None
+
+
+class _BrokenEmbedder:
+    def encode(self, texts):
+        raise OSError("model files missing")
+
+
+def test_a_broken_model_falls_back_to_rules_when_asked(tmp_path):
+    strict = Screener(embedder=_BrokenEmbedder())
+    with pytest.raises(OSError):
+        strict.screen("my dad hits me")
+    lenient = Screener(embedder=_BrokenEmbedder(), fallback_to_rules=True)
+    result = lenient.screen("my dad hits me")
+    assert result.flagged and result.reasons == ["abuse_at_home"] and result.method == "rules"
+    assert not lenient.screen("more lights").flagged
+
+
+def test_best_available_screener_is_rules_only_without_the_nlp_extra(monkeypatch):
+    monkeypatch.setattr(screening, "_best", None)
+    monkeypatch.setattr(screening, "embeddings_available", lambda: False)
+    best = best_available_screener()
+    assert best is default_screener() and best.method == "rules"
+    assert best_available_screener() is best  # cached
+
+
+def test_best_available_screener_uses_embeddings_with_the_nlp_extra(monkeypatch):
+    monkeypatch.setattr(screening, "_best", None)
+    monkeypatch.setattr(screening, "embeddings_available", lambda: True)
+    best = best_available_screener()  # nothing loads until the first screen or warm()
+    assert best.method == "rules+embeddings" and best.fallback_to_rules
+    assert best_available_screener() is best
+
+
 # ---- the real model (slow) --------------------------------------------------------------------
 
 
@@ -200,6 +289,19 @@ def test_embeddings_raise_recall_and_keep_precision(real_embedding_screener):
     assert recall >= rules_recall
     assert recall >= 0.95
     assert precision >= 0.5
-    held_out_recall, held_out_precision = _recall_precision(real_embedding_screener,
-                                                            _rows("test"))
-    assert held_out_recall >= 0.85 and held_out_precision >= 0.5
+
+
+@pytest.mark.slow
+def test_embeddings_alone_find_most_disclosures(real_embedding_screener):
+    # the safety net under the rules: disclosures flagged by the embedding check by itself
+    rows = [r for r in _rows() if r["label"] == "1"]
+    scores = real_embedding_screener.embedding_scores([r["text"] for r in rows])
+    s = real_embedding_screener
+    found = sum(1 for d, n, _, _ in scores if d >= s.threshold and d - n >= s.margin)
+    assert found / len(rows) >= 0.95
+
+
+@pytest.mark.slow
+def test_slang_is_matched_in_plain_english_too(real_embedding_screener):
+    result = real_embedding_screener.screen("ngl i wanna kms")
+    assert result.flagged and "self_harm_suicide" in result.reasons
