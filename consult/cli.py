@@ -139,6 +139,7 @@ def _register_feature_commands() -> None:
         "consult.migrations_cli",
         "consult.retention",
         "consult.admin.cli",
+        "consult.jobs.cli",
     ):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(cli)
