@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8ec2f66e96d4
+Revision ID: 92fef9b29098
 Revises:
-Create Date: 2026-11-21 09:32:05.272696
+Create Date: 2026-11-21 09:52:18.193582
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "8ec2f66e96d4"
+revision: str = "92fef9b29098"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -191,6 +191,48 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "analysis_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("survey_id", sa.String(length=64), nullable=False),
+        sa.Column("survey_version_ids", sa.JSON(), nullable=False),
+        sa.Column("question_codes", sa.JSON(), nullable=False),
+        sa.Column("period", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("completed_at", sa.DateTime(), nullable=True),
+        sa.Column("previous_run_id", sa.Integer(), nullable=True),
+        sa.Column("baseline_run_id", sa.Integer(), nullable=True),
+        sa.Column("n_respondents", sa.Integer(), nullable=False),
+        sa.Column("n_answers", sa.Integer(), nullable=False),
+        sa.Column("n_non_answers", sa.Integer(), nullable=False),
+        sa.Column("n_unthemed", sa.Integer(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["baseline_run_id"],
+            ["analysis_run.id"],
+            name=op.f("fk_analysis_run_baseline_run_id_analysis_run"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["staff_user.id"],
+            name=op.f("fk_analysis_run_created_by_id_staff_user"),
+        ),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_analysis_run_job_id_job")),
+        sa.ForeignKeyConstraint(
+            ["previous_run_id"],
+            ["analysis_run.id"],
+            name=op.f("fk_analysis_run_previous_run_id_analysis_run"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_run")),
+    )
+    with op.batch_alter_table("analysis_run", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_analysis_run_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_analysis_run_survey_id"), ["survey_id"], unique=False)
+
+    op.create_table(
         "progress",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token", sa.String(length=64), nullable=False),
@@ -265,6 +307,75 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_safeguarding_flag_status"), ["status"], unique=False)
 
     op.create_table(
+        "analysis_answer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("response_id", sa.Integer(), nullable=False),
+        sa.Column("question_code", sa.String(length=64), nullable=False),
+        sa.Column("redacted_text", sa.Text(), nullable=False),
+        sa.Column("is_non_answer", sa.Boolean(), nullable=False),
+        sa.Column("non_answer_kind", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["response_id"], ["response.id"], name=op.f("fk_analysis_answer_response_id_response")
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["analysis_run.id"], name=op.f("fk_analysis_answer_run_id_analysis_run")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_answer")),
+        sa.UniqueConstraint(
+            "run_id", "response_id", "question_code", name=op.f("uq_analysis_answer_run_id")
+        ),
+    )
+    with op.batch_alter_table("analysis_answer", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_analysis_answer_response_id"), ["response_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_analysis_answer_run_id"), ["run_id"], unique=False)
+
+    op.create_table(
+        "analysis_theme",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("engine_key", sa.Integer(), nullable=True),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("keywords", sa.JSON(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("share", sa.Float(), nullable=False),
+        sa.Column("priority", sa.String(length=64), nullable=True),
+        sa.Column("priority_score", sa.Float(), nullable=False),
+        sa.Column("emerging", sa.Boolean(), nullable=False),
+        sa.Column("not_relevant", sa.Boolean(), nullable=False),
+        sa.Column("centroid", sa.JSON(), nullable=False),
+        sa.Column("curated", sa.Boolean(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("merged_into_id", sa.Integer(), nullable=True),
+        sa.Column("split_from_id", sa.Integer(), nullable=True),
+        sa.Column("carried_from_id", sa.Integer(), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["carried_from_id"],
+            ["analysis_theme.id"],
+            name=op.f("fk_analysis_theme_carried_from_id_analysis_theme"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"],
+            ["analysis_theme.id"],
+            name=op.f("fk_analysis_theme_merged_into_id_analysis_theme"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["analysis_run.id"], name=op.f("fk_analysis_theme_run_id_analysis_run")
+        ),
+        sa.ForeignKeyConstraint(
+            ["split_from_id"],
+            ["analysis_theme.id"],
+            name=op.f("fk_analysis_theme_split_from_id_analysis_theme"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_theme")),
+    )
+    with op.batch_alter_table("analysis_theme", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_analysis_theme_run_id"), ["run_id"], unique=False)
+
+    op.create_table(
         "safeguarding_action",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("flag_id", sa.Integer(), nullable=False),
@@ -292,17 +403,172 @@ def upgrade() -> None:
             batch_op.f("ix_safeguarding_action_user_id"), ["user_id"], unique=False
         )
 
+    op.create_table(
+        "analysis_assignment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("answer_id", sa.Integer(), nullable=False),
+        sa.Column("response_id", sa.Integer(), nullable=False),
+        sa.Column("question_code", sa.String(length=64), nullable=False),
+        sa.Column("theme_id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("is_main", sa.Boolean(), nullable=False),
+        sa.Column("manual", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answer_id"],
+            ["analysis_answer.id"],
+            name=op.f("fk_analysis_assignment_answer_id_analysis_answer"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["response_id"],
+            ["response.id"],
+            name=op.f("fk_analysis_assignment_response_id_response"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["analysis_run.id"], name=op.f("fk_analysis_assignment_run_id_analysis_run")
+        ),
+        sa.ForeignKeyConstraint(
+            ["theme_id"],
+            ["analysis_theme.id"],
+            name=op.f("fk_analysis_assignment_theme_id_analysis_theme"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_assignment")),
+        sa.UniqueConstraint("answer_id", "theme_id", name=op.f("uq_analysis_assignment_answer_id")),
+    )
+    with op.batch_alter_table("analysis_assignment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_analysis_assignment_answer_id"), ["answer_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_analysis_assignment_response_id"), ["response_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_analysis_assignment_run_id"), ["run_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_analysis_assignment_theme_id"), ["theme_id"], unique=False
+        )
+
+    op.create_table(
+        "analysis_quote",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("theme_id", sa.Integer(), nullable=False),
+        sa.Column("answer_id", sa.Integer(), nullable=False),
+        sa.Column("response_id", sa.Integer(), nullable=False),
+        sa.Column("question_code", sa.String(length=64), nullable=False),
+        sa.Column("redacted_text", sa.Text(), nullable=False),
+        sa.Column("redacted", sa.Boolean(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answer_id"],
+            ["analysis_answer.id"],
+            name=op.f("fk_analysis_quote_answer_id_analysis_answer"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["approved_by_id"],
+            ["staff_user.id"],
+            name=op.f("fk_analysis_quote_approved_by_id_staff_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["response_id"], ["response.id"], name=op.f("fk_analysis_quote_response_id_response")
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["analysis_run.id"], name=op.f("fk_analysis_quote_run_id_analysis_run")
+        ),
+        sa.ForeignKeyConstraint(
+            ["theme_id"],
+            ["analysis_theme.id"],
+            name=op.f("fk_analysis_quote_theme_id_analysis_theme"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_quote")),
+        sa.UniqueConstraint("theme_id", "answer_id", name=op.f("uq_analysis_quote_theme_id")),
+    )
+    with op.batch_alter_table("analysis_quote", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_analysis_quote_response_id"), ["response_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_analysis_quote_run_id"), ["run_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_analysis_quote_theme_id"), ["theme_id"], unique=False)
+
+    op.create_table(
+        "analysis_theme_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("theme_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["analysis_run.id"],
+            name=op.f("fk_analysis_theme_event_run_id_analysis_run"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["theme_id"],
+            ["analysis_theme.id"],
+            name=op.f("fk_analysis_theme_event_theme_id_analysis_theme"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["staff_user.id"], name=op.f("fk_analysis_theme_event_user_id_staff_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_theme_event")),
+    )
+    with op.batch_alter_table("analysis_theme_event", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_analysis_theme_event_action"), ["action"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_analysis_theme_event_at"), ["at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_analysis_theme_event_run_id"), ["run_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_analysis_theme_event_theme_id"), ["theme_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("analysis_theme_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analysis_theme_event_theme_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_theme_event_run_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_theme_event_at"))
+        batch_op.drop_index(batch_op.f("ix_analysis_theme_event_action"))
+
+    op.drop_table("analysis_theme_event")
+    with op.batch_alter_table("analysis_quote", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analysis_quote_theme_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_quote_run_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_quote_response_id"))
+
+    op.drop_table("analysis_quote")
+    with op.batch_alter_table("analysis_assignment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analysis_assignment_theme_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_assignment_run_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_assignment_response_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_assignment_answer_id"))
+
+    op.drop_table("analysis_assignment")
     with op.batch_alter_table("safeguarding_action", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_safeguarding_action_user_id"))
         batch_op.drop_index(batch_op.f("ix_safeguarding_action_flag_id"))
         batch_op.drop_index(batch_op.f("ix_safeguarding_action_at"))
 
     op.drop_table("safeguarding_action")
+    with op.batch_alter_table("analysis_theme", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analysis_theme_run_id"))
+
+    op.drop_table("analysis_theme")
+    with op.batch_alter_table("analysis_answer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analysis_answer_run_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_answer_response_id"))
+
+    op.drop_table("analysis_answer")
     with op.batch_alter_table("safeguarding_flag", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_safeguarding_flag_status"))
         batch_op.drop_index(batch_op.f("ix_safeguarding_flag_school"))
@@ -317,6 +583,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_progress_classroom_session_id"))
 
     op.drop_table("progress")
+    with op.batch_alter_table("analysis_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_analysis_run_survey_id"))
+        batch_op.drop_index(batch_op.f("ix_analysis_run_status"))
+
+    op.drop_table("analysis_run")
     with op.batch_alter_table("response", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_response_survey_version_id"))
         batch_op.drop_index(batch_op.f("ix_response_survey_id"))
