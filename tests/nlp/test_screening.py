@@ -27,12 +27,20 @@ from nlp.screening import (
 )
 
 LABELLED = Path(__file__).parent / "data" / "screening_labelled.csv"
+HELDOUT2 = Path(__file__).parent / "data" / "screening_heldout2.csv"
 
 
 def _rows(split: str | None = None) -> list[dict]:
     with open(LABELLED, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     return [r for r in rows if split is None or r["split"] == split]
+
+
+def _heldout2() -> list[dict]:
+    if not HELDOUT2.exists():
+        pytest.skip("the independent held-out set is not in this checkout")
+    with open(HELDOUT2, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def _recall_precision(screener: Screener, rows: list[dict]) -> tuple[float, float]:
@@ -65,6 +73,26 @@ def test_rules_keep_precision_on_every_split():
     for split in ("dev", "test", None):
         _, precision = _recall_precision(default_screener(), _rows(split))
         assert precision >= 0.5, split
+
+
+# ---- the independent held-out set ----------------------------------------------------------
+# Written blind to the screener and measured once, after the rules, examples and threshold
+# were committed (BENCHMARKS.md): never tune on it. These record that single measurement.
+
+
+def test_rules_keep_precision_on_the_independent_held_out_set():
+    _, precision = _recall_precision(default_screener(), _heldout2())
+    assert precision >= 0.5
+
+
+@pytest.mark.xfail(
+    reason="measured once: rules alone reach recall 0.89 (85/96) at precision 0.89 on "
+    "screening_heldout2.csv; the target needs embeddings (see BENCHMARKS.md)",
+    strict=False,
+)
+def test_rules_reach_target_on_the_independent_held_out_set():
+    recall, precision = _recall_precision(default_screener(), _heldout2())
+    assert recall >= 0.95 and precision >= 0.5
 
 
 @pytest.mark.parametrize(
@@ -305,3 +333,13 @@ def test_embeddings_alone_find_most_disclosures(real_embedding_screener):
 def test_slang_is_matched_in_plain_english_too(real_embedding_screener):
     result = real_embedding_screener.screen("ngl i wanna kms")
     assert result.flagged and "self_harm_suicide" in result.reasons
+
+
+@pytest.mark.slow
+def test_rules_and_embeddings_reach_target_on_the_independent_held_out_set(
+    real_embedding_screener,
+):
+    # measured once: recall 0.99 (95/96) at precision 0.67 (95/141)
+    recall, precision = _recall_precision(real_embedding_screener, _heldout2())
+    assert recall >= 0.95
+    assert precision >= 0.5
