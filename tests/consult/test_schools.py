@@ -511,3 +511,18 @@ def test_back_from_the_first_page_shows_the_intro_and_carries_on(app, client):
     assert "Do not write your name" in html and "0800 1111" in html
     assert 'href="/survey/schools/page/safe_school"' in html
     assert "/survey/schools/start" not in html  # not the public "Start now" form
+
+
+def test_no_names_or_addresses_are_stored_for_pupils(app, client):
+    from consult.safeguarding.models import SafeguardingAction, SafeguardingFlag
+
+    for model in (ClassroomSession, SafeguardingFlag, SafeguardingAction, Response, Progress):
+        columns = {c.name for c in model.__table__.columns}
+        assert not any(c == "ip" or "addr" in c or "name" in c for c in columns), model
+    staff = staff_client(app)
+    classroom = open_session(app, staff)
+    client.post("/join", data={"code": classroom.join_code},
+                environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    with app.app_context():
+        [progress] = get_db().scalars(select(Progress)).all()
+        assert "203.0.113.77" not in str(progress.answers)
