@@ -47,6 +47,8 @@ def defaults(instance_path: str) -> dict:
         "SERVICE_NAME": "Community safety survey",
         "PARTNERSHIP_NAME": "Community Safety Partnership",
         "SUPPRESSION_THRESHOLD": 5,
+        # "best": rules + sentence embeddings when the NLP extra is installed; "rules": rules only.
+        "SAFEGUARDING_SCREENER": "best",
         "FORCE_HTTPS": False,
         # How many reverse proxies stand in front of the app (0: none, e.g. development).
         "PROXY_COUNT": 0,

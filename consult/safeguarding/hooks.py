@@ -12,7 +12,7 @@ from surveys.schema import SurveyDefinition
 
 def screen_pupil_answers(db: Session, response: Response, definition: SurveyDefinition) -> None:
     """``after_submit`` hook: flags are stored with the response, or neither is."""
-    if not is_pupil_response(response):
+    if not is_pupil_response(response, definition):
         return
     school = ""
     if response.classroom_session_id is not None:

@@ -39,8 +39,12 @@ def reason_label(code: str) -> str:
 
 
 # --- screening at submit ----------------------------------------------------------------------
-def is_pupil_response(response: Response) -> bool:
-    return response.classroom_session_id is not None or response.respondent_type == "pupil"
+def is_pupil_response(response: Response, definition: SurveyDefinition | None = None) -> bool:
+    """A pupil's answers: from a classroom session, or imported to a classroom survey
+    (paper returns from a school are screened like answers typed in class)."""
+    if response.classroom_session_id is not None or response.respondent_type == "pupil":
+        return True
+    return definition is not None and definition.audience == "classroom"
 
 
 def screen_response(

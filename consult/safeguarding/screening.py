@@ -11,6 +11,8 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
+
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "screening_unavailable"
@@ -26,25 +28,51 @@ class Screening:
 
 
 _lock = threading.Lock()
-_screener = None
+_screeners: dict[str, object] = {}
 
 
-def get_screener():
-    """The default screener, built once per process."""
-    global _screener
-    if _screener is None:
+def _kind() -> str:
+    """``SAFEGUARDING_SCREENER``: "best" (rules + embeddings when the NLP extra is installed,
+    the default) or "rules" (rules only: deterministic, no model; the test suite's choice)."""
+    if has_app_context():
+        return current_app.config.get("SAFEGUARDING_SCREENER", "best")
+    return "best"
+
+
+def get_screener(kind: str | None = None):
+    """The screener of this kind, built once per process."""
+    kind = kind or _kind()
+    if kind not in _screeners:
         with _lock:
-            if _screener is None:
-                from nlp.screening import default_screener
+            if kind not in _screeners:
+                from nlp import screening
 
-                _screener = default_screener()
-    return _screener
+                if kind == "rules":
+                    _screeners[kind] = screening.default_screener()
+                else:
+                    _screeners[kind] = screening.best_available_screener()
+    return _screeners[kind]
+
+
+def warm_in_background(app) -> None:
+    """Load the embedding model at start-up, off the request path, so the first pupil's
+    submission does not wait for it. Any failure is logged; screening then uses the rules."""
+    kind = app.config.get("SAFEGUARDING_SCREENER", "best")
+    if kind != "best" or app.config.get("TESTING"):
+        return
+
+    def _warm():
+        try:
+            get_screener(kind).warm()
+        except Exception:  # the screener falls back to rules by itself; just say so
+            log.exception("could not warm the safeguarding screener")
+
+    threading.Thread(target=_warm, name="warm-screener", daemon=True).start()
 
 
 def reset() -> None:
-    """Forget the cached screener (tests)."""
-    global _screener
-    _screener = None
+    """Forget the cached screeners (tests)."""
+    _screeners.clear()
 
 
 def screen(text: str) -> Screening:
