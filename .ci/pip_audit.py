@@ -47,7 +47,7 @@ def main() -> int:
         print(
             f"pip-audit: the advisory database (PyPI JSON API) knew none of the {len(deps)} "
             "installed packages, which means it cannot be reached from here: skipped. "
-            "Run `make audit` on a machine with internet access."
+            "Run `make security` on a machine with internet access."
         )
         return 0
     found = [(d["name"], d["version"], v) for d in audited for v in d.get("vulns", [])]
