@@ -194,12 +194,45 @@ class EmbeddingCache:
         with self._connect() as con:
             return con.execute("SELECT COUNT(*) FROM emb").fetchone()[0]
 
+    # Other derived data kept beside the embeddings: redacted texts (keyed by a hash of the
+    # original, never the original itself) and reduced coordinates (keyed by a hash of the
+    # embedding matrix and the reducer's settings).
+
+    def get_texts(self, keys: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with self._connect() as con:
+            con.execute("CREATE TABLE IF NOT EXISTS txt (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            for start in range(0, len(keys), 900):
+                chunk = list(keys[start : start + 900])
+                marks = ",".join("?" * len(chunk))
+                found.update(con.execute(f"SELECT k, v FROM txt WHERE k IN ({marks})", chunk))  # noqa: S608
+        return found
+
+    def put_texts(self, items: dict[str, str]) -> None:
+        with self._connect() as con:
+            con.execute("CREATE TABLE IF NOT EXISTS txt (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            con.executemany("INSERT OR REPLACE INTO txt (k, v) VALUES (?, ?)", items.items())
+
+    def get_array(self, key: str) -> np.ndarray | None:
+        path = self.directory / f"{key}.npy"
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+
+    def put_array(self, key: str, value: np.ndarray) -> None:
+        tmp = self.directory / f"{key}.tmp.npy"
+        np.save(tmp, np.asarray(value), allow_pickle=False)
+        os.replace(tmp, self.directory / f"{key}.npy")
+
 
 class MemoryCache:
     """The ``EmbeddingCache`` interface in memory, for one process."""
 
     def __init__(self):
         self._store: dict[str, np.ndarray] = {}
+        self._texts: dict[str, str] = {}
+        self._arrays: dict[str, np.ndarray] = {}
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         return {k: self._store[k] for k in keys if k in self._store}
@@ -209,6 +242,18 @@ class MemoryCache:
 
     def __len__(self) -> int:
         return len(self._store)
+
+    def get_texts(self, keys: Sequence[str]) -> dict[str, str]:
+        return {k: self._texts[k] for k in keys if k in self._texts}
+
+    def put_texts(self, items: dict[str, str]) -> None:
+        self._texts.update(items)
+
+    def get_array(self, key: str) -> np.ndarray | None:
+        return self._arrays.get(key)
+
+    def put_array(self, key: str, value: np.ndarray) -> None:
+        self._arrays[key] = np.asarray(value)
 
 
 class CachedBackend:

@@ -22,7 +22,7 @@ _PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
 EXTRA_STOP_WORDS = frozenset(
     "think feel really just like lot lots things thing get got make need needs want area "
     "would could should also much many one people etc im ive dont didnt doesnt isnt cant "
-    "yes sure well bit quite even still ever always never way time times".split()
+    "yes sure well bit quite even still ever always never way time times near".split()
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
 
@@ -108,63 +108,74 @@ class ThemeLabeller:
                     break
         nlp = load_spacy(self.spacy_model)
         disable = [p for p in nlp.pipe_names if p == "ner"]
-        chunks: dict[int, Counter] = defaultdict(Counter)
+        # Candidate phrases per theme: noun chunks without determiners, pronouns and stop
+        # words, plus modifier-noun pairs the chunker misses ("speeding cars", "fly tipping").
+        # Counted once per answer; keyed by lemma, shown in their commonest written form.
+        found_in: dict[int, Counter] = defaultdict(Counter)
         surface: dict[str, Counter] = defaultdict(Counter)
         with nlp.select_pipes(disable=disable):
-            for (t, _), doc in zip(picked, nlp.pipe((p[1] for p in picked), batch_size=256),
-                                   strict=True):
-                found = set()
-                for chunk in doc.noun_chunks:
-                    words = [w for w in chunk if not (w.is_stop or w.is_punct or w.like_num
-                                                      or w.pos_ in ("DET", "PRON"))]
+            docs = nlp.pipe((p[1] for p in picked), batch_size=256)
+            for (t, _), doc in zip(picked, docs, strict=True):
+                found: set[str] = set()
+                spans = [list(chunk) for chunk in doc.noun_chunks]
+                spans += [
+                    [a, b]
+                    for a, b in zip(doc[:-1], doc[1:], strict=True)
+                    if (b.pos_ == "NOUN" and (a.pos_ in ("ADJ", "NOUN") or a.tag_ == "VBG"))
+                    or (a.pos_ == "NOUN" and b.tag_ == "VBG")
+                ]
+                spans += [[w] for w in doc if w.pos_ == "NOUN" or w.tag_ == "VBG"]
+                for span in spans:
+                    words = [w for w in span if not (w.is_stop or w.is_punct or w.like_num
+                                                     or w.pos_ in ("DET", "PRON"))]
                     while words and words[0].pos_ not in ("ADJ", "NOUN", "PROPN", "VERB"):
                         words = words[1:]
-                    if not words or len(words) > 4:
+                    if not words or len(words) > 3:
                         continue
                     key = " ".join(w.lemma_.lower() for w in words)
-                    if key in STOP_WORDS or len(key) < 3:
+                    if key in STOP_WORDS or len(key) < 3 or "[" in key:
                         continue
                     found.add(key)
                     surface[key][" ".join(w.text.lower() for w in words)] += 1
                 for key in found:
-                    chunks[t][key] += 1
-        # Keywords are candidates too (the parser often leaves "speeding" out of a chunk).
-        docs_of: dict[int, list[str]] = defaultdict(list)
-        for t, text in picked:
-            docs_of[t].append(" " + " ".join(re.findall(r"[a-z'\-]+", text.lower())) + " ")
+                    found_in[t][key] += 1
         for t in self.theme_ids_:
-            top_words = [k for k, _ in self.keywords_[t][:5] if " " not in k]
-            pairs = [f"{a} {b}" for a in top_words for b in top_words if a != b]
-            for k in [k for k, _ in self.keywords_[t][:4]] + pairs:
-                n = sum(f" {k} " in d for d in docs_of[t])
-                if n and (k not in chunks[t] or chunks[t][k] < n):
-                    chunks[t][k] = n
-                    surface[k][k] += 1
-        for t in self.theme_ids_:
-            kw = {k: w for k, w in self.keywords_[t]}
-            kw_words = {part: w for k, w in self.keywords_[t] for part in k.split()}
-            top = max(kw.values()) if kw else 1.0
+            kw_words: dict[str, float] = {}
+            for k, w in self.keywords_[t]:
+                for part in k.split():
+                    kw_words[_stem(part)] = max(kw_words.get(_stem(part), 0.0), w)
+            top = max(kw_words.values()) if kw_words else 1.0
             scored = []
-            for key, n in chunks[t].items():
-                if n < 2 and len(chunks[t]) > 3:
+            for key, n in found_in[t].items():
+                if n < 2 and len(found_in[t]) > 3:
                     continue
-                words = set(key.split()) | set(surface[key].most_common(1)[0][0].split())
-                boost = sum(kw_words.get(part, 0.0) for part in words) / top
-                scored.append((n * (0.3 + boost), key))
+                stems = {_stem(p) for p in key.split()}
+                boost = sum(kw_words.get(p, 0.0) for p in stems) / top
+                length_bonus = 1.15 if len(stems) > 1 else 1.0
+                scored.append((n * (0.2 + boost) * length_bonus, key))
             scored.sort(key=lambda s: (-s[0], s[1]))
             if not scored:
                 continue
             best_score, best = scored[0]
             phrase = surface[best].most_common(1)[0][0]
-            for score, key in scored[1:6]:
+            best_stems = {_stem(p) for p in best.split()}
+            for score, key in scored[1:8]:
                 if score < 0.4 * best_score:
                     break
-                if set(key.split()) & set(best.split()):
+                if {_stem(p) for p in key.split()} & best_stems:
                     continue
                 phrase = f"{phrase} and {surface[key].most_common(1)[0][0]}"
                 break
             self.labels_[t] = phrase[:1].upper() + phrase[1:]
         return self
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ing", "ers", "er", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
 
 
 def _top_keywords(vocab: np.ndarray, weights: np.ndarray, n: int) -> list[tuple[str, float]]:

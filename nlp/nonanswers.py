@@ -66,7 +66,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"can't think of any|i can't think of anything|i cannot think of anything|"
             r"nothing i can think of|nothing comes to mind|all good|all fine|all ok|"
             r"everything is fine|everything is ok|everything is good|everything fine|"
-            r"no complaints?|nothing to complain about)"
+            r"no complaints?|nothing to complain about|no improvements? (?:needed|necessary)|"
+            r"nothing (?:needs|need) (?:changing|to change|improving)|"
+            r"nothing (?:could|can|would) (?:be|have been|of been) (?:done )?(?:any )?better|"
+            r"(?:it )?(?:could|can)(?:n't| not|nt) (?:be|have been) (?:any )?better|"
+            r"(?:i'm |i am |we are |we're )?(?:very |completely |totally |really )?"
+            r"(?:happy|satisfied|content)(?: with (?:everything|the service|it all|it))?|"
+            r"faultless|perfect|no concerns? (?:here|at all)|i feel (?:very )?safe)"
             + _FILLER
             + r"$"
         ),

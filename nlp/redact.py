@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .settings import spacy_model_name
 from .spacy_model import load_spacy
 
 PLACEHOLDERS = {
@@ -212,6 +213,11 @@ class Redactor:
         self.spacy_model = spacy_model
         self.use_ner = use_ner
         self.batch_size = batch_size
+
+    @property
+    def cache_key(self) -> str:
+        """Identifies this redactor's behaviour, for caching its output by text hash."""
+        return f"redact-v1:{self.spacy_model or spacy_model_name()}:{self.use_ner}"
 
     def _nlp(self):
         nlp = load_spacy(self.spacy_model)

@@ -19,7 +19,7 @@ attributes ending in ``_`` (``embeddings_``, ``labels_``, ``centroids_``, ``resu
 from __future__ import annotations
 
 import copy
-import math
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,7 +27,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .embeddings import CachedBackend, EmbeddingBackend, SentenceTransformerBackend
+from .embeddings import (
+    CachedBackend,
+    EmbeddingBackend,
+    SentenceTransformerBackend,
+    text_key,
+)
 from .labelling import ThemeLabeller
 from .nonanswers import classify_non_answer
 from .priorities import Taxonomy, load_taxonomy, map_to_priorities
@@ -104,8 +109,8 @@ class ThemeResult:
 
 
 def default_min_theme_size(n: int) -> int:
-    """Smallest theme HDBSCAN may report for ``n`` answers: about n/50, at least 8."""
-    return int(max(8, min(500, round(n / 50))))
+    """Smallest theme HDBSCAN may report for ``n`` answers: about n/200, at least 8."""
+    return int(max(8, min(500, round(n / 200))))
 
 
 class ThemeEngine:
@@ -126,6 +131,7 @@ class ThemeEngine:
         priority_threshold similarity a theme needs to map to a priority (else "emerging")
         n_quotes           representative quotes per theme
         random_state       seed: the same input gives the same themes
+        max_themes         most themes reported; the most similar are merged beyond it
     """
 
     def __init__(
@@ -177,16 +183,14 @@ class ThemeEngine:
     def _make_reducer(self, n: int):
         if self.reducer is not None:
             return _fresh(self.reducer)
-        from umap import UMAP
+        from .reducers import ExactKnnUMAP
 
-        return UMAP(
-            n_neighbors=int(min(30, max(10, round(math.sqrt(n) / 4)))),
+        return ExactKnnUMAP(
+            n_neighbors=15,
             n_components=5,
             min_dist=0.0,
-            metric="cosine",
+            n_epochs=200,
             random_state=self.random_state,
-            low_memory=True,
-            n_epochs=200 if n > 10_000 else None,
         )
 
     def _make_clusterer(self, n: int):
@@ -202,6 +206,28 @@ class ThemeEngine:
             cluster_selection_method="eom",
             core_dist_n_jobs=2,
         )
+
+    def _cache(self):
+        backend = self._backend()
+        return backend.cache if isinstance(backend, CachedBackend) else None
+
+    def _redact(self, redactor, texts: list[str]) -> list[str]:
+        """Redact, reusing earlier results from the cache (keyed by a hash of the text)."""
+        cache = self._cache()
+        prefix = getattr(redactor, "cache_key", None)
+        if cache is None or prefix is None:
+            unique = list(dict.fromkeys(texts))
+            done = dict(zip(unique, (r.text for r in redactor.redact_many(unique)), strict=True))
+            return [done[t] for t in texts]
+        keys = [text_key(prefix, t) for t in texts]
+        found = cache.get_texts(list(dict.fromkeys(keys)))
+        todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+        if todo:
+            done = redactor.redact_many(todo)
+            new = {text_key(prefix, t): r.text for t, r in zip(todo, done, strict=True)}
+            cache.put_texts(new)
+            found.update(new)
+        return [found[k] for k in keys]
 
     # -- fit -----------------------------------------------------------------------------
 
@@ -225,7 +251,7 @@ class ThemeEngine:
 
         report("redact", 0.0)
         redactor = self.redactor or Redactor()
-        redacted = [r.text for r in redactor.redact_many(texts)]
+        redacted = self._redact(redactor, texts)
         self.redacted_ = redacted
 
         report("non_answers", 0.0)
@@ -339,11 +365,22 @@ class ThemeEngine:
         if n < self.small_corpus_size and self.clusterer is None:
             self.path_ = "small"
             report("cluster", 0.0)
-            return _small_corpus_labels(emb, self.random_state)
+            return _small_corpus_labels(emb, self.random_state, self.max_themes)
         self.path_ = "density"
         report("reduce", 0.0)
         reducer = self._make_reducer(n)
-        reduced = reducer.fit_transform(emb)
+        cache = self._cache()
+        key = None
+        if cache is not None and hasattr(reducer, "get_params"):
+            params = repr(sorted((k, repr(v)) for k, v in reducer.get_params().items()))
+            digest = hashlib.sha256(emb.tobytes())
+            digest.update(f"{type(reducer).__name__}{params}".encode())
+            key = "reduced-" + digest.hexdigest()
+        reduced = cache.get_array(key) if key else None
+        if reduced is None:
+            reduced = reducer.fit_transform(emb)
+            if key:
+                cache.put_array(key, reduced)
         self.reducer_ = reducer
         report("cluster", 0.0)
         clusterer = self._make_clusterer(n)
@@ -353,7 +390,7 @@ class ThemeEngine:
         if (labels >= 0).sum() == 0:
             # Density clustering found nothing: fall back to the small-corpus path.
             self.path_ = "density-fallback"
-            return _small_corpus_labels(emb, self.random_state)
+            return _small_corpus_labels(emb, self.random_state, self.max_themes)
         return labels
 
     def _finish_clusters(self, emb: np.ndarray, labels: np.ndarray):
@@ -363,6 +400,15 @@ class ThemeEngine:
             dim = emb.shape[1] if emb.ndim == 2 else 0
             return np.full(len(labels), -1, dtype=int), np.zeros((0, dim))
         centroids = _centroids(emb, labels)
+        if self.max_themes and len(centroids) > self.max_themes:
+            # Too many themes for an analyst: merge the most similar ones.
+            from sklearn.cluster import AgglomerativeClustering
+
+            merged = AgglomerativeClustering(
+                n_clusters=self.max_themes, metric="cosine", linkage="average"
+            ).fit_predict(centroids)
+            labels = np.where(labels >= 0, merged[np.maximum(labels, 0)], -1)
+            centroids = _centroids(emb, labels)
         # Outliers join the closest theme when similar enough.
         out = np.flatnonzero(labels < 0)
         if len(out):
@@ -430,7 +476,7 @@ def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return _unit(cents)
 
 
-def _small_corpus_labels(emb: np.ndarray, random_state: int) -> np.ndarray:
+def _small_corpus_labels(emb: np.ndarray, random_state: int, max_themes: int = 15) -> np.ndarray:
     """Small consultations: agglomerative clustering (cosine, average linkage) with the number
     of themes chosen by silhouette, since density clustering needs more points."""
     from sklearn.cluster import AgglomerativeClustering
@@ -439,7 +485,7 @@ def _small_corpus_labels(emb: np.ndarray, random_state: int) -> np.ndarray:
     n = len(emb)
     best_labels = np.zeros(n, dtype=int)
     best_score = -1.0
-    max_k = int(min(15, max(2, n // 4)))
+    max_k = int(min(15, max_themes or 15, max(2, n // 4)))
     for k in range(2, max_k + 1):
         labels = AgglomerativeClustering(
             n_clusters=k, metric="cosine", linkage="average"

@@ -153,6 +153,12 @@ def test_match_themes_pairs_similar_and_flags_new_and_gone():
     assert (None, 2) in {(p, c) for p, c, _ in pairs}
 
 
+def test_max_themes_merges_the_closest(tiny_corpus):
+    texts, _ = tiny_corpus
+    result = _fast_engine(max_themes=2).fit(texts)
+    assert len(result.themes) == 2
+
+
 @pytest.mark.slow
 def test_real_model_tiny_corpus(minilm, tiny_corpus):
     texts, truth = tiny_corpus
@@ -208,7 +214,12 @@ def test_real_model_density_path_and_determinism(minilm):
     a = ThemeEngine(embedding_backend=minilm).fit(texts)
     assert a.settings["path"] == "density"
     predicted = [x.theme_id for x in a.assignments]
-    assert cluster_scores(truth, predicted)["nmi"] > 0.6
+    assert cluster_scores(truth, predicted)["nmi"] > 0.5
     assert a.n_unthemed / len(texts) < 0.1
+    # Themes may be finer than the three concerns, but none mixes them up.
+    for theme in a.themes:
+        members = [t for t, p in zip(truth, predicted, strict=True) if p == theme.id]
+        top = max(members.count(c) for c in set(members))
+        assert top / len(members) >= 0.8, theme.label
     b = ThemeEngine(embedding_backend=minilm).fit(texts)
     assert [x.theme_id for x in b.assignments] == predicted
