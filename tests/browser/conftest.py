@@ -4,6 +4,8 @@
   temporary SQLite database, CSRF on, surveys loaded. ``live_server.url``,
   ``live_server.app``, ``live_server.create_user(email, role, password=..., school=None)``
   and ``live_server.db()`` (a context manager giving a session).
+- ``staff_page(role, school=None)``: the ``page`` signed in as a new staff member;
+  ``sign_in(page, email)`` for your own accounts.
 - ``browser``: one Chromium for the run. ``page``: a fresh browser context (no cookies) per
   test; console errors and CSP violations fail the test.
 - ``axe_check(page, name)``: run axe-core on the page against WCAG 2.2 AA and fail on any
@@ -16,6 +18,7 @@ CONSULT_REQUIRE_BROWSER=1 (CI), when that is a failure. Never ``playwright insta
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -85,6 +88,7 @@ class LiveServer:
             yield get_db()
 
     def create_user(self, email: str, role: str, password: str = "correct horse battery 9", **kw):
+        # (the default is STAFF_PASSWORD, used by ``sign_in``)
         """A staff account to sign in with (same rules as `consult users create`)."""
         from consult.auth.accounts import create_user
 
@@ -223,6 +227,35 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+STAFF_PASSWORD = "correct horse battery 9"
+_staff_numbers = itertools.count(1)
+
+
+def sign_in(page, email: str, password: str = STAFF_PASSWORD) -> None:
+    """Sign in through the staff sign-in page (the page must belong to a fresh context)."""
+    page.goto("/staff/sign-in")
+    page.locator('[name="email"]').fill(email)
+    page.locator('[name="password"]').fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    assert "/staff/sign-in" not in page.url, "sign-in failed"
+
+
+@pytest.fixture
+def staff_page(page, live_server):
+    """``staff_page(role, school=None)``: the ``page``, signed in as a new staff member."""
+    made = []
+
+    def _as(role: str, school: str | None = None):
+        email = f"{role}.{next(_staff_numbers)}@example.org"
+        live_server.create_user(email, role, school=school)
+        made.append(email)
+        sign_in(page, email)
+        return page
+
+    return _as
 
 
 @pytest.fixture
