@@ -208,6 +208,8 @@ def _base_config(database_url: str) -> dict:
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Deterministic rules-only screening; tests of the embedding screener ask for "best".
+        "SAFEGUARDING_SCREENER": "rules",
     }
 
 
