@@ -89,7 +89,33 @@ class ThemeLabeller:
         self.labels_ = {t: _keyword_label(self.keywords_[t]) for t in theme_ids}
         if self.use_noun_chunks:
             self._noun_chunk_labels(clean, labels, similarities)
+        self._disambiguate()
         return self
+
+    def _disambiguate(self) -> None:
+        """Themes sharing a label get their own distinguishing keywords after a colon."""
+        by_label: dict[str, list[int]] = defaultdict(list)
+        for t, label in self.labels_.items():
+            by_label[label.lower()].append(t)
+        for ids in by_label.values():
+            if len(ids) < 2:
+                continue
+            for t in ids:
+                label = self.labels_[t]
+                used = {_stem(w) for w in label.lower().replace(",", " ").split()}
+                for other in ids:  # words the look-alike themes lead with do not distinguish
+                    if other != t:
+                        used |= {_stem(w) for k, _ in self.keywords_.get(other, [])[:3]
+                                 for w in k.split()}
+                extra = []
+                for k, _ in self.keywords_.get(t, []):
+                    if not ({_stem(w) for w in k.split()} & used):
+                        extra.append(k)
+                        used |= {_stem(w) for w in k.split()}
+                    if len(extra) == 2:
+                        break
+                if extra:
+                    self.labels_[t] = f"{label}: {' and '.join(extra)}"
 
     def _noun_chunk_labels(self, texts, labels, similarities):
         picked: list[tuple[int, str]] = []

@@ -33,7 +33,7 @@ from .embeddings import (
     SentenceTransformerBackend,
     text_key,
 )
-from .labelling import ThemeLabeller
+from .labelling import ThemeLabeller, _stem
 from .nonanswers import classify_non_answer
 from .priorities import Taxonomy, load_taxonomy, map_to_priorities
 from .redact import Redactor
@@ -132,6 +132,7 @@ class ThemeEngine:
         n_quotes           representative quotes per theme
         random_state       seed: the same input gives the same themes
         max_themes         most themes reported; the most similar are merged beyond it
+        twin_threshold     themes this similar to the main theme are not further themes
     """
 
     def __init__(
@@ -152,6 +153,7 @@ class ThemeEngine:
         n_quotes: int = 3,
         random_state: int = 42,
         max_themes: int = 60,
+        twin_threshold: float = 0.8,
     ):
         self.embedding_backend = embedding_backend
         self.cache_dir = cache_dir
@@ -169,6 +171,7 @@ class ThemeEngine:
         self.n_quotes = n_quotes
         self.random_state = random_state
         self.max_themes = max_themes
+        self.twin_threshold = twin_threshold
 
     # -- stage helpers -------------------------------------------------------------------
 
@@ -311,7 +314,13 @@ class ThemeEngine:
                 )
             )
 
-        further = self._further_themes(sims, labels)
+        further = self._further_themes(
+            sims,
+            labels,
+            answer_texts,
+            centroids,
+            {t: [k for k, _ in labeller.keywords_.get(t, [])[:8]] for t in range(len(centroids))},
+        )
         assignments: list[Assignment] = []
         pos = {int(i): j for j, i in enumerate(answer_idx)}
         for i in range(n):
@@ -429,21 +438,44 @@ class ThemeEngine:
         return labels, _centroids(emb, labels)
 
     def _further_themes(
-        self, sims: np.ndarray, labels: np.ndarray
+        self,
+        sims: np.ndarray,
+        labels: np.ndarray,
+        texts: Sequence[str] = (),
+        centroids: np.ndarray | None = None,
+        keywords: dict[int, list[str]] | None = None,
     ) -> list[list[tuple[int, float]]]:
-        out: list[list[tuple[int, float]]] = []
+        """Further themes of each answer: close enough to the answer (``further_threshold``
+        and ``further_ratio`` of the main theme's score), not a near-twin of the main theme,
+        and with a word of their own in the answer (a second concern is named, not implied).
+        """
+        out: list[list[tuple[int, float]]] = [[] for _ in range(len(labels))]
+        if sims.shape[1] < 2:
+            return out
+        twins = centroids @ centroids.T if centroids is not None else None
+        stems = {
+            t: {_stem(w) for k in kws for w in k.split()} for t, kws in (keywords or {}).items()
+        }
         for i in range(len(labels)):
             main = labels[i]
-            if main < 0 or sims.shape[1] < 2:
-                out.append([])
+            if main < 0:
                 continue
             floor = max(self.further_threshold, self.further_ratio * sims[i, main])
-            extra = [
-                (int(j), round(float(sims[i, j]), 4))
-                for j in np.argsort(-sims[i], kind="stable")
-                if j != main and sims[i, j] >= floor
+            candidates = [
+                int(j) for j in np.flatnonzero(sims[i] >= floor) if j != main
             ]
-            out.append(extra[:3])
+            if not candidates:
+                continue
+            words = {_stem(w) for w in _WORDS.findall(texts[i].lower())} if texts else set()
+            extra = []
+            for j in sorted(candidates, key=lambda j: -sims[i, j]):
+                if twins is not None and twins[main, j] >= self.twin_threshold:
+                    continue
+                own = stems.get(j, set()) - stems.get(main, set())
+                if keywords is not None and not own & words:
+                    continue
+                extra.append((j, round(float(sims[i, j]), 4)))
+            out[i] = extra[:3]
         return out
 
 

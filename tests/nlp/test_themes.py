@@ -223,3 +223,20 @@ def test_real_model_density_path_and_determinism(minilm):
         assert top / len(members) >= 0.8, theme.label
     b = ThemeEngine(embedding_backend=minilm).fit(texts)
     assert [x.theme_id for x in b.assignments] == predicted
+
+
+def test_look_alike_theme_labels_are_told_apart():
+    from nlp.labelling import ThemeLabeller
+
+    labeller = ThemeLabeller(use_noun_chunks=False)
+    labeller.labels_ = {0: "Staff", 1: "Staff", 2: "Parking"}
+    labeller.keywords_ = {
+        0: [("staff", 1.0), ("friendly", 0.5), ("polite", 0.4)],
+        1: [("staff", 1.0), ("rude", 0.6), ("shouting", 0.3)],
+        2: [("parking", 1.0)],
+    }
+    labeller._disambiguate()
+    assert labeller.labels_[0] != labeller.labels_[1]
+    assert labeller.labels_[0].startswith("Staff") and "friendly" in labeller.labels_[0]
+    assert "rude" in labeller.labels_[1]
+    assert labeller.labels_[2] == "Parking"
