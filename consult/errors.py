@@ -52,6 +52,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        # An exception that carries its own page (e.g. a rate limit's on_breach) keeps it.
+        if getattr(exc, "response", None) is not None:
+            return exc.response
         return render_error(exc.code or 500)
 
     @app.errorhandler(OperationalError)

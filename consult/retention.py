@@ -7,12 +7,17 @@
   purged with them without a change here.
 - Anonymous progress that has expired (abandoned or finished surveys).
 
+Features can hold responses back from the purge (``register_hold``): safeguarding keeps a
+flagged pupil answer until a lead has reviewed it, because a disclosure must never vanish
+unread. Held responses are counted and reported, and purged on a later run once released.
+
 Each run is written to the audit trail with its counts. ``--dry-run`` counts only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import click
@@ -23,6 +28,15 @@ from sqlalchemy.orm import Session
 from consult.db import Base, get_db, import_models
 from consult.models import AuditEvent, Progress, Response, SurveyVersion, utcnow
 
+# Functions returning a SELECT of response ids that must not be purged yet.
+purge_holds: list[Callable[[], Select]] = []
+
+
+def register_hold(rule: Callable[[], Select]) -> Callable[[], Select]:
+    if rule not in purge_holds:
+        purge_holds.append(rule)
+    return rule
+
 
 @dataclass
 class VersionPurge:
@@ -31,6 +45,7 @@ class VersionPurge:
     retention_days: int
     cutoff: dt.datetime
     responses: int
+    held: int = 0
 
 
 @dataclass
@@ -53,6 +68,11 @@ class PurgeReport:
                 f"{v.survey_id} version {v.version}: {v.responses} response(s) {verb} "
                 f"(kept {v.retention_days} days: submitted before {v.cutoff:%Y-%m-%d %H:%M} UTC)"
             )
+            if v.held:
+                out.append(
+                    f"  {v.held} response(s) past retention kept: held for an unreviewed "
+                    "safeguarding flag or another hold"
+                )
         if not self.versions:
             out.append("No published surveys: no responses to purge.")
         for table, count in sorted(self.dependents.items()):
@@ -112,16 +132,20 @@ def purge(db: Session, now: dt.datetime | None = None, dry_run: bool = False) ->
     for version in versions:
         days = int((version.definition or {}).get("retention_days") or 730)
         cutoff = now - dt.timedelta(days=days)
-        old = select(Response.id).where(
+        due = select(Response.id).where(
             Response.survey_version_id == version.id, Response.submitted_at < cutoff
         )
+        old = due
+        for hold in purge_holds:
+            old = old.where(Response.id.not_in(hold()))
+        total_due = db.scalar(select(func.count()).select_from(due.subquery())) or 0
         count = db.scalar(select(func.count()).select_from(old.subquery())) or 0
         if count:
             _purge_rows(db, Response.__table__, old, report.dependents, dry_run)
             if not dry_run:
                 db.execute(delete(Response).where(Response.id.in_(old)))
         report.versions.append(
-            VersionPurge(version.survey_id, version.version, days, cutoff, count)
+            VersionPurge(version.survey_id, version.version, days, cutoff, count, total_due - count)
         )
 
     if not dry_run:

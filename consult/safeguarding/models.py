@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from consult.db import Base
 from consult.models import User, utcnow
 from consult.reportable import register_exclusion
+from consult.retention import register_hold
 
 
 class SafeguardingFlag(Base):
@@ -70,3 +71,10 @@ class SafeguardingAction(Base):
 def held_back_responses():
     """Responses with any flag a reviewer has not cleared: never reported."""
     return select(SafeguardingFlag.response_id).where(SafeguardingFlag.cleared.is_(False))
+
+
+@register_hold
+def unreviewed_responses():
+    """Responses with a flag nobody has reviewed yet: kept past retention until reviewed,
+    so a possible disclosure is never deleted unread."""
+    return select(SafeguardingFlag.response_id).where(SafeguardingFlag.status == "open")

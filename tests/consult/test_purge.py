@@ -115,3 +115,26 @@ def test_retention_comes_from_the_version_answered(app):
         assert purge(db, now=utcnow() + dt.timedelta(days=1060)).responses == 1
         db.commit()
     assert _counts(app)[0] == 0
+
+
+def test_unreviewed_safeguarding_flag_holds_the_response_until_reviewed(app):
+    from consult.safeguarding.models import SafeguardingFlag
+    from tests.consult.test_safeguarding import flags, pupil_says
+    from tests.consult.test_schools import staff_client
+
+    pupil_says(app, staff_client(app))  # a disclosure: flagged, open
+    [flag] = flags(app)
+    later = utcnow() + dt.timedelta(days=5000)
+    with app.app_context():
+        db = get_db()
+        report = purge(db, now=later)
+        db.commit()
+        assert report.responses == 0
+        assert any("kept: held for an unreviewed safeguarding flag" in line for line in report.lines())
+        assert db.get(Response, flag.response_id) is not None
+        # once a lead has reviewed it, the next purge deletes it with its flag
+        db.get(SafeguardingFlag, flag.id).status = "reviewed"
+        db.commit()
+        assert purge(db, now=later).responses == 1
+        db.commit()
+        assert db.get(Response, flag.response_id) is None
