@@ -97,14 +97,16 @@ class SentenceTransformerBackend:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         model = self.load()
-        # Encode in chunks so a caller can show progress; inside a chunk the library sorts
-        # by length, which keeps padding low.
+        # Sort all texts by length once (batches of similar length need little padding), then
+        # encode in chunks so a caller can show progress, and put the rows back in order.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        ordered = [texts[i] for i in order]
         chunk = max(self.batch_size * 16, 1024)
         parts = []
-        for start in range(0, len(texts), chunk):
+        for start in range(0, len(ordered), chunk):
             parts.append(
                 model.encode(
-                    texts[start : start + chunk],
+                    ordered[start : start + chunk],
                     batch_size=self.batch_size,
                     normalize_embeddings=True,
                     convert_to_numpy=True,
@@ -112,8 +114,10 @@ class SentenceTransformerBackend:
                 )
             )
             if progress:
-                progress(min(1.0, (start + chunk) / len(texts)))
-        return _normalise_rows(np.vstack(parts))
+                progress(min(1.0, (start + chunk) / len(ordered)))
+        out = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+        out[order] = np.vstack(parts)
+        return _normalise_rows(out)
 
 
 class HashingBackend:
