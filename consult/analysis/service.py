@@ -218,9 +218,12 @@ def store_result(db: Session, run: AnalysisRun, result, answers: AnswerSet) -> d
         if a.theme_id is not None:
             by_theme_text.setdefault((int(a.theme_id), answer.redacted_text), answer)
     for t in result.themes:
+        quoted: set[int] = set()
         for text in list(t.quotes or [])[:5]:
             answer = by_theme_text.get((int(t.id), text))
-            if answer is not None and answer.redacted_text.strip():
+            # The same words given by many people are one quote, not several of one answer.
+            if answer is not None and answer.redacted_text.strip() and answer.id not in quoted:
+                quoted.add(answer.id)
                 db.add(_quote(run, by_engine[int(t.id)], answer, source="engine"))
     db.flush()
 

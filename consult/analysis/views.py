@@ -382,7 +382,21 @@ def theme(run_id: int, theme_id: int):
         others=[t for t in queries.themes(db, run.id) if t.id != theme.id],
         priorities=priority_names(),
         events=queries.events(db, run.id, theme.id)[:20],
+        question_names=_question_names(run),
     )
+
+
+def _question_names(run: AnalysisRun) -> dict[str, str]:
+    """question code -> a short name for it ("What worries you most"), for answer tables."""
+    from consult.models import SurveyVersion
+
+    db = get_db()
+    versions = [db.get(SurveyVersion, vid) for vid in run.survey_version_ids or []]
+    names = {}
+    for code, q in queries.question_lookup(v for v in versions if v is not None).items():
+        name = q.short_label or q.label
+        names[code] = name[:1].upper() + name[1:]
+    return names
 
 
 def _change(run_id: int, theme_id: int, apply, success: str, anchor: str = ""):

@@ -77,6 +77,20 @@ def test_a_run_stores_themes_answers_and_quotes(app):
         assert sum(1 for p in people if themes["Speeding"].id in p.themes) == 12
 
 
+def test_many_people_giving_the_same_words_make_one_quote(app):
+    # The engine's representative texts for a theme can repeat (the same short answer from
+    # many people); a run must not fail on them, and the words are quoted once.
+    with app.app_context():
+        db = get_db()
+        for i in range(6):
+            add_response(db, resident(f"Drug dealing in the park {i}", "More police about"))
+        db.commit()
+        run, job = start(db)
+        assert job.status == "succeeded", job.message
+        police = by_label(db, run)["Police presence"]
+        assert [q.redacted_text for q in queries.quotes(db, police.id)] == ["More police about"]
+
+
 def test_held_back_responses_are_never_analysed(app, monkeypatch):
     with app.app_context():
         db = get_db()

@@ -1,0 +1,289 @@
+"""A school session in a real browser, end to end: a teacher opens a session and projects the
+code, two pupils answer one after the other on one device, the projector's count goes up by
+itself, the teacher closes the session and a third pupil is turned away. One pupil's answer
+discloses harm: the safeguarding lead sees it in the queue, records an outcome, and the
+answer is in no export. axe-core checks every page on the way."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+
+from consult.models import Response
+from consult.reportable import reportable
+from consult.safeguarding.models import SafeguardingFlag
+from consult.survey_store import current_version
+from tests.browser.conftest import axe_check, screenshot, sign_in
+from tests.consult.test_schools import PUPIL_ANSWERS, in_an_hour
+
+SCHOOL = "Hillside Browser Academy"
+DISCLOSURE = "my step dad gets angry and i have bruises"
+SECOND_WORRY = "people vaping in the toilets at break time"
+PAGE_URL = re.compile(r"/survey/schools/page/([a-z_]+)")
+
+
+@pytest.fixture
+def new_device(browser, live_server):
+    """Another browser context (a classroom device, or a second member of staff), watched
+    for console errors and CSP violations like the ``page`` fixture."""
+    contexts, problems = [], []
+
+    def _make():
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1024, "height": 800}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+            if msg.type == "error"
+            else None,
+        )
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        return page
+
+    yield _make
+    for context in contexts:
+        context.close()
+    real = [p for p in problems if "Failed to load resource" not in p]
+    assert not real, "\n".join(real)
+
+
+def _continue(page, name="Save and continue") -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).click()
+
+
+def _assert_page_is_blank(page) -> None:
+    """Nothing a previous pupil chose or typed shows on this question page."""
+    assert page.locator("input[type=radio]:checked, input[type=checkbox]:checked").count() == 0
+    for area in page.locator("textarea").all():
+        assert area.input_value() == ""
+
+
+def _answer(page, answers: dict) -> None:
+    for code, value in answers.items():
+        for v in value if isinstance(value, list) else [value]:
+            option = page.locator(f'input[name="{code}"][value="{v}"]')
+            if option.count():
+                option.check()
+            else:
+                page.locator(f'[name="{code}"]').fill(v)
+
+
+def pupil_turn(page, code: str, answers: dict, *, check_blank: bool, label: str) -> list[str]:
+    """One pupil: join with the code, answer every page, send. Returns the pages seen."""
+    page.goto("/join")
+    axe_check(page, f"{label}: join")
+    page.get_by_label("Enter your class’s code").fill(code.lower())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start").click()
+    if page.get_by_role("button", name="Continue").count() or page.get_by_role(
+        "link", name="Continue"
+    ).count():
+        # The pupils' start page: intro and privacy notice.
+        axe_check(page, f"{label}: start")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").or_(
+                page.get_by_role("link", name="Continue")
+            ).first.click()
+    seen = []
+    for _ in range(30):
+        match = PAGE_URL.search(page.url)
+        if not match:
+            break
+        page_id = match.group(1)
+        seen.append(page_id)
+        # Every page says where to get help now.
+        help_panel = page.get_by_role("complementary", name="Get help now")
+        assert "0800 1111" in help_panel.inner_text() and "999" in help_panel.inner_text()
+        if check_blank:
+            _assert_page_is_blank(page)
+        axe_check(page, f"{label}: question page {page_id}")
+        if label == "pupil 1" and page_id == "worry_most":
+            screenshot(page, "pupil-question-worry-most")
+        _answer(page, answers.get(page_id, {}))
+        _continue(page)
+    assert page.url.endswith("/survey/schools/check"), page.url
+    axe_check(page, f"{label}: check answers")
+    if label == "pupil 1":
+        screenshot(page, "pupil-check-answers")
+    _continue(page, "Send answers")
+    assert page.locator(".govuk-panel").inner_text().startswith("Thank you")
+    axe_check(page, f"{label}: finish")
+    return seen
+
+
+def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
+    staff_page, new_device, live_server
+):
+    # --- the teacher opens a session ----------------------------------------------------
+    teacher = staff_page("school_staff", school=SCHOOL)
+    teacher.goto("/schools/sessions")
+    with teacher.expect_navigation():
+        teacher.get_by_text("Open a new session").click()
+    axe_check(teacher, "session form")
+    _continue(teacher, "Open session")  # nothing filled in
+    assert teacher.title().startswith("Error:")
+    summary = teacher.locator(".govuk-error-summary")
+    assert "There is a problem" in summary.inner_text()
+    assert "Select" in summary.inner_text()
+    axe_check(teacher, "session form with errors")
+    screenshot(teacher, "session-form-errors")
+    # The error summary's links reach their fields.
+    for link in summary.get_by_role("link").all():
+        target = link.get_attribute("href")
+        assert teacher.locator(target).count() == 1, target
+    teacher.get_by_label("Year group").select_option("year_9")
+    teacher.get_by_label("How many pupils do you expect?").fill("28")
+    teacher.get_by_label("What time does the session end today?").fill(in_an_hour())
+    _continue(teacher, "Open session")
+    assert re.search(r"/schools/sessions/\d+$", teacher.url), teacher.url
+
+    # --- the projector page: the code, large, and a QR code -----------------------------
+    code_box = teacher.locator(".app-join-code [aria-hidden=true]")
+    shown = code_box.inner_text()
+    code = shown.replace(" ", "")
+    assert re.fullmatch(r"[A-Z0-9]{6}", code), shown
+    assert float(code_box.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 48
+    qr = teacher.get_by_role("img", name=re.compile("QR code"))
+    assert qr.is_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    box = qr.bounding_box()
+    assert box["width"] >= 200 and box["height"] >= 200
+    assert teacher.locator("#submission-count").inner_text() == "0"
+    axe_check(teacher, "projector")
+    screenshot(teacher, "projector")
+
+    # --- pupil 1, on the shared device --------------------------------------------------
+    device = new_device()
+    first = {**PUPIL_ANSWERS, "worry_most": {"worry_text": DISCLOSURE}}
+    seen = pupil_turn(device, code, first, check_blank=True, label="pupil 1")
+    assert {"year", "worries", "worry_most", "feel_safer", "who_tell"} <= set(seen)
+    screenshot(device, "pupil-finish")
+    sent_at = time.monotonic()
+    next_pupil = device.locator("#next-pupil").get_attribute("href")
+
+    # The next pupil presses Back: nothing of pupil 1's answers shows.
+    for _ in range(3):
+        device.go_back()
+        device.wait_for_load_state()
+        html = device.content()
+        # (the pages behind are sent no-store, so the browser asks again, and the server,
+        # which has forgotten this device, sends the pupil to the join page)
+        assert not device.url.endswith("/check"), device.url
+        assert DISCLOSURE not in html
+        assert "bruises" not in html
+        if PAGE_URL.search(device.url):
+            _assert_page_is_blank(device)
+
+    # --- pupil 2 starts empty -----------------------------------------------------------
+    device.goto(next_pupil)
+    assert device.get_by_label("Enter your class’s code").input_value() == code
+    second = {**PUPIL_ANSWERS, "worry_most": {"worry_text": SECOND_WORRY},
+              "year": {"year_group": "year_9"}}
+    pupil_turn(device, code, second, check_blank=True, label="pupil 2")
+
+    # --- the projector's count reaches 2 by itself (it polls; no reload) -----------------
+    teacher.wait_for_function(
+        "() => document.getElementById('submission-count').textContent.trim() === '2'",
+        timeout=20_000,
+    )
+    assert "2 of 28 pupils" in teacher.locator("#session-live").inner_text()
+
+    # --- the teacher closes the session; a third pupil is refused -------------------------
+    _continue(teacher, "Close session")
+    assert "This session has closed" in teacher.locator("h1").inner_text()
+    assert teacher.locator("#submission-count").inner_text() == "2"
+    axe_check(teacher, "projector, closed")
+    device.goto("/join")
+    device.get_by_label("Enter your class’s code").fill(code)
+    _continue(device, "Start")
+    assert "/join" in device.url
+    error = device.locator(".govuk-error-summary")
+    assert "This session has ended" in error.inner_text()
+    assert "This session has ended" in device.locator("#code-error").inner_text()
+    axe_check(device, "join refused: session closed")
+
+    with live_server.db() as db:
+        stored = db.scalars(select(Response).where(Response.survey_id == "schools")).all()
+        mine = [r for r in stored if r.answers.get("worry_text") in (DISCLOSURE, SECOND_WORRY)]
+        assert len(mine) == 2
+        assert all(r.respondent_type == "pupil" for r in mine)
+
+    # --- the safeguarding lead sees it within seconds -----------------------------------
+    lead = new_device()
+    lead_email = "dsl.hillside@example.org"
+    live_server.create_user(lead_email, "safeguarding_lead", school=SCHOOL)
+    sign_in(lead, lead_email)
+    lead.goto("/safeguarding/")
+    row = lead.locator("tbody tr", has_text=DISCLOSURE)
+    while row.count() == 0 and time.monotonic() - sent_at < 10:
+        lead.wait_for_timeout(500)
+        lead.reload()
+    assert row.count() == 1, "the disclosure is not in the safeguarding queue"
+    assert SECOND_WORRY not in lead.content()
+    assert "Abuse, violence or neglect at home" in row.inner_text()
+    axe_check(lead, "safeguarding queue")
+    screenshot(lead, "safeguarding-queue")
+    with lead.expect_navigation():
+        row.get_by_role("link").click()
+    assert DISCLOSURE in lead.locator(".app-pupil-answer").inner_text()
+    assert SCHOOL in lead.locator(".govuk-summary-list").inner_text()
+    axe_check(lead, "safeguarding item")
+    screenshot(lead, "safeguarding-item")
+    # Record an outcome: first without a note (an error), then properly.
+    lead.get_by_label("Followed up in school under the safeguarding policy").check()
+    _continue(lead, "Record outcome")
+    assert "Enter a note about what you did and why" in lead.locator(
+        ".govuk-error-summary"
+    ).inner_text()
+    axe_check(lead, "safeguarding item with an error")
+    lead.get_by_label("Followed up in school under the safeguarding policy").check()
+    lead.get_by_label("Note", exact=True).fill("Spoke to the head of year; referral made by DSL.")
+    _continue(lead, "Record outcome")
+    assert "Outcome recorded" in lead.locator(".govuk-notification-banner").inner_text()
+    axe_check(lead, "safeguarding queue after an outcome")
+    lead.get_by_role("link", name=re.compile("Reviewed")).click()
+    lead.wait_for_url(re.compile("status=reviewed"))
+    assert DISCLOSURE in lead.locator("tbody").inner_text()
+    assert "Followed up in school" in lead.locator("tbody").inner_text()
+
+    with live_server.db() as db:
+        flag = db.scalars(
+            select(SafeguardingFlag).where(SafeguardingFlag.answer_text == DISCLOSURE)
+        ).one()
+        assert flag.status == "reviewed" and not flag.cleared
+        assert [a.action for a in flag.actions][:1] == ["viewed"]
+        version_id = current_version(db, "schools").id
+        reportable_ids = {r.id for r in db.scalars(reportable())}
+        flagged_response = flag.response_id
+    assert flagged_response not in reportable_ids
+
+    # --- ...and the answer is in no export ----------------------------------------------
+    admin = new_device()
+    admin_email = "admin.exports@example.org"
+    live_server.create_user(admin_email, "admin")
+    sign_in(admin, admin_email)
+    with admin.expect_download() as got:
+        admin.evaluate(
+            "url => { const a = document.createElement('a'); a.href = url;"
+            " document.body.appendChild(a); a.click(); }",
+            f"/admin/surveys/{version_id}/responses.csv",
+        )
+    body = open(got.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert any(SECOND_WORRY in " ".join(r.values()) for r in rows), "the export is empty"
+    assert DISCLOSURE not in body and "bruises" not in body
+    as_json = admin.context.request.get(f"/admin/surveys/{version_id}/responses.json")
+    assert as_json.ok
+    doc = json.dumps(as_json.json())
+    assert SECOND_WORRY in doc and "bruises" not in doc
