@@ -44,7 +44,7 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_TIME_LIMIT": None,
-        "SERVICE_NAME": "Community safety survey",
+        "SERVICE_NAME": "Community safety consultation",
         "PARTNERSHIP_NAME": "Community Safety Partnership",
         "SUPPRESSION_THRESHOLD": 5,
         # "best": rules + sentence embeddings when the NLP extra is installed; "rules": rules only.
