@@ -40,17 +40,6 @@ AUDIENCES = [
     ("young_people", "young people", ("pupil",)),
 ]
 AUDIENCE_NOUNS = {key: noun for key, noun, _ in AUDIENCES}
-DEFAULT_CLOSED = [
-    "safe_day",
-    "safe_dark",
-    "safety_change",
-    "problems",
-    "safe_school",
-    "safe_journey",
-    "safe_area",
-    "safe_online",
-    "worries",
-]
 TYPE_LABELS = {
     "resident": "Residents (online)",
     "pupil": "Young people (school sessions)",
@@ -367,7 +356,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
         priorities[key] = sorted(rows.values(), key=lambda r: (-r.share.share, r.name))
 
     closed = []
-    wanted = app.config.get("ANALYSIS_CLOSED_QUESTIONS", DEFAULT_CLOSED)
+    wanted = app.config["ANALYSIS_CLOSED_QUESTIONS"]
     for code in wanted:
         q = lookup.get(code)
         if q is None or not q.options:

@@ -25,9 +25,9 @@ def start(client, survey_id="residents"):
     return response.location
 
 
-def complete(client, answers=RESIDENT_ANSWERS, survey_id="residents"):
-    """Answer every page in order; returns the check-answers response."""
-    location = start(client, survey_id)
+def answer_pages(client, location, answers):
+    """From the page at ``location``, answer every page in order (``answers`` by page id);
+    returns the check-answers response."""
     for _ in range(50):
         if location.endswith("/check"):
             return client.get(location)
@@ -36,6 +36,11 @@ def complete(client, answers=RESIDENT_ANSWERS, survey_id="residents"):
         assert response.status_code == 302, (page_id, response.data[:2000])
         location = response.location
     raise AssertionError("the journey never reached check answers")
+
+
+def complete(client, answers=RESIDENT_ANSWERS, survey_id="residents"):
+    """Start the survey and answer every page; returns the check-answers response."""
+    return answer_pages(client, start(client, survey_id), answers)
 
 
 def token_of(html: bytes) -> str:

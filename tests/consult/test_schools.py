@@ -15,6 +15,7 @@ from consult.db import get_db
 from consult.models import AuditEvent, Progress, Response, utcnow
 from consult.schools import queries
 from consult.schools.models import ClassroomSession
+from tests.consult.helpers import answer_pages, token_of
 
 PASSWORD = "correct horse battery"
 SCHOOL = "Northbrook Academy"
@@ -82,21 +83,7 @@ def answer_all(client, code, answers=PUPIL_ANSWERS):
     """Join with ``code`` and answer every page; returns the check-answers response."""
     response = join(client, code)
     assert response.status_code == 302, response.data[:2000]
-    location = response.location
-    for _ in range(30):
-        if location.endswith("/check"):
-            return client.get(location)
-        page_id = location.split("/page/")[1].split("?")[0]
-        response = client.post(location, data=answers.get(page_id, {}))
-        assert response.status_code == 302, (page_id, response.data[:2000])
-        location = response.location
-    raise AssertionError("the pupils' journey never reached check answers")
-
-
-def token_of(html: bytes) -> str:
-    marker = b'name="submission_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index(b'"', start)].decode()
+    return answer_pages(client, response.location, answers)
 
 
 def complete_as_pupil(client, code, answers=PUPIL_ANSWERS):
