@@ -94,7 +94,9 @@ _ADDRESS = re.compile(
     r"|(?i:\b\d{1,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,2}"
     r"(?:road|street|avenue|lane|crescent|terrace|gardens|mews)\b)"
 )
-_STREET_WORD = re.compile(_STREET_TYPES)
+# Street types that are rarely surnames (unlike Green, Hill, Park, Lane, Way).
+_STREET_WORD = re.compile(r"Rd|Road|St|Street|Ave|Avenue|Ln|Close|Drive|Crescent|Cres|Terrace|"
+                          r"Gardens|Gdns|Mews|Parade|Boulevard")
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
@@ -113,7 +115,6 @@ _TITLE_NAME = re.compile(
     r"[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)?"
 )
 _CAPITALISED = re.compile(r"[A-Z][a-z'’]+")
-_SENTENCE_END = re.compile(r"[.!?\n]\s*$")
 _WORD = re.compile(r"[a-z'’]+")
 
 
@@ -266,24 +267,31 @@ def _known_lowercase(texts: Sequence[str]) -> frozenset[str]:
         from spacy.lang.en.stop_words import STOP_WORDS
     except ImportError:  # pragma: no cover
         STOP_WORDS = set()
-    words: set[str] = set(STOP_WORDS) | _COMMON
+    from collections import Counter
+
+    counts: Counter = Counter()
     for t in texts:
-        words.update(_WORD.findall(t))
-    return frozenset(words)
+        counts.update(_WORD.findall(t))
+    # In a large batch a word needs two lower-case uses to count as an ordinary word.
+    least = 2 if len(texts) >= 50 else 1
+    return frozenset(set(STOP_WORDS) | _COMMON | {w for w, c in counts.items() if c >= least})
 
 
 def _may_hold_name(text: str, known: frozenset[str]) -> bool:
-    """Cheap test: could ``text`` contain a person's name? A capitalised word that is not
-    "I" and not a known word at the start of a sentence says it might."""
-    for m in _CAPITALISED.finditer(text):
+    """Cheap test: could ``text`` contain a person's name? A capitalised word says it might,
+    unless it is "I" or a word the batch also uses in lower case ("Staff", "Police"), and
+    is not next to another capitalised word ("Will Jones")."""
+    matches = list(_CAPITALISED.finditer(text))
+    for i, m in enumerate(matches):
         word = m.group(0)
         if word == "I" or word.startswith(("I'", "I’")):
             continue
-        before = text[: m.start()]
-        sentence_start = not before.strip() or bool(_SENTENCE_END.search(before))
-        if sentence_start and word.lower() in known:
-            continue
-        return True
+        if word.lower() not in known:
+            return True
+        after = matches[i + 1] if i + 1 < len(matches) else None
+        if after is not None and text[m.end() : after.start()] == " ":
+            if after.group(0).lower() not in known:
+                return True
     return False
 
 
