@@ -15,6 +15,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from .settings import spacy_model_name
 from .spacy_model import load_spacy
 
 _PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
@@ -92,6 +93,30 @@ class ThemeLabeller:
         self._disambiguate()
         return self
 
+    def _candidates(self, texts: list[str]) -> list[list[tuple[str, str]]]:
+        """(lemma key, written form) of each text's candidate phrases; with a cache, texts
+        parsed in an earlier run are not parsed again (nor is spaCy loaded for them)."""
+        import json
+
+        from .embeddings import text_key
+
+        cache = getattr(self, "cache_", None)
+        prefix = f"chunks-v1:{self.spacy_model or spacy_model_name()}"
+        keys = [text_key(prefix, t) for t in texts]
+        found = cache.get_texts(list(dict.fromkeys(keys))) if cache is not None else {}
+        todo = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+        if todo:
+            nlp = load_spacy(self.spacy_model)
+            disable = [p for p in nlp.pipe_names if p == "ner"]
+            new = {}
+            with nlp.select_pipes(disable=disable):
+                for text, doc in zip(todo, nlp.pipe(todo, batch_size=256), strict=True):
+                    new[text_key(prefix, text)] = json.dumps(_doc_candidates(doc))
+            if cache is not None:
+                cache.put_texts(new)
+            found.update(new)
+        return [[tuple(x) for x in json.loads(found[k])] for k in keys]
+
     def _disambiguate(self) -> None:
         """Themes sharing a label get their own distinguishing keywords after a colon."""
         by_label: dict[str, list[int]] = defaultdict(list)
@@ -132,39 +157,17 @@ class ThemeLabeller:
                 picked.append((t, texts[i][:300]))
                 if len(seen) >= self.docs_per_theme:
                     break
-        nlp = load_spacy(self.spacy_model)
-        disable = [p for p in nlp.pipe_names if p == "ner"]
         # Candidate phrases per theme: noun chunks without determiners, pronouns and stop
         # words, plus modifier-noun pairs the chunker misses ("speeding cars", "fly tipping").
         # Counted once per answer; keyed by lemma, shown in their commonest written form.
         found_in: dict[int, Counter] = defaultdict(Counter)
         surface: dict[str, Counter] = defaultdict(Counter)
-        with nlp.select_pipes(disable=disable):
-            docs = nlp.pipe((p[1] for p in picked), batch_size=256)
-            for (t, _), doc in zip(picked, docs, strict=True):
-                found: set[str] = set()
-                spans = [list(chunk) for chunk in doc.noun_chunks]
-                spans += [
-                    [a, b]
-                    for a, b in zip(doc[:-1], doc[1:], strict=True)
-                    if (b.pos_ == "NOUN" and (a.pos_ in ("ADJ", "NOUN") or a.tag_ == "VBG"))
-                    or (a.pos_ == "NOUN" and b.tag_ == "VBG")
-                ]
-                spans += [[w] for w in doc if w.pos_ == "NOUN" or w.tag_ == "VBG"]
-                for span in spans:
-                    words = [w for w in span if not (w.is_stop or w.is_punct or w.like_num
-                                                     or w.pos_ in ("DET", "PRON"))]
-                    while words and words[0].pos_ not in ("ADJ", "NOUN", "PROPN", "VERB"):
-                        words = words[1:]
-                    if not words or len(words) > 3:
-                        continue
-                    key = " ".join(w.lemma_.lower() for w in words)
-                    if key in STOP_WORDS or len(key) < 3 or "[" in key:
-                        continue
-                    found.add(key)
-                    surface[key][" ".join(w.text.lower() for w in words)] += 1
-                for key in found:
-                    found_in[t][key] += 1
+        candidates = self._candidates([p[1] for p in picked])
+        for (t, _), pairs in zip(picked, candidates, strict=True):
+            for key, written in pairs:
+                surface[key][written] += 1
+            for key in {key for key, _ in pairs}:
+                found_in[t][key] += 1
         for t in self.theme_ids_:
             kw_words: dict[str, float] = {}
             for k, w in self.keywords_[t]:
@@ -194,6 +197,30 @@ class ThemeLabeller:
                 break
             self.labels_[t] = phrase[:1].upper() + phrase[1:]
         return self
+
+
+def _doc_candidates(doc) -> list[list[str]]:
+    spans = [list(chunk) for chunk in doc.noun_chunks]
+    spans += [
+        [a, b]
+        for a, b in zip(doc[:-1], doc[1:], strict=False)
+        if (b.pos_ == "NOUN" and (a.pos_ in ("ADJ", "NOUN") or a.tag_ == "VBG"))
+        or (a.pos_ == "NOUN" and b.tag_ == "VBG")
+    ]
+    spans += [[w] for w in doc if w.pos_ == "NOUN" or w.tag_ == "VBG"]
+    out = []
+    for span in spans:
+        words = [w for w in span if not (w.is_stop or w.is_punct or w.like_num
+                                         or w.pos_ in ("DET", "PRON"))]
+        while words and words[0].pos_ not in ("ADJ", "NOUN", "PROPN", "VERB"):
+            words = words[1:]
+        if not words or len(words) > 3:
+            continue
+        key = " ".join(w.lemma_.lower() for w in words)
+        if key in STOP_WORDS or len(key) < 3 or "[" in key:
+            continue
+        out.append([key, " ".join(w.text.lower() for w in words)])
+    return out
 
 
 def _stem(word: str) -> str:

@@ -281,6 +281,8 @@ class ThemeEngine:
 
         report("label", 0.0)
         labeller = _fresh(self.labeller) if self.labeller is not None else ThemeLabeller()
+        if isinstance(labeller, ThemeLabeller):
+            labeller.cache_ = self._cache()  # parsed phrases are reused on a re-run
         labeller.fit(answer_texts, labels, own)
         self.labeller_ = labeller
 

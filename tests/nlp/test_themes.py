@@ -246,3 +246,28 @@ def test_look_alike_theme_labels_are_told_apart():
 def test_answers_without_usable_words_do_not_break_the_engine():
     result = _fast_engine().fit(["x", "y", "!!", "z", "q"])
     assert sum(t.size for t in result.themes) + result.n_unthemed + result.n_non_answers == 5
+
+
+@pytest.mark.slow
+def test_rerun_on_the_cache_needs_no_models(tmp_path, tiny_corpus, minilm, monkeypatch):
+    """A re-run on the same answers reuses embeddings, redactions and parsed phrases."""
+    import sys
+
+    import nlp.labelling
+    from nlp.embeddings import SentenceTransformerBackend
+
+    redact_module = sys.modules["nlp.redact"]  # the package exports the function redact()
+
+    texts, _ = tiny_corpus
+    texts = [*texts, "Ask Gary Roberts about the speeding"]
+    first = ThemeEngine(embedding_backend=minilm, cache_dir=str(tmp_path)).fit(texts)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was loaded on a cached re-run")
+
+    monkeypatch.setattr(nlp.labelling, "load_spacy", refuse)
+    monkeypatch.setattr(redact_module, "load_spacy", refuse)
+    monkeypatch.setattr(SentenceTransformerBackend, "load", refuse)
+    second = ThemeEngine(embedding_backend=SentenceTransformerBackend(),
+                         cache_dir=str(tmp_path)).fit(texts)
+    assert second.to_dict() == first.to_dict()
