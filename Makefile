@@ -67,7 +67,7 @@ WORKERS ?= 2
 serve: install
 	$(CONSULT) init-db
 	$(CONSULT) surveys load
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads 4 --bind $(BIND) \
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --threads 4 --bind $(BIND) \
 		--timeout 60 'consult:create_app()'
 
 worker: install

@@ -9,8 +9,7 @@ Starts gunicorn on a free loopback port with a fresh database (PostgreSQL databa
    short spell, giving requests/s of the app doing almost nothing;
 2. survey: each simulated respondent starts the residents' survey, answers every page,
    checks answers and submits, over and over until the time is up;
-3. burst: 30 pupils join one classroom session and submit within the same minute (when the
-   schools feature is present);
+3. burst: 30 pupils join one classroom session and submit within the same minute;
 4. the zero-loss check: responses stored == confirmations seen, and no reference twice.
 
 Only 127.0.0.1 is targeted; every loop is bounded by count and time and stops by itself.
@@ -50,6 +49,17 @@ PAGES = {
     "worries": {"worry_text": "Speeding on the main road and drug dealing by the shops."},
     "priorities": {"priority_text": "More patrols in the evening and speed cameras."},
     "reporting": {"incident": "no"},
+}
+PUPIL_PAGES = {
+    "year": {"year_group": "year_9"},
+    "safe_school": {"safe_school": "fairly_safe"},
+    "safe_journey": {"safe_journey": "neither"},
+    "safe_area": {"safe_area": "fairly_unsafe"},
+    "safe_online": {"safe_online": "fairly_safe"},
+    "worries": {"worries": ["bullying", "drugs_vaping"]},
+    "worry_most": {"worry_text": "older kids vaping by the bus stop after school"},
+    "feel_safer": {"safer_text": "a teacher at the gate and more lights on the path"},
+    "who_tell": {"who_tell": ["teacher"]},
 }
 MAX_REQUESTS_PER_USER = 5000  # hard bound, besides the time limit
 
@@ -95,6 +105,108 @@ class Recorder:
         return response
 
 
+def _url(base: str, location: str) -> str:
+    return base + location if location.startswith("/") else location
+
+
+def walk_and_submit(s, base: str, rec: Recorder, location: str, survey_id: str, pages: dict):
+    """Answer every page from ``location``, check, submit; returns the finish page."""
+    for _ in range(30):
+        if location.endswith("/check"):
+            break
+        page = rec.timed(s, "GET", _url(base, location))
+        csrf = CSRF.search(page.text).group(1)
+        page_id = location.rsplit("/", 1)[-1].split("?")[0]
+        data = {"csrf_token": csrf, **pages.get(page_id, {})}
+        location = rec.timed(s, "POST", _url(base, location), data=data).headers["Location"]
+    check = rec.timed(s, "GET", _url(base, location))
+    csrf = CSRF.search(check.text).group(1)
+    token = TOKEN.search(check.text).group(1)
+    r = rec.timed(
+        s,
+        "POST",
+        f"{base}/survey/{survey_id}/submit",
+        data={"csrf_token": csrf, "submission_token": token},
+    )
+    return rec.timed(s, "GET", _url(base, r.headers["Location"]))
+
+
+def pupil(base: str, code: str, rec: Recorder, start_at: float) -> None:
+    """One pupil: join the session with its code, answer, submit (once, no retries)."""
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    s = requests.Session()
+    try:
+        join = rec.timed(s, "GET", f"{base}/join")
+        csrf = CSRF.search(join.text).group(1)
+        r = rec.timed(s, "POST", f"{base}/join", data={"csrf_token": csrf, "code": code})
+        done = walk_and_submit(s, base, rec, r.headers["Location"], "schools", PUPIL_PAGES)
+        if "Your answers have been sent" in done.text:
+            with rec.lock:
+                rec.confirmed.append("pupil")
+    except (requests.RequestException, AttributeError, KeyError) as exc:
+        with rec.lock:
+            rec.errors.append(f"pupil aborted: {exc.__class__.__name__}: {exc}")
+
+
+def pupil_burst(base: str, env: dict, pupils: int = 30) -> tuple[dict, int, int]:
+    """A class of ``pupils`` joining one session and submitting within the same minute
+    (their starts spread over 20 seconds). Returns (summary, confirmed, stored)."""
+    code, session_id = open_classroom_session(env)
+    rec = Recorder()
+    first = time.monotonic() + 1
+    threads = [
+        threading.Thread(target=pupil, args=(base, code, rec, first + 20 * i / pupils))
+        for i in range(pupils)
+    ]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    stored = count_session_responses(env["DATABASE_URL"], session_id)
+    return summary(rec, wall), len(rec.confirmed), stored
+
+
+def open_classroom_session(env: dict) -> tuple[str, int]:
+    """Open a pupils' session the way a teacher's form does, with the app's own code."""
+    import datetime as dt
+
+    os.environ.update({k: env[k] for k in ("CONSULT_INSTANCE_PATH", "DATABASE_URL")})
+    from consult import create_app
+    from consult.db import get_db
+    from consult.models import utcnow
+    from consult.schools.queries import open_session
+    from consult.survey_store import current_version
+
+    app = create_app()
+    with app.app_context():
+        db = get_db()
+        session = open_session(
+            db,
+            school="Bench Academy",
+            year_group="year_9",
+            expected_pupils=30,
+            ends_at=utcnow() + dt.timedelta(hours=1),
+            version=current_version(db, "schools"),
+            created_by=None,
+        )
+        db.commit()
+        return session.join_code, session.id
+
+
+def count_session_responses(database_url: str, session_id: int) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        n = conn.execute(
+            text("SELECT count(*) FROM response WHERE classroom_session_id = :s"), {"s": session_id}
+        ).scalar()
+    engine.dispose()
+    return n
+
+
 def respondent(base: str, rec: Recorder, deadline: float) -> None:
     for _ in range(MAX_REQUESTS_PER_USER // 15):
         if time.monotonic() > deadline:
@@ -104,30 +216,7 @@ def respondent(base: str, rec: Recorder, deadline: float) -> None:
             start = rec.timed(s, "GET", f"{base}/survey/residents/")
             csrf = CSRF.search(start.text).group(1)
             r = rec.timed(s, "POST", f"{base}/survey/residents/start", data={"csrf_token": csrf})
-            location = r.headers["Location"]
-            for _ in range(30):
-                if location.endswith("/check"):
-                    break
-                page = rec.timed(
-                    s, "GET", base + location if location.startswith("/") else location
-                )
-                csrf = CSRF.search(page.text).group(1)
-                page_id = location.rsplit("/", 1)[-1].split("?")[0]
-                data = {"csrf_token": csrf, **PAGES.get(page_id, {})}
-                r = rec.timed(
-                    s, "POST", base + location if location.startswith("/") else location, data=data
-                )
-                location = r.headers["Location"]
-            check = rec.timed(s, "GET", base + location if location.startswith("/") else location)
-            csrf = CSRF.search(check.text).group(1)
-            token = TOKEN.search(check.text).group(1)
-            r = rec.timed(
-                s,
-                "POST",
-                f"{base}/survey/residents/submit",
-                data={"csrf_token": csrf, "submission_token": token},
-            )
-            done = rec.timed(s, "GET", base + r.headers["Location"])
+            done = walk_and_submit(s, base, rec, r.headers["Location"], "residents", PAGES)
             ref = REFERENCE.search(done.text)
             if ref:
                 with rec.lock:
@@ -222,6 +311,8 @@ def main() -> None:
     server = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--workers",
             str(args.workers),
             "--threads",
@@ -252,6 +343,7 @@ def main() -> None:
         )
         survey, survey_wall = run_clients(respondent, args.users, args.seconds, base)
         stored, distinct = count_stored(database_url)
+        burst, burst_confirmed, burst_stored = pupil_burst(base, env)
         result = {
             "database": args.database,
             "users": args.users,
@@ -266,6 +358,13 @@ def main() -> None:
             "distinct_references": len(set(survey.confirmed)),
             "stored_responses": stored,
             "distinct_submission_keys": distinct,
+        }
+        result["pupil_burst"] = {
+            **burst,
+            "pupils": 30,
+            "confirmed": burst_confirmed,
+            "stored": burst_stored,
+            "zero_loss": burst_confirmed == burst_stored == 30,
         }
         result["zero_loss"] = stored == len(survey.confirmed) == len(set(survey.confirmed))
         result["zero_duplicates"] = stored == distinct

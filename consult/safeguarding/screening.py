@@ -70,6 +70,16 @@ def warm_in_background(app) -> None:
     threading.Thread(target=_warm, name="warm-screener", daemon=True).start()
 
 
+def warm_now(app) -> None:
+    """Load the screener's model now, in this thread (gunicorn's post_worker_init)."""
+    kind = app.config.get("SAFEGUARDING_SCREENER", "best")
+    if kind == "best":
+        try:
+            get_screener(kind).warm()
+        except Exception:
+            log.exception("could not warm the safeguarding screener")
+
+
 def reset() -> None:
     """Forget the cached screeners (tests)."""
     _screeners.clear()

@@ -67,6 +67,7 @@ def served(empty_database_url, tmp_path):
     server = subprocess.Popen(
         [
             str(VENV_BIN / "gunicorn"),
+            "--config", str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"),
             "--workers", "2", "--threads", "4",
             "--bind", f"127.0.0.1:{port}",
             "consult:create_app()",

@@ -1,0 +1,22 @@
+"""Gunicorn settings for `make serve` (and the load benchmark).
+
+Each worker loads the safeguarding screener's embedding model before it takes requests,
+so no pupil's submission waits for a model to load; torch uses one thread per worker so
+several workers on a small machine do not fight over the cores.
+"""
+
+timeout = 60
+graceful_timeout = 30
+accesslog = None  # the privacy notice says IP addresses are not stored: no access log
+
+
+def post_worker_init(worker):
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # the NLP extra is optional
+        pass
+    from consult.safeguarding.screening import warm_now
+
+    warm_now(worker.wsgi)
