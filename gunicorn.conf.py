@@ -6,6 +6,9 @@ several workers on a small machine do not fight over the cores.
 """
 
 timeout = 60
+# Longer than a client's idle gap between pages: a connection closed by the server just as
+# a client reuses it is reset, and a POST on it is not retried.
+keepalive = 75
 graceful_timeout = 30
 accesslog = None  # the privacy notice says IP addresses are not stored: no access log
 

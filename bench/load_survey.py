@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import socket
 import statistics
@@ -109,12 +110,21 @@ def _url(base: str, location: str) -> str:
     return base + location if location.startswith("/") else location
 
 
+THINK = {"seconds": 0.0}  # mean pause before each answer (set by --think)
+
+
+def think() -> None:
+    if THINK["seconds"]:
+        time.sleep(random.uniform(0.5, 1.5) * THINK["seconds"])
+
+
 def walk_and_submit(s, base: str, rec: Recorder, location: str, survey_id: str, pages: dict):
     """Answer every page from ``location``, check, submit; returns the finish page."""
     for _ in range(30):
         if location.endswith("/check"):
             break
         page = rec.timed(s, "GET", _url(base, location))
+        think()
         csrf = CSRF.search(page.text).group(1)
         page_id = location.rsplit("/", 1)[-1].split("?")[0]
         data = {"csrf_token": csrf, **pages.get(page_id, {})}
@@ -288,9 +298,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--baseline-seconds", type=float, default=15)
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a respondent spends on each page (0: no pause, a stress test)",
+    )
     args = parser.parse_args()
+    THINK["seconds"] = args.think
 
     instance = Path(tempfile.mkdtemp(prefix="consult-bench-"))
     if args.database == "postgres":
@@ -347,6 +364,7 @@ def main() -> None:
         result = {
             "database": args.database,
             "users": args.users,
+            "think_seconds": args.think,
             "seconds": args.seconds,
             "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
             "baseline_healthz": summary(baseline, baseline_wall),
