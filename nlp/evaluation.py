@@ -13,6 +13,7 @@ same embeddings the engine used.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -115,13 +116,11 @@ class PeakMemory:
 
     @staticmethod
     def rss_mb() -> float:
-        try:
+        with contextlib.suppress(OSError):  # no /proc: fall back to getrusage below
             with open("/proc/self/status") as fh:
                 for line in fh:
                     if line.startswith("VmRSS:"):
                         return int(line.split()[1]) / 1024
-        except OSError:
-            pass
         import resource
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

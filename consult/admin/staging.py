@@ -7,6 +7,7 @@ data, so it is deleted once imported, and any left behind are deleted after a da
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -41,11 +42,9 @@ class Staging:
             return None
 
     def discard(self, batch: str) -> None:
-        try:
+        with contextlib.suppress(KeyError):  # an unknown batch has nothing to discard
             for path in self._paths(batch):
                 path.unlink(missing_ok=True)
-        except KeyError:
-            pass
 
     def purge_old(self, now: float | None = None) -> None:
         now = now or time.time()

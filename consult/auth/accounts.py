@@ -20,7 +20,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-0000", method="scrypt"
 
 
 class AccountError(ValueError):
-    pass
+    """A staff account cannot be created or changed: the message says why."""
 
 
 def hash_password(password: str) -> str:

@@ -33,7 +33,7 @@ QUEUE_UNAVAILABLE = (
 
 
 class UnknownJobKind(ValueError):
-    pass
+    """No handler is registered for this kind of job."""
 
 
 def backend_for(app: Flask) -> str:

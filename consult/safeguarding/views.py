@@ -4,6 +4,8 @@ with who and when."""
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from consult.auth import audit, current_user, role_required
@@ -82,11 +84,9 @@ def _render_item(flag: SafeguardingFlag, errors: dict | None = None, form: dict 
     response = db.get(Response, flag.response_id)
     question_label = flag.question_code
     if response is not None:
-        try:
+        with contextlib.suppress(KeyError):  # a question code the definition no longer has
             defn = definition_of(response.survey_version)
             question_label = defn.question(flag.question_code).label
-        except KeyError:
-            pass
     classroom = (
         db.get(ClassroomSession, flag.classroom_session_id)
         if flag.classroom_session_id is not None
