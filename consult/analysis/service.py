@@ -609,36 +609,20 @@ def link_priority(
     """Link the theme to a priority of the taxonomy, or (``priority`` None) mark it emerging:
     a concern the current priorities do not cover."""
     _active(theme)
-    if priority is None:
-        old = theme.priority
-        theme.priority = None
-        theme.emerging = True
-        theme.curated = True
-        event(
-            db,
-            run,
-            theme,
-            user,
-            "mark_emerging",
-            f"Marked ‘{theme.label}’ as emerging",
-            {"from_priority": old},
-        )
-        return
-    if priority not in names:
+    if priority is not None and priority not in names:
         raise AnalysisError("Select a priority from the list")
     old = theme.priority
     theme.priority = priority
-    theme.emerging = False
+    theme.emerging = priority is None
     theme.curated = True
-    event(
-        db,
-        run,
-        theme,
-        user,
-        "link_priority",
-        f"Linked ‘{theme.label}’ to the priority ‘{names[priority]}’",
-        {"from_priority": old, "to_priority": priority},
-    )
+    if priority is None:
+        action, text = "mark_emerging", f"Marked ‘{theme.label}’ as emerging"
+        details = {"from_priority": old}
+    else:
+        action = "link_priority"
+        text = f"Linked ‘{theme.label}’ to the priority ‘{names[priority]}’"
+        details = {"from_priority": old, "to_priority": priority}
+    event(db, run, theme, user, action, text, details)
 
 
 def add_quote(

@@ -7,7 +7,7 @@ API::
     @handler("analysis.run")
     def run(ctx: JobContext, payload: dict) -> dict | None:
         ctx.progress(0.1, "Reading answers")
-        ...                       # write results through ctx.db; do not commit
+        write_results(ctx.db)     # through ctx.db; the runner commits
         return {"run_id": 7}      # small JSON result stored on the job
 
     job = enqueue("analysis.run", {"run_id": 7}, user_id=user.id)   # -> Job (committed)
