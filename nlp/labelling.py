@@ -49,12 +49,14 @@ class ThemeLabeller:
         spacy_model: str | None = None,
         docs_per_theme: int = 40,
         ngram_range: tuple[int, int] = (1, 2),
+        common_answer_share: float = 0.3,
     ):
         self.n_keywords = n_keywords
         self.use_noun_chunks = use_noun_chunks
         self.spacy_model = spacy_model
         self.docs_per_theme = docs_per_theme
         self.ngram_range = ngram_range
+        self.common_answer_share = common_answer_share
 
     def fit(self, texts: Sequence[str], labels: np.ndarray, similarities: np.ndarray | None = None):
         """``texts``: redacted answers; ``labels``: theme id per answer (-1 = none);
@@ -90,6 +92,7 @@ class ThemeLabeller:
         self.labels_ = {t: _keyword_label(self.keywords_[t]) for t in theme_ids}
         if self.use_noun_chunks:
             self._noun_chunk_labels(clean, labels, similarities)
+        self._common_answer_labels(clean, labels)
         self._disambiguate()
         return self
 
@@ -116,6 +119,27 @@ class ThemeLabeller:
                 cache.put_texts(new)
             found.update(new)
         return [[tuple(x) for x in json.loads(found[k])] for k in keys]
+
+    def _common_answer_labels(self, texts: Sequence[str], labels: np.ndarray) -> None:
+        """Where many of a theme's answers say the same short thing ("people drive too
+        fast"), that answer is the label an analyst would write: it beats a phrase built
+        from a minority's nouns."""
+        for t in self.theme_ids_:
+            said = Counter(
+                " ".join(re.findall(r"[\w'’-]+", texts[i].lower()))
+                for i in np.flatnonzero(labels == t)
+            )
+            said.pop("", None)
+            if not said:
+                continue
+            answer, n = said.most_common(1)[0]
+            words = answer.split()
+            if (
+                n >= max(3, self.common_answer_share * int((labels == t).sum()))
+                and 1 <= len(words) <= 6
+                and any(w not in STOP_WORDS for w in words)
+            ):
+                self.labels_[t] = answer[:1].upper() + answer[1:]
 
     def _disambiguate(self) -> None:
         """Themes sharing a label get their own distinguishing keywords after a colon."""

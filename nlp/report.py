@@ -71,6 +71,9 @@ def render_report(
         else:
             prio = ""
         quotes = "".join(f"<blockquote>{escape(q)}</blockquote>" for q in t.quotes)
+        places = ", ".join(f"{p} ({n})" for p, n in t.places)
+        if places:
+            quotes = f"<div class='kw'>Places named: {escape(places)}</div>{quotes}"
         out.append(
             f"<tr><td>{escape(t.label)}</td><td>{prio}</td><td class='num'>{t.size}</td>"
             f"<td class='num'>{100 * t.share:.1f}%</td>"

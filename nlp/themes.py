@@ -4,6 +4,8 @@ Pipeline (each stage an object passed in and stored untouched, BERTopic style)::
 
     redactor      personal data -> typed placeholders          (nlp.redact.Redactor)
     non-answers   "nothing", "n/a", "don't know" -> counted, not themed
+    places        place phrases ("on the canal path") left out of what is embedded, so
+                  themes gather concerns, not places; listed per theme (nlp.places)
     embedding     all-MiniLM-L6-v2, cached on disk by text hash (nlp.embeddings)
     reducer       UMAP to a few dimensions                     (fit_transform)
     clusterer     HDBSCAN; below ``small_corpus_size`` answers a silhouette-chosen
@@ -35,6 +37,7 @@ from .embeddings import (
 )
 from .labelling import ThemeLabeller, _stem
 from .nonanswers import classify_non_answer
+from .places import find_places, strip_places
 from .priorities import Taxonomy, load_taxonomy, map_to_priorities
 from .redact import Redactor
 
@@ -54,10 +57,12 @@ class Theme:
     priority: str | None = None
     priority_score: float = 0.0
     emerging: bool = False
+    places: list[tuple[str, int]] = field(default_factory=list)
     centroid: list[float] = field(default_factory=list, repr=False)
 
     def to_dict(self, centroid: bool = True) -> dict:
         d = asdict(self)
+        d["places"] = [list(p) for p in self.places]
         if not centroid:
             d.pop("centroid")
         return d
@@ -125,14 +130,18 @@ class ThemeEngine:
         redactor           ``Redactor``; default redacts with the configured spaCy model
         taxonomy           ``Taxonomy`` or path to its YAML; None skips priority mapping
         min_theme_size     smallest theme (default grows with the corpus)
-        small_corpus_size  below this many answers, cluster without UMAP/HDBSCAN
+        small_corpus_size  below this many distinct answers, cluster without UMAP/HDBSCAN
         further_threshold  similarity a further theme needs (relative to the main theme too)
+        further_ratio      ... and the share of the main theme's similarity it needs
+        clause_ratio       the lower share enough when a clause of the answer names it alone
         outlier_threshold  similarity an outlier needs to join its closest theme
         priority_threshold similarity a theme needs to map to a priority (else "emerging")
         n_quotes           representative quotes per theme
         random_state       seed: the same input gives the same themes
         max_themes         most themes reported; the most similar are merged beyond it
         twin_threshold     themes this similar to the main theme are not further themes
+        mask_places        embed answers without their place phrases (themes of concerns,
+                           with the places each is raised about listed per theme)
     """
 
     def __init__(
@@ -148,12 +157,14 @@ class ThemeEngine:
         small_corpus_size: int = 200,
         further_threshold: float = 0.5,
         further_ratio: float = 0.85,
+        clause_ratio: float = 0.75,
         outlier_threshold: float = 0.3,
         priority_threshold: float = 0.45,
         n_quotes: int = 3,
         random_state: int = 42,
         max_themes: int = 60,
         twin_threshold: float = 0.8,
+        mask_places: bool = True,
     ):
         self.embedding_backend = embedding_backend
         self.cache_dir = cache_dir
@@ -166,12 +177,14 @@ class ThemeEngine:
         self.small_corpus_size = small_corpus_size
         self.further_threshold = further_threshold
         self.further_ratio = further_ratio
+        self.clause_ratio = clause_ratio
         self.outlier_threshold = outlier_threshold
         self.priority_threshold = priority_threshold
         self.n_quotes = n_quotes
         self.random_state = random_state
         self.max_themes = max_themes
         self.twin_threshold = twin_threshold
+        self.mask_places = mask_places
 
     # -- stage helpers -------------------------------------------------------------------
 
@@ -264,8 +277,9 @@ class ThemeEngine:
 
         report("embed", 0.0)
         backend = self._backend()
+        to_embed = [strip_places(t) for t in answer_texts] if self.mask_places else answer_texts
         if len(answer_texts):
-            emb = backend.embed(answer_texts, progress=lambda f: report("embed", f))
+            emb = backend.embed(to_embed, progress=lambda f: report("embed", f))
         else:
             emb = np.zeros((0, 1), dtype=np.float32)
         self.embeddings_ = emb
@@ -283,7 +297,7 @@ class ThemeEngine:
         labeller = _fresh(self.labeller) if self.labeller is not None else ThemeLabeller()
         if isinstance(labeller, ThemeLabeller):
             labeller.cache_ = self._cache()  # parsed phrases are reused on a re-run
-        labeller.fit(answer_texts, labels, own)
+        labeller.fit(to_embed, labels, own)  # labels name the concern; places are listed apart
         self.labeller_ = labeller
 
         report("priorities", 0.0)
@@ -312,6 +326,7 @@ class ThemeEngine:
                     priority=pid,
                     priority_score=float(pscore),
                     emerging=taxonomy is not None and pid is None,
+                    places=_top_places(answer_texts, members),
                     centroid=[round(float(v), 6) for v in centroids[t]],
                 )
             )
@@ -373,25 +388,30 @@ class ThemeEngine:
         if n < 3:
             self.path_ = "tiny"
             return np.zeros(n, dtype=int)
-        if n < self.small_corpus_size and self.clusterer is None:
+        # Identical answers share one point in the reduction: repeated rows would crowd
+        # each other's neighbour lists and make UMAP's spectral start unstable.
+        unique, inverse = np.unique(emb, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        if len(unique) < self.small_corpus_size and self.clusterer is None:
             self.path_ = "small"
             report("cluster", 0.0)
             return _small_corpus_labels(emb, self.random_state, self.max_themes)
         self.path_ = "density"
         report("reduce", 0.0)
-        reducer = self._make_reducer(n)
+        reducer = self._make_reducer(len(unique))
         cache = self._cache()
         key = None
         if cache is not None and hasattr(reducer, "get_params"):
             params = repr(sorted((k, repr(v)) for k, v in reducer.get_params().items()))
-            digest = hashlib.sha256(emb.tobytes())
+            digest = hashlib.sha256(unique.tobytes())
             digest.update(f"{type(reducer).__name__}{params}".encode())
             key = "reduced-" + digest.hexdigest()
         reduced = cache.get_array(key) if key else None
         if reduced is None:
-            reduced = reducer.fit_transform(emb)
+            reduced = reducer.fit_transform(unique)
             if key:
                 cache.put_array(key, reduced)
+        reduced = np.asarray(reduced)[inverse]
         self.reducer_ = reducer
         report("cluster", 0.0)
         clusterer = self._make_clusterer(n)
@@ -462,19 +482,33 @@ class ThemeEngine:
             main = labels[i]
             if main < 0:
                 continue
-            floor = max(self.further_threshold, self.further_ratio * sims[i, main])
+            strict = max(self.further_threshold, self.further_ratio * sims[i, main])
+            relaxed = max(self.further_threshold, self.clause_ratio * sims[i, main])
             candidates = [
-                int(j) for j in np.flatnonzero(sims[i] >= floor) if j != main
+                int(j) for j in np.flatnonzero(sims[i] >= min(strict, relaxed)) if j != main
             ]
             if not candidates:
                 continue
-            words = {_stem(w) for w in _WORDS.findall(texts[i].lower())} if texts else set()
+            text = texts[i].lower() if texts else ""
+            words = {_stem(w) for w in _WORDS.findall(text)}
+            clauses = [
+                {_stem(w) for w in _WORDS.findall(c)} for c in _CLAUSE_BREAK.split(text)
+            ]
+            clauses = [c for c in clauses if c]
             extra = []
             for j in sorted(candidates, key=lambda j: -sims[i, j]):
                 if twins is not None and twins[main, j] >= self.twin_threshold:
                     continue
                 own = stems.get(j, set()) - stems.get(main, set())
                 if keywords is not None and not own & words:
+                    continue
+                # Below the strict mark, a second concern must have a clause of its own
+                # ("drug dealing and cars speeding"): a clause naming this theme's words
+                # and not the main theme's.
+                if sims[i, j] < strict and not (
+                    len(clauses) > 1
+                    and any(c & own and not c & stems.get(main, set()) for c in clauses)
+                ):
                     continue
                 extra.append((j, round(float(sims[i, j]), 4)))
             out[i] = extra[:3]
@@ -540,6 +574,14 @@ def _small_corpus_labels(emb: np.ndarray, random_state: int, max_themes: int = 1
 
 
 _WORDS = re.compile(r"\w+")
+_CLAUSE_BREAK = re.compile(r"[,;.!?\n]|\b(?:and|but|also|plus|as well as)\b|&")
+
+
+def _top_places(texts: Sequence[str], members: np.ndarray, n: int = 5) -> list[tuple[str, int]]:
+    """The places most often named in a theme's answers (each answer counted once per
+    place), those named at least twice."""
+    counts = Counter(p for i in members for p in set(find_places(texts[i])))
+    return [(p, c) for p, c in counts.most_common(n) if c >= 2]
 
 
 def _quotes(texts, emb, members, centroid, n_quotes: int) -> list[str]:

@@ -70,7 +70,7 @@ def test_analyse_csv_writes_the_three_files(cli, answers_csv, tmp_path, fast_eng
     assert themes["n_non_answers"] == 1
     for t in themes["themes"]:
         assert {"id", "label", "keywords", "size", "share", "quotes", "priority",
-                "emerging"} <= set(t)
+                "emerging", "places"} <= set(t)
     html = (out / "report.html").read_text()
     assert "By district" in html and "Worthing" in html
     assert "07700" not in html
