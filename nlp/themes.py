@@ -142,6 +142,8 @@ class ThemeEngine:
         twin_threshold     themes this similar to the main theme are not further themes
         mask_places        embed answers without their place phrases (themes of concerns,
                            with the places each is raised about listed per theme)
+        large_corpus_size  from this many distinct answers the default model runs with int8
+                           weights (about 3x faster embedding)
     """
 
     def __init__(
@@ -165,6 +167,7 @@ class ThemeEngine:
         max_themes: int = 60,
         twin_threshold: float = 0.8,
         mask_places: bool = True,
+        large_corpus_size: int = 50_000,
     ):
         self.embedding_backend = embedding_backend
         self.cache_dir = cache_dir
@@ -185,15 +188,23 @@ class ThemeEngine:
         self.max_themes = max_themes
         self.twin_threshold = twin_threshold
         self.mask_places = mask_places
+        self.large_corpus_size = large_corpus_size
 
     # -- stage helpers -------------------------------------------------------------------
 
-    def _backend(self) -> EmbeddingBackend:
-        if getattr(self, "backend_", None) is None:
-            backend = self.embedding_backend or SentenceTransformerBackend()
+    def _backend(self, n_texts: int | None = None) -> EmbeddingBackend:
+        """The embedding backend; by default all-MiniLM-L6-v2, with int8 weights from
+        ``large_corpus_size`` distinct answers (about 3x faster; see BENCHMARKS.md).
+        Without ``n_texts``, the backend already chosen (or the full-precision one)."""
+        current = getattr(self, "backend_", None)
+        if current is not None and n_texts is None:
+            return current
+        int8 = self.embedding_backend is None and (n_texts or 0) >= self.large_corpus_size
+        if current is None or (self.embedding_backend is None and self.int8_ != int8):
+            backend = self.embedding_backend or SentenceTransformerBackend(int8=int8)
             if self.cache_dir:
                 backend = CachedBackend(backend, self.cache_dir)
-            self.backend_ = backend
+            self.backend_, self.int8_ = backend, int8
         return self.backend_
 
     def _make_reducer(self, n: int):
@@ -276,7 +287,7 @@ class ThemeEngine:
         answer_texts = [redacted[i] for i in answer_idx]
 
         report("embed", 0.0)
-        backend = self._backend()
+        backend = self._backend(len(set(answer_texts)))
         to_embed = [strip_places(t) for t in answer_texts] if self.mask_places else answer_texts
         if len(answer_texts):
             emb = backend.embed(to_embed, progress=lambda f: report("embed", f))

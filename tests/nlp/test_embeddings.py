@@ -54,3 +54,25 @@ def test_minilm_rows_stay_in_input_order(minilm):
     got = minilm.embed(texts)
     want = minilm.load().encode(texts, normalize_embeddings=True)
     assert np.allclose(got, want, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_large_corpora_use_int8_weights_with_their_own_cache_key(tmp_path, minilm, tiny_corpus):
+    """From ``large_corpus_size`` distinct answers the default model runs with int8 weights:
+    the run says so, the embeddings stay close to full precision and are cached apart."""
+    from nlp.embeddings import SentenceTransformerBackend
+    from nlp.labelling import ThemeLabeller
+    from nlp.themes import ThemeEngine
+
+    texts, _ = tiny_corpus
+    small = ThemeEngine(cache_dir=str(tmp_path), labeller=ThemeLabeller(use_noun_chunks=False))
+    assert not small.fit(texts).settings["embedding"].endswith(":int8")
+    large = ThemeEngine(cache_dir=str(tmp_path), large_corpus_size=10,
+                        labeller=ThemeLabeller(use_noun_chunks=False))
+    result = large.fit(texts)
+    assert result.settings["embedding"].endswith(":int8")
+    assert SentenceTransformerBackend(int8=True).name != minilm.name
+    cosine = (large.embeddings_ * small.embeddings_).sum(axis=1)
+    assert cosine.min() > 0.8 and not np.allclose(large.embeddings_, small.embeddings_)
+    predicted = [a.theme_id for a in result.assignments]
+    assert len(set(predicted)) >= 3  # the three obvious concerns still come apart
