@@ -338,6 +338,23 @@ def theme_answers(
     return [(a, t) for a, t in rows], int(total)
 
 
+def theme_places(db: Session, theme: Theme, limit: int = 8) -> list[tuple[str, int]]:
+    """The places most often named in a theme's (reportable) answers, named at least twice:
+    themes gather concerns, so where each concern is raised is shown beside it."""
+    from collections import Counter
+
+    from nlp.places import find_places
+
+    texts = db.scalars(
+        select(AnalysedAnswer.redacted_text)
+        .join(ThemeAssignment, ThemeAssignment.answer_id == AnalysedAnswer.id)
+        .where(ThemeAssignment.theme_id == theme.id, ThemeAssignment.is_main.is_(True))
+        .where(AnalysedAnswer.response_id.in_(reportable_ids()))
+    )
+    counts = Counter(p for text in texts for p in set(find_places(text or "")))
+    return [(p, n) for p, n in counts.most_common(limit) if n >= 2]
+
+
 def main_answer_ids(db: Session, theme_id: int) -> list[int]:
     return list(
         db.scalars(

@@ -379,6 +379,7 @@ def theme(run_id: int, theme_id: int):
         pages=max(1, -(-total // 50)),
         quotes=queries.quotes(db, theme.id),
         quoted=quoted,
+        places=queries.theme_places(db, theme),
         others=[t for t in queries.themes(db, run.id) if t.id != theme.id],
         priorities=priority_names(),
         events=queries.events(db, run.id, theme.id)[:20],

@@ -94,6 +94,7 @@ def test_run_review_merge_rename_approve_and_download(app, analyst):
 
     theme_page = analyst.get(f"/analysis/runs/{run_id}/themes/{speed}")
     assert theme_page.status_code == 200
+    assert b"Places named" in theme_page.data and b"our road (12)" in theme_page.data
     quote_ids = [int(x) for x in re.findall(rb"/quotes/(\d+)/approve", theme_page.data)]
     assert quote_ids
     r = analyst.post(f"/analysis/runs/{run_id}/quotes/{quote_ids[0]}/approve",
