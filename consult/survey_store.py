@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from consult.models import Response, SurveyVersion
 from surveys.schema import DefinitionError, SurveyDefinition, definition_files, load_definition
@@ -88,12 +90,14 @@ def latest_version_number(db: Session, survey_id: str) -> int:
 
 
 def current_version(db: Session, survey_id: str) -> SurveyVersion | None:
-    """The newest published version of a survey."""
+    """The newest published version of a survey (its ``definition`` JSON is loaded when
+    first used: ``definition_of`` rarely needs it)."""
     return db.scalar(
         select(SurveyVersion)
         .where(SurveyVersion.survey_id == survey_id)
         .order_by(SurveyVersion.version.desc())
         .limit(1)
+        .options(defer(SurveyVersion.definition))
     )
 
 
@@ -101,16 +105,30 @@ def get_version(db: Session, version_id: int) -> SurveyVersion | None:
     return db.get(SurveyVersion, version_id)
 
 
-@lru_cache(maxsize=128)
-def _parse(definition_hash: str, canonical: str) -> SurveyDefinition:
-    return SurveyDefinition.model_validate_json(canonical)
+_PARSED: OrderedDict[str, SurveyDefinition] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+_PARSED_MAX = 128
 
 
 def definition_of(version: SurveyVersion) -> SurveyDefinition:
-    """The parsed definition of a stored version (cached by hash: versions never change)."""
-    import json
+    """The parsed definition of a stored version, cached by its hash.
 
-    return _parse(version.definition_hash, json.dumps(version.definition))
+    A published version is never edited (a change is a new version, with a new hash), so
+    the hash names the content: the stored JSON is read and validated only the first time
+    a process meets a hash, not on every page.
+    """
+    digest = version.definition_hash
+    with _PARSED_LOCK:
+        found = _PARSED.get(digest)
+        if found is not None:
+            _PARSED.move_to_end(digest)
+            return found
+    parsed = SurveyDefinition.model_validate_json(json.dumps(version.definition))
+    with _PARSED_LOCK:
+        _PARSED[digest] = parsed
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    return parsed
 
 
 def versions_with_counts(db: Session) -> list[tuple[SurveyVersion, int]]:

@@ -7,7 +7,7 @@ import secrets
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from consult.models import Progress, Response, SurveyVersion, utcnow
 
@@ -40,9 +40,16 @@ def start(
 
 
 def find(db: Session, token: str | None) -> Progress | None:
+    """The progress with this token and its survey version, in one query. The version's
+    definition (the whole survey as JSON) is left in the database: ``definition_of`` has it
+    parsed already, by hash, and loads it only the first time."""
     if not token:
         return None
-    return db.scalar(select(Progress).where(Progress.token == token))
+    return db.scalar(
+        select(Progress)
+        .where(Progress.token == token)
+        .options(joinedload(Progress.survey_version).defer(SurveyVersion.definition))
+    )
 
 
 def find_live(db: Session, token: str | None) -> Progress | None:
