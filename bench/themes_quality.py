@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/themes_quality.py            # all datasets
     .venv/bin/python bench/themes_quality.py nhs_label  # one
+    .venv/bin/python bench/themes_quality.py --int8     # the large-corpus (int8) encoder
 
 For each dataset: the engine (redaction, non-answers, its own number of themes), then on the
 same redacted embeddings BERTopic with default settings and KMeans told the true number of
@@ -27,12 +28,16 @@ from nlp.themes import ThemeEngine  # noqa: E402
 
 
 def main(names: list[str]) -> None:
-    out_path = HERE / "out" / "quality.json"
+    int8 = "--int8" in names
+    names = [n for n in names if n != "--int8"]
+    out_path = HERE / "out" / ("quality_int8.json" if int8 else "quality.json")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     results = json.loads(out_path.read_text()) if out_path.exists() else {}
     for name in names or list(DATASETS):
         texts, labels = DATASETS[name]()
-        engine = ThemeEngine(cache_dir=str(HERE / "out" / "cache"))
+        # --int8: the encoder the engine uses from 50,000 distinct answers, at any size.
+        engine = ThemeEngine(cache_dir=str(HERE / "out" / "cache"),
+                             **({"large_corpus_size": 0} if int8 else {}))
         scores = evaluate(texts, labels, engine=engine)
         scores["n"] = len(texts)
         scores["n_labels"] = len(set(labels))
