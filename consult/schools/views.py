@@ -235,7 +235,8 @@ def projector(session_id: int):
         classroom=classroom,
         count=queries.submission_count(db, classroom.id),
         join_url=join_url,
-        join_page=url_for("schools.join", _external=True),
+        # Read aloud and typed by pupils: no "https://" (browsers add it).
+        join_page=url_for("schools.join", _external=True).split("://", 1)[-1],
         qr=qr_data_uri(join_url),
         year_labels=YEAR_LABELS,
         survey=definition_of(version) if version else None,

@@ -451,6 +451,7 @@ def test_projector_shows_code_qr_and_count(app):
     code = classroom.join_code
     assert f"{code[:3]} {code[3:]}" in html and "app-join-code" in html
     assert 'src="data:image/svg+xml' in html
+    assert "Go to localhost/join and enter this code" in html  # no scheme to read out
     assert '<span id="submission-count">0</span> of 28 pupils' in html
     assert "schools-projector.js" in html and 'type="module"' in html
     assert "<style" not in html and "style=" not in html
