@@ -61,6 +61,14 @@ def queue():
     )
 
 
+@bp.get("/counts.json")
+@role_required("safeguarding_lead")
+def counts():
+    """Open and reviewed counts for this lead, polled by the queue page to announce new
+    answers."""
+    return queries.counts(get_db(), current_user())
+
+
 def _sessions_of(flags: list[SafeguardingFlag]) -> dict[int, ClassroomSession]:
     ids = {f.classroom_session_id for f in flags if f.classroom_session_id is not None}
     if not ids:

@@ -132,6 +132,21 @@ def test_flag_appears_in_the_schools_queue_newest_first(app, teacher, lead):
     assert "To review (2)" in html
 
 
+def test_queue_page_announces_new_answers_without_a_refresh(app, teacher, lead):
+    """The queue polls its counts (only this lead's school) and says when more arrive."""
+    classroom = pupil_says(app, teacher)
+    html = lead.get("/safeguarding/").data.decode()
+    assert 'id="queue-watch"' in html and 'data-open-count="1"' in html
+    assert "safeguarding-queue.js" in html and 'role="status"' in html
+    pupil_says(app, teacher, worry="i want to kill myself", school_session=classroom)
+    other_teacher = staff_client(app, school="Southway School", email="t@southway.example.org")
+    pupil_says(app, other_teacher, worry="my dad hits me every night")
+    counts = lead.get("/safeguarding/counts.json")
+    assert counts.json == {"open": 2, "reviewed": 0}
+    assert "no-store" in counts.headers["Cache-Control"]
+    assert teacher.get("/safeguarding/counts.json").status_code == 403
+
+
 def test_school_lead_sees_only_their_school_partnership_lead_sees_all(app, teacher, lead):
     pupil_says(app, teacher)
     other_teacher = staff_client(app, school="Southway School", email="t@southway.example.org")
