@@ -5,9 +5,11 @@ embeddings, against the BERTopic-defaults pipeline on the same texts in the same
     .venv/bin/python bench/themes_speed.py --n 100000 --skip-bertopic   # long
 
 Each measured run is a fresh Python process (imports and model loading included); wall time
-and peak resident memory come from the parent (os.wait4). Texts: the NHS comments from
-../shared/data (first N); beyond their count, unique answers made by joining two real
-answers ("... and ..."), as multi-concern answers are. Results go to bench/out/.
+and peak resident memory come from the parent (os.wait4). The engine's process then fits
+again in the same process (the warm re-fit); ``process_seconds`` leaves that second fit out.
+Texts: the NHS comments from ../shared/data (first N); beyond their count, unique answers
+made by joining two real answers ("... and ..."), as multi-concern answers are.
+Results go to bench/out/.
 """
 
 from __future__ import annotations
@@ -115,7 +117,11 @@ def measure(mode: str, csv_path: Path, cache: Path | None) -> dict:
         raise SystemExit(f"{mode} run failed with status {status}")
     line = next(x for x in stdout.splitlines() if x.startswith("RESULT "))
     inner = json.loads(line[len("RESULT "):])
-    return {"wall_seconds": round(wall, 1), "peak_mb": round(usage.ru_maxrss / 1024), **inner}
+    # The engine's process also times a second fit in the same process after the first;
+    # "process_seconds" is the process up to the end of the first fit, the figure to compare.
+    process = wall - inner.get("warm_refit_seconds", 0.0)
+    return {"wall_seconds": round(wall, 1), "process_seconds": round(process, 1),
+            "peak_mb": round(usage.ru_maxrss / 1024), **inner}
 
 
 def main() -> None:
@@ -140,14 +146,14 @@ def main() -> None:
     if not args.skip_bertopic:
         results["bertopic_defaults_cold"] = measure("bertopic", csv_path, None)
         print("bertopic", results["bertopic_defaults_cold"], flush=True)
-    first = results["engine_cold"]["wall_seconds"]
+    first = results["engine_cold"]["process_seconds"]
     results["rerun_ratio_cold_process"] = round(
-        results["engine_rerun_cached"]["wall_seconds"] / first, 3)
+        results["engine_rerun_cached"]["process_seconds"] / first, 3)
     results["rerun_ratio_in_process"] = round(
         results["engine_cold"]["warm_refit_seconds"] / first, 3)
     if "bertopic_defaults_cold" in results:
         results["engine_to_bertopic_ratio"] = round(
-            first / results["bertopic_defaults_cold"]["wall_seconds"], 3)
+            first / results["bertopic_defaults_cold"]["process_seconds"], 3)
     out = OUT / f"speed_{args.n}.json"
     out.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
