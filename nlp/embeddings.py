@@ -47,7 +47,7 @@ class SentenceTransformerBackend:
     ``max_seq_length`` caps tokens per answer (survey answers are short; 128 is ample and
     faster than the model's 256).
     ``int8`` runs the model's Linear layers with int8 weights (PyTorch dynamic
-    quantisation): about 3x faster on a 2-core CPU; embeddings move a little (cosine to
+    quantisation): about 0.7 of the time on a 2-core CPU; embeddings move a little (cosine to
     full precision about 0.92), so it has its own cache key. See BENCHMARKS.md.
     """
 

@@ -143,7 +143,7 @@ class ThemeEngine:
         mask_places        embed answers without their place phrases (themes of concerns,
                            with the places each is raised about listed per theme)
         large_corpus_size  from this many distinct answers the default model runs with int8
-                           weights (about 3x faster embedding)
+                           weights (embedding in about 0.7 of the time)
     """
 
     def __init__(
@@ -194,7 +194,7 @@ class ThemeEngine:
 
     def _backend(self, n_texts: int | None = None) -> EmbeddingBackend:
         """The embedding backend; by default all-MiniLM-L6-v2, with int8 weights from
-        ``large_corpus_size`` distinct answers (about 3x faster; see BENCHMARKS.md).
+        ``large_corpus_size`` distinct answers (about 0.7 of the time; see BENCHMARKS.md).
         Without ``n_texts``, the backend already chosen (or the full-precision one)."""
         current = getattr(self, "backend_", None)
         if current is not None and n_texts is None:
