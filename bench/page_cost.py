@@ -34,21 +34,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load_survey import PAGES  # noqa: E402  (the answers the load test gives, page by page)
 
 CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 TOKEN = re.compile(rb'name="submission_token" value="([^"]+)"')
-
-PAGES = {
-    "area": {"district": "worthing", "postcode_district": "BN11"},
-    "connection": {"connection": ["live"]},
-    "safety_day": {"safe_day": "fairly_safe"},
-    "safety_dark": {"safe_dark": "fairly_unsafe"},
-    "safety_change": {"safety_change": "same"},
-    "problems": {"problems": ["asb", "road_safety"]},
-    "worries": {"worry_text": "Speeding on the main road and drug dealing by the shops."},
-    "priorities": {"priority_text": "More patrols in the evening and speed cameras."},
-    "reporting": {"incident": "no"},
-}
 
 
 def make_app(database: str):
