@@ -1,6 +1,7 @@
 """Load test: residents completing the survey against gunicorn and PostgreSQL on 127.0.0.1.
 
     .venv/bin/python bench/load_survey.py [--users 50] [--seconds 60] [--database sqlite]
+                                          [--think 1] [--client requests|lean]
 
 Starts gunicorn on a free loopback port with a fresh database (PostgreSQL database
 ``consult_bench`` on 127.0.0.1:5432 by default), then:
@@ -12,6 +13,15 @@ Starts gunicorn on a free loopback port with a fresh database (PostgreSQL databa
 3. burst: 30 pupils join one classroom session and submit within the same minute;
 4. the zero-loss check: responses stored == confirmations seen, and no reference twice.
 
+The load generator shares the machine with the server, which real respondents' browsers do
+not. ``--client lean`` (the default) sends each client's requests (full pages read to the
+end, CSRF tokens taken from them, the same form posts, the session cookie, one keep-alive
+connection per journey) with the standard library's ``http.client``: about 0.35 ms of CPU
+per request, against 1.6 ms for ``--client requests`` (measured), so the cores go to the
+server being measured.
+The summary gives both sides' CPU per request (generator: this process; server: the
+gunicorn master and workers, from /proc).
+
 Only 127.0.0.1 is targeted; every loop is bounded by count and time and stops by itself.
 Prints a JSON summary; BENCHMARKS.md records a run.
 """
@@ -19,6 +29,8 @@ Prints a JSON summary; BENCHMARKS.md records a run.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
 import json
 import os
 import random
@@ -31,6 +43,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -79,6 +92,70 @@ def fresh_postgres_url() -> str:
         conn.execute("DROP DATABASE IF EXISTS consult_bench WITH (FORCE)")
         conn.execute("CREATE DATABASE consult_bench")
     return "postgresql+psycopg://postgres@127.0.0.1:5432/consult_bench"
+
+
+class LeanResponse:
+    def __init__(self, status: int, headers: dict[str, str], body: bytes):
+        self.status_code = status
+        self.headers = headers
+        self.content = body
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+
+class LeanSession:
+    """What the bench uses of ``requests.Session`` (``request`` without redirects, a
+    cookie jar, a keep-alive connection), on ``http.client``. No retries: a failed request
+    is an error, as with ``requests``."""
+
+    def __init__(self):
+        self.conn: http.client.HTTPConnection | None = None
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method, url, timeout=30, allow_redirects=False, data=None):
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"User-Agent": "consult-bench", "Accept": "*/*"}
+        body = None
+        if data is not None:
+            body = urlencode(data, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            content = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            raise requests.ConnectionError(f"{exc.__class__.__name__}: {exc}") from exc
+        for cookie in response.msg.get_all("Set-Cookie") or []:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";", 1)[0]
+            if not value or "Max-Age=0" in cookie or "01 Jan 1970" in cookie:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        headers = dict(response.getheaders())
+        if response.will_close:
+            self.close()
+        return LeanResponse(response.status, headers, content)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+SESSION = {"class": requests.Session}  # set by --client
+
+
+def new_session():
+    return SESSION["class"]()
 
 
 class Recorder:
@@ -144,7 +221,7 @@ def walk_and_submit(s, base: str, rec: Recorder, location: str, survey_id: str, 
 def pupil(base: str, code: str, rec: Recorder, start_at: float) -> None:
     """One pupil: join the session with its code, answer, submit (once, no retries)."""
     time.sleep(max(0.0, start_at - time.monotonic()))
-    s = requests.Session()
+    s = new_session()
     try:
         join = rec.timed(s, "GET", f"{base}/join")
         csrf = CSRF.search(join.text).group(1)
@@ -221,7 +298,7 @@ def respondent(base: str, rec: Recorder, deadline: float) -> None:
     for _ in range(MAX_REQUESTS_PER_USER // 15):
         if time.monotonic() > deadline:
             return
-        s = requests.Session()
+        s = new_session()
         try:
             start = rec.timed(s, "GET", f"{base}/survey/residents/")
             csrf = CSRF.search(start.text).group(1)
@@ -237,7 +314,7 @@ def respondent(base: str, rec: Recorder, deadline: float) -> None:
 
 
 def hammer(url: str, rec: Recorder, deadline: float) -> None:
-    s = requests.Session()
+    s = new_session()
     for _ in range(MAX_REQUESTS_PER_USER):
         if time.monotonic() > deadline:
             return
@@ -257,6 +334,43 @@ def run_clients(target, users: int, seconds: float, *args) -> tuple[Recorder, fl
     for t in threads:
         t.join()
     return rec, time.perf_counter() - began
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far, from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    ticks = 0
+    for p in [pid, *children]:
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all processes have used since boot (every core), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(server_pid: int, phase, *args) -> tuple[Recorder, float, dict]:
+    """Run a phase; also returns CPU ms per request of the generator and of the gunicorn
+    server, and the cores the rest of the machine used meanwhile (PostgreSQL, and anything
+    else running: a busy neighbour shows here)."""
+    client0, server0 = time.process_time(), server_cpu_seconds(server_pid)
+    machine0 = machine_busy_seconds()
+    rec, wall = phase(*args)
+    client1, server1 = time.process_time(), server_cpu_seconds(server_pid)
+    machine1 = machine_busy_seconds()
+    n = max(rec.requests, 1)
+    rest = (machine1 - machine0) - (client1 - client0) - (server1 - server0)
+    cpu = {
+        "generator": round((client1 - client0) * 1000 / n, 2),
+        "server": round((server1 - server0) * 1000 / n, 2),
+        "rest_of_machine_cores": round(rest / wall, 2),
+    }
+    return rec, wall, cpu
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -301,6 +415,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
+        "--worker-class",
+        choices=["gthread", "sync"],
+        default="gthread",
+        help="gunicorn worker type (sync: one request at a time per worker, no keep-alive)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=["requests", "lean"],
+        default="lean",
+        help="HTTP client of the load generator (lean: http.client, less CPU per request)",
+    )
+    parser.add_argument(
         "--think",
         type=float,
         default=0.0,
@@ -308,6 +434,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     THINK["seconds"] = args.think
+    SESSION["class"] = LeanSession if args.client == "lean" else requests.Session
 
     instance = Path(tempfile.mkdtemp(prefix="consult-bench-"))
     if args.database == "postgres":
@@ -332,10 +459,10 @@ def main() -> None:
             str(ROOT / "gunicorn.conf.py"),
             "--workers",
             str(args.workers),
-            "--threads",
-            str(args.threads),
+            "--threads",  # more than 1 would turn a sync worker into gthread
+            str(1 if args.worker_class == "sync" else args.threads),
             "--worker-class",
-            "gthread",
+            args.worker_class,
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -355,10 +482,12 @@ def main() -> None:
         else:
             raise SystemExit("gunicorn did not start")
 
-        baseline, baseline_wall = run_clients(
-            hammer, args.users, args.baseline_seconds, f"{base}/healthz"
+        baseline, baseline_wall, baseline_cpu = measured(
+            server.pid, run_clients, hammer, args.users, args.baseline_seconds, f"{base}/healthz"
         )
-        survey, survey_wall = run_clients(respondent, args.users, args.seconds, base)
+        survey, survey_wall, survey_cpu = measured(
+            server.pid, run_clients, respondent, args.users, args.seconds, base
+        )
         stored, distinct = count_stored(database_url)
         burst, burst_confirmed, burst_stored = pupil_burst(base, env)
         result = {
@@ -366,9 +495,15 @@ def main() -> None:
             "users": args.users,
             "think_seconds": args.think,
             "seconds": args.seconds,
-            "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
+            "gunicorn": (
+                f"{args.workers} sync workers"
+                if args.worker_class == "sync"
+                else f"{args.workers} workers x {args.threads} threads (gthread)"
+            ),
+            "client": args.client,
             "baseline_healthz": summary(baseline, baseline_wall),
             "survey": summary(survey, survey_wall),
+            "cpu_ms_per_request": {"healthz": baseline_cpu, "survey": survey_cpu},
             "throughput_ratio_to_healthz": round(
                 (survey.requests / survey_wall) / (baseline.requests / baseline_wall), 3
             ),
