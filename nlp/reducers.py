@@ -4,11 +4,36 @@
 products on the unit-length embeddings (cosine), instead of UMAP's approximate NN-descent.
 For survey-sized inputs this is faster (no NN-descent compilation in a cold process), exact
 and deterministic. Above ``exact_max`` rows it falls back to UMAP's own neighbour search.
+
+UMAP's numba functions are compiled on first use in every process (about 10 s of a cold
+10,000-answer run here); ``cache_umap_compilation`` keeps the machine code on disk, as
+numba's ``cache=True`` does, so only the first run after installation pays for it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import numpy as np
+
+
+@functools.cache
+def cache_umap_compilation() -> None:
+    """Turn on numba's on-disk cache for UMAP's compiled functions (those it declares
+    without ``cache=True``). The cache sits beside UMAP's sources, or in numba's user cache
+    directory where those are read-only; where neither is writable, UMAP compiles as usual.
+    Numba checks each cached entry against its source file, so an upgrade recompiles."""
+    import umap.layouts
+    import umap.umap_
+    import umap.utils
+    from numba.core.dispatcher import Dispatcher
+
+    for module in (umap.umap_, umap.layouts, umap.utils):
+        for obj in list(vars(module).values()):
+            if isinstance(obj, Dispatcher):
+                with contextlib.suppress(RuntimeError):  # no writable cache location
+                    obj.enable_caching()
 
 
 def exact_cosine_knn(x: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +100,7 @@ class ExactKnnUMAP:
 
         from umap import UMAP
 
+        cache_umap_compilation()
         x = np.asarray(x, dtype=np.float32)
         n_neighbors = int(min(self.n_neighbors, len(x) - 1))
         kwargs = {}
