@@ -287,3 +287,30 @@ def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
     assert as_json.ok
     doc = json.dumps(as_json.json())
     assert SECOND_WORRY in doc and "bruises" not in doc
+
+    # --- with the queue open, a new disclosure arrives: the page says so by itself -------
+    lead.clock.install()  # the page's 15 s poll runs on a clock the test moves on
+    lead.goto("/safeguarding/")
+    watch = lead.locator("#queue-watch")  # the live region, there from the start
+    assert watch.get_attribute("role") == "status"
+    assert lead.locator("#queue-watch-box").is_hidden()
+    with live_server.db() as db:
+        db.add(
+            SafeguardingFlag(
+                response_id=flagged_response,
+                question_code="safer_text",
+                answer_text="he said he will hurt me if i tell",
+                school=SCHOOL,
+                reasons=["threat"],
+            )
+        )
+        db.commit()
+    lead.clock.run_for(16_000)
+    lead.wait_for_function("() => !document.getElementById('queue-watch-box').hidden")
+    assert "1 new answer to review. Refresh the page to see it." in watch.inner_text()
+    assert "he said he will hurt me" not in lead.content()  # the table waits for a refresh
+    axe_check(lead, "safeguarding queue with a new answer")
+    screenshot(lead, "safeguarding-queue-new-answer")
+    lead.reload()
+    assert "he said he will hurt me" in lead.locator("tbody").inner_text()
+    assert lead.locator("#queue-watch-box").is_hidden()
