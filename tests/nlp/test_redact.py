@@ -94,3 +94,18 @@ def test_missing_spacy_model_names_install_command():
 def test_street_names_are_not_taken_for_people(redactor):
     r = redactor.redact("Smallhouse Rd at Campbell Lane needs widening")
     assert "NAME" not in r.types
+
+
+def test_the_recogniser_runs_without_the_tagger_and_parsers_shared_encoder():
+    """en_core_web_sm's recogniser has its own token vectors: the shared tok2vec, which
+    only the tagger and parser listen to, is not run for redaction."""
+    from nlp.redact import _not_needed_for_ner
+    from nlp.spacy_model import load_spacy
+
+    nlp = load_spacy(None)
+    skipped = _not_needed_for_ner(nlp)
+    assert "ner" not in skipped
+    assert "tok2vec" in skipped and "parser" in skipped
+    with nlp.select_pipes(disable=skipped):
+        doc = nlp("Ask Kevin Smith at the youth club about the fights.")
+    assert [e.text for e in doc.ents if e.label_ == "PERSON"] == ["Kevin Smith"]
