@@ -121,7 +121,6 @@ class SentenceTransformerBackend:
         out[order] = np.vstack(parts)
         return _normalise_rows(out)
 
-
     def _encode(self, model, texts: list[str], pool, n: int) -> np.ndarray:
         """Encode ``texts`` (sorted by length) split between the pool's threads: every n-th
         text to the same thread, so each gets batches of similar length."""
@@ -148,7 +147,8 @@ class SentenceTransformerBackend:
 def _encoding_threads():
     """Where PyTorch would use several threads inside each operation, use as many Python
     threads instead, each running whole batches on one: MiniLM's small matrices divide
-    poorly, and two batches at once took 0.88 of the time on 2 cores (BENCHMARKS.md).
+    poorly, and two batches at once took 0.93 of the time at full precision and 0.85 with
+    int8 weights on 2 cores (``bench/embed_threads.py``, BENCHMARKS.md).
     Yields the pool and its size, or ``(None, 1)`` (encode in the calling thread) where
     PyTorch is set to one thread, as in the web app's workers, so an analysis there still
     takes one core. PyTorch's thread count is process-wide: it is set back afterwards."""
