@@ -2,7 +2,9 @@
 
 Types and placeholders::
 
-    NAME      [NAME]        spaCy named-entity recogniser (PERSON) plus titles ("Mr Patel")
+    NAME      [NAME]        spaCy named-entity recogniser (PERSON), titles ("Mr Patel"), and
+                            common forenames in any case ("ask kev"), with a common surname
+                            after them ("dave smith"): lists in nlp/data
     PHONE     [PHONE]       UK numbers: 07700 900123, +44 (0)20 7946 0958, 0113-496-0000 ...
     EMAIL     [EMAIL]
     POSTCODE  LS6 [POSTCODE]  full postcodes; the outward code is kept for area analysis
@@ -24,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .settings import spacy_model_name
 from .spacy_model import load_spacy
@@ -115,6 +118,49 @@ _TITLE_NAME = re.compile(
     r"[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)?"
 )
 _CAPITALISED = re.compile(r"[A-Z][a-z'’]+")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+# A forename followed by one of these is part of a place ("Victoria Road", "Alice Park").
+_PLACE_WORD = re.compile(
+    r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|way|court|gardens|place|square|"
+    r"terrace|crescent|hill|green|park|estate|school|academy|college|centre|center|station|"
+    r"hospital|church|house|ward|fields?|walk|row|grove|mews|parade|bridge|rec)",
+    re.IGNORECASE,
+)
+
+
+def _word_list(name: str) -> frozenset[str]:
+    text = (Path(__file__).with_name("data") / name).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    return frozenset(word for line in lines for word in line.split())
+
+
+_FORENAMES = _word_list("forenames.txt")
+_SURNAMES = _word_list("surnames.txt")
+
+
+def _listed_name_spans(text: str) -> Iterable[tuple[int, int]]:
+    """Common forenames in any case ("ask kev", "Dave"), with a common surname straight
+    after ("dave smith"); a possessive "'s" stays outside the span. Not before a place
+    word ("Victoria Road"). This is what a recogniser misses in lower-case answers."""
+    words = list(_NAME_WORD.finditer(text))
+    for i, m in enumerate(words):
+        word = m.group(0)
+        base = _without_possessive(word)
+        if base.lower() not in _FORENAMES:
+            continue
+        start, end = m.start(), m.start() + len(base)
+        after = words[i + 1] if i + 1 < len(words) and base == word else None
+        if after is not None and text[m.end() : after.start()] == " ":
+            if _PLACE_WORD.fullmatch(after.group(0)):
+                continue
+            surname = _without_possessive(after.group(0))
+            if surname.lower() in _SURNAMES:
+                end = after.start() + len(surname)
+        yield start, end
+
+
+def _without_possessive(word: str) -> str:
+    return word[:-2] if word.lower().endswith(("'s", "’s")) else word
 _WORD = re.compile(r"[a-z'’]+")
 
 
@@ -171,6 +217,8 @@ def _regex_spans(text: str) -> list[tuple[str, int, int]]:
         spans.append(("HANDLE", m.start(), m.end()))
     for m in _TITLE_NAME.finditer(text):
         spans.append(("NAME", m.start(), m.end()))
+    for start, end in _listed_name_spans(text):
+        spans.append(("NAME", start, end))
     return spans
 
 
@@ -233,7 +281,7 @@ class Redactor:
     def cache_key(self) -> str:
         """Identifies this redactor's behaviour, for caching its output by text hash."""
         model = self.spacy_model or spacy_model_name()
-        return f"redact-v2:{model}:{self.use_ner}:{self.prefilter}"
+        return f"redact-v3:{model}:{self.use_ner}:{self.prefilter}"
 
     def _nlp(self):
         nlp = load_spacy(self.spacy_model)
