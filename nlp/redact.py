@@ -260,9 +260,10 @@ class Redactor:
 
     ``prefilter`` (default on) runs the slow recogniser only on answers with a capitalised
     word that is not an ordinary word of the batch (see ``_may_hold_name``): about a fifth of
-    survey answers. It cannot see names written entirely in lower case ("ask kev"), which
-    the recogniser sometimes finds; ``prefilter=False`` runs it on every answer (about
-    450 answers/s on one core instead of several thousand).
+    survey answers. It cannot see names written entirely in lower case, which the
+    recogniser sometimes finds; common forenames are caught in any case without it (the
+    lists in ``nlp/data``), and ``prefilter=False`` runs the recogniser on every answer
+    (about 450 answers/s on one core instead of several thousand).
     """
 
     def __init__(
