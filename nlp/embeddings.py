@@ -13,12 +13,12 @@ keys) and ``embed(texts) -> numpy.ndarray`` returning one L2-normalised row per 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -112,58 +112,30 @@ class SentenceTransformerBackend:
         ordered = [texts[i] for i in order]
         chunk = max(self.batch_size * 16, 1024)
         parts = []
-        with _encoding_threads() as (pool, n):
-            for start in range(0, len(ordered), chunk):
-                parts.append(self._encode(model, ordered[start : start + chunk], pool, n))
-                if progress:
-                    progress(min(1.0, (start + chunk) / len(ordered)))
+        for start in range(0, len(ordered), chunk):
+            parts.append(
+                model.encode(
+                    ordered[start : start + chunk],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
+            if progress:
+                progress(min(1.0, (start + chunk) / len(ordered)))
         out = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
         out[order] = np.vstack(parts)
+        _release_freed_memory()
         return _normalise_rows(out)
 
-    def _encode(self, model, texts: list[str], pool, n: int) -> np.ndarray:
-        """Encode ``texts`` (sorted by length) split between the pool's threads: every n-th
-        text to the same thread, so each gets batches of similar length."""
 
-        def encode(part: list[str]) -> np.ndarray:
-            return model.encode(
-                part,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-
-        if pool is None or len(texts) < 2 * self.batch_size:
-            return encode(texts)
-        done = list(pool.map(encode, [texts[i::n] for i in range(n)]))
-        out = np.empty((len(texts), done[0].shape[1]), dtype=np.float32)
-        for i, rows in enumerate(done):
-            out[i::n] = rows
-        return out
-
-
-@contextlib.contextmanager
-def _encoding_threads():
-    """Where PyTorch would use several threads inside each operation, use as many Python
-    threads instead, each running whole batches on one: MiniLM's small matrices divide
-    poorly, and two batches at once took 0.93 of the time at full precision and 0.85 with
-    int8 weights on 2 cores (``bench/embed_threads.py``, BENCHMARKS.md).
-    Yields the pool and its size, or ``(None, 1)`` (encode in the calling thread) where
-    PyTorch is set to one thread, as in the web app's workers, so an analysis there still
-    takes one core. PyTorch's thread count is process-wide: it is set back afterwards."""
-    import torch
-
-    n = torch.get_num_threads()
-    if n < 2:
-        yield None, 1
-        return
-    torch.set_num_threads(1)
-    try:
-        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="embed") as pool:
-            yield pool, n
-    finally:
-        torch.set_num_threads(n)
+def _release_freed_memory() -> None:
+    """Give the memory the encoder freed back to the system. glibc keeps freed blocks for
+    reuse, so after encoding the process stays hundreds of MB larger than it needs to be
+    through the later stages. Does nothing where glibc is absent."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _quantise_linear_layers(model):

@@ -76,22 +76,3 @@ def test_large_corpora_use_int8_weights_with_their_own_cache_key(tmp_path, minil
     assert cosine.min() > 0.8 and not np.allclose(large.embeddings_, small.embeddings_)
     predicted = [a.theme_id for a in result.assignments]
     assert len(set(predicted)) >= 3  # the three obvious concerns still come apart
-
-
-def test_encoding_on_two_threads_gives_the_same_vectors_and_restores_torch(minilm):
-    """With PyTorch on two threads, answers are encoded by two Python threads of one each;
-    the vectors are those of one thread alone, and PyTorch's setting is put back."""
-    import torch
-
-    texts = [f"answer {i}: " + "cars speeding past the school " * (i % 7 + 1) for i in range(300)]
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        alone = minilm.embed(texts)
-        torch.set_num_threads(2)
-        shared = minilm.embed(texts)
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
-    assert shared.shape == (300, 384)
-    assert np.abs(shared - alone).max() < 1e-5
