@@ -31,6 +31,8 @@ _HEADS = sorted(
     reverse=True,
 )
 _HEAD_PATTERN = "|".join(h.replace("_", r"\s+") for h in _HEADS)
+# One-word heads, for other modules that need to tell a place from a person ("Alice Park").
+PLACE_HEAD_WORDS = frozenset(h for h in _HEADS if "_" not in h)
 _PREPOSITIONS = (
     "on|in|at|near|along|around|round|about|by|outside|outside of|behind|down|up|through|"
     "across|opposite|beside|next to|near to|close to|off|over|under|into|within"

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .places import PLACE_HEAD_WORDS
 from .settings import spacy_model_name
 from .spacy_model import load_spacy
 
@@ -118,13 +119,13 @@ _TITLE_NAME = re.compile(
     r"[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)?"
 )
 _CAPITALISED = re.compile(r"[A-Z][a-z'’]+")
+_WORD = re.compile(r"[a-z'’]+")
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
-# A forename followed by one of these is part of a place ("Victoria Road", "Alice Park").
-_PLACE_WORD = re.compile(
-    r"(?:road|rd|street|st|avenue|ave|lane|ln|close|drive|way|court|gardens|place|square|"
-    r"terrace|crescent|hill|green|park|estate|school|academy|college|centre|center|station|"
-    r"hospital|church|house|ward|fields?|walk|row|grove|mews|parade|bridge|rec)",
-    re.IGNORECASE,
+# A forename followed by one of these is part of a place ("Victoria Road", "Alice Park"):
+# the public places ``nlp.places`` knows, plus buildings and street-name endings.
+_PLACE_WORDS = PLACE_HEAD_WORDS | frozenset(
+    "st ln way court gardens place hill grove mews row walk school academy college centre "
+    "center hospital church house ward".split()
 )
 
 
@@ -151,7 +152,7 @@ def _listed_name_spans(text: str) -> Iterable[tuple[int, int]]:
         start, end = m.start(), m.start() + len(base)
         after = words[i + 1] if i + 1 < len(words) and base == word else None
         if after is not None and text[m.end() : after.start()] == " ":
-            if _PLACE_WORD.fullmatch(after.group(0)):
+            if after.group(0).lower() in _PLACE_WORDS:
                 continue
             surname = _without_possessive(after.group(0))
             if surname.lower() in _SURNAMES:
@@ -161,7 +162,6 @@ def _listed_name_spans(text: str) -> Iterable[tuple[int, int]]:
 
 def _without_possessive(word: str) -> str:
     return word[:-2] if word.lower().endswith(("'s", "’s")) else word
-_WORD = re.compile(r"[a-z'’]+")
 
 
 def _phone_spans(text: str) -> Iterable[tuple[int, int]]:

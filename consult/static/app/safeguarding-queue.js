@@ -6,7 +6,7 @@ if (box && box.dataset.countsUrl) {
   const url = box.dataset.countsUrl
   const shown = Number(box.dataset.openCount || '0')
   const message = document.getElementById('queue-watch-message')
-  const shownBox = document.getElementById('queue-watch-box')
+  const panel = document.getElementById('queue-watch-box') // hidden until there is news
   const every = 15000
   const tick = async () => {
     try {
@@ -18,7 +18,7 @@ if (box && box.dataset.countsUrl) {
           message.textContent = more === 1
             ? '1 new answer to review. Refresh the page to see it.'
             : `${more} new answers to review. Refresh the page to see them.`
-          shownBox.hidden = false
+          panel.hidden = false
         }
       }
     } catch (err) {
