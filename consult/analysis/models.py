@@ -86,6 +86,10 @@ class Theme(Base):
     centroid: Mapped[list] = mapped_column(JSON, default=list)
     # Touched by the analyst (renamed, merged, linked ...): kept on re-runs where it matches.
     curated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reviewed by an analyst: checked, named and kept (only reviewed themes are published).
+    # None: still a machine suggestion. Set by the analyst's review actions, carried on re-runs.
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     # active | merged (into merged_into_id) | split (into themes with split_from_id)
     state: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_theme.id"))
