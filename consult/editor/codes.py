@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,7 +22,9 @@ def unique_code(text: str, taken: Iterable[str], fallback: str = "code") -> str:
     """A code made from ``text`` (``Yes, a lot`` -> ``yes_a_lot``) not in ``taken``."""
     taken = set(taken)
     base = ""
-    for word in slugify(text).split("_") if text.strip() else []:
+    # Apostrophes join their word: "Don't know" -> dont_know, as the hand-written files have.
+    words = slugify(re.sub(r"['’]", "", text)).split("_") if text.strip() else []
+    for word in words:
         # Whole words, up to MAX_CODE characters: have_e_scooters_caused_problems
         if base and len(base) + 1 + len(word) > MAX_CODE:
             break
