@@ -10,27 +10,31 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from surveys.schema import CHOICE_TYPES, slugify
+from surveys.schema import CHOICE_TYPES
 
 MAX_CODE = 32
 
 
 def unique_code(text: str, taken: Iterable[str], fallback: str = "code") -> str:
-    """A code made from ``text`` (``Yes, a lot`` -> ``yes_a_lot``) not in ``taken``."""
+    """A code made from ``text`` (``Don't know`` -> ``dont_know``) not in ``taken``: whole
+    words up to MAX_CODE characters, then ``_2``, ``_3``... if it is taken."""
     taken = set(taken)
+    # Accents go (café -> cafe); apostrophes join their word, as in the hand-written files.
+    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "_", re.sub(r"['’]", "", plain)).strip("_").split("_")
     base = ""
-    # Apostrophes join their word: "Don't know" -> dont_know, as the hand-written files have.
-    words = slugify(re.sub(r"['’]", "", text)).split("_") if text.strip() else []
-    for word in words:
-        # Whole words, up to MAX_CODE characters: have_e_scooters_caused_problems
+    for word in filter(None, words):
         if base and len(base) + 1 + len(word) > MAX_CODE:
             break
         base = f"{base}_{word}" if base else word[:MAX_CODE]
-    if not base or base.startswith("d_"):
+    if not base:
         base = fallback
+    elif not base[0].isalpha():
+        base = f"{fallback}_{base}"  # "16 to 24" -> option_16_to_24
     code, n = base, 2
     while code in taken:
         code = f"{base}_{n}"
