@@ -170,13 +170,11 @@ def settings(draft_id: int):
 
 # --- questions -------------------------------------------------------------------------------
 def _question_page(draft, values, errors, existing, page_id, after_page):
+    # A condition may look only at earlier questions: before this one, or (for a new
+    # question) up to the end of the page it joins or follows.
     candidates = drafting.questions_before(
-        draft.definition,
-        existing["code"] if existing else None,
-        page_id if existing is None else None,
+        draft.definition, existing["code"] if existing else None, page_id or after_page
     )
-    if existing is None and page_id is None:
-        candidates = drafting.questions_before(draft.definition, None, None)
     return render_template(
         "editor/question.html",
         draft=draft,

@@ -293,3 +293,72 @@ def test_an_admin_changes_next_years_survey_and_a_resident_answers_it(
     assert new["e_scooters"] == "yes" and new["e_scooters_label"] == "Yes"
     assert new["e_scooters_problems"] == "Ridden on the pavement outside the shops"
     assert "e_scooters" not in old
+
+
+def test_the_editors_other_pages_for_an_analyst(staff_page, tmp_path):
+    """Every other page of the editor passes axe, errors included; an analyst may edit a
+    draft but is never offered publishing."""
+    page = staff_page("analyst")
+    page.goto("/admin/editor/")
+    _press(page, page.get_by_role("button", name="Start version 2 of Staying safe survey"))
+    draft_url = page.url
+    assert page.get_by_role("link", name="Publish").count() == 0
+    assert "Only an admin can publish" in page.inner_text("main")
+
+    # Survey details, with a date that does not exist.
+    page.get_by_role("link", name="Change survey details").click()
+    axe_check(page, "survey details")
+    page.locator("#opens-day").fill("30")
+    page.locator("#opens-month").fill("2")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save survey details").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "The date the survey opens must be a real date" in summary.inner_text()
+    assert page.locator("#opens-day").input_value() == "30"  # what was typed is kept
+    axe_check(page, "survey details with an error")
+    screenshot(page, "editor-07-settings-error")
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "opens-day"
+
+    # A question with its wording taken away.
+    page.goto(draft_url)
+    page.locator("#question-year_group").get_by_role("link", name=re.compile("^Change")).click()
+    axe_check(page, "change a question")
+    page.get_by_label("Question", exact=True).fill("")
+    page.get_by_label("Option 1", exact=True).fill("Year 7 (first year)")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save question").click()
+    assert "Enter the question" in page.locator(".govuk-error-summary").inner_text()
+    assert page.get_by_label("Option 1", exact=True).input_value() == "Year 7 (first year)"
+    axe_check(page, "change a question with an error")
+    screenshot(page, "editor-08-question-error")
+
+    # A page's title and conditions; removing a question.
+    page.goto(draft_url)
+    page.locator("#page-year").get_by_role("link", name=re.compile("^Change page")).click()
+    axe_check(page, "change a page")
+    page.goto(draft_url)
+    page.locator("#question-year_group").get_by_role("link", name=re.compile("^Remove")).click()
+    assert "breaks comparison with earlier years" in page.inner_text("main")
+    axe_check(page, "remove a question")
+
+    # Import: a file that is not a survey definition.
+    bad = tmp_path / "schools.yaml"
+    bad.write_text("id: schools\nversion: two\n", encoding="utf-8")
+    page.goto("/admin/editor/import")
+    axe_check(page, "import")
+    page.locator("#file").set_input_files(str(bad))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Import").click()
+    assert "The selected file is not a valid survey definition" in page.inner_text("main")
+    assert "version: Input should be a valid integer" in page.inner_text("main")
+    axe_check(page, "import with an error")
+
+    # Discarding the draft.
+    page.goto(draft_url)
+    page.get_by_role("link", name="Discard this draft").click()
+    axe_check(page, "discard")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Discard draft").click()
+    assert page.url.endswith("/admin/editor/")
+    assert page.get_by_role("button", name="Start version 2 of Staying safe survey").count() == 1

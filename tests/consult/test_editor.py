@@ -406,3 +406,41 @@ def test_a_new_survey_is_made_from_scratch(app, client, role):
         "/admin/editor/new", data={"title": "X", "survey_id": "residents", "audience": "public"}
     ).data.decode()
     assert "Enter another short name: ‘residents’ is already a survey" in html
+
+
+def test_a_new_survey_is_published_as_version_1_and_opens_to_the_public(app, client):
+    signed_in_as(app, client, "admin")
+    client.post(
+        "/admin/editor/new", data={"title": "Night-time economy survey", "audience": "public"}
+    )
+    draft_url = f"/admin/editor/drafts/{draft_row(app).id}"
+    settings = {
+        "title": "Night-time economy survey",
+        "audience": "public",
+        "intro": "How safe do you feel on a night out?\n\nIt takes 2 minutes.",
+        "privacy_notice": "Anonymous.",
+        "opens-day": "1",
+        "opens-month": "1",
+        "opens-year": "2026",
+        "closes-day": "31",
+        "closes-month": "12",
+        "closes-year": "2030",
+        "retention_days": "365",
+    }
+    assert client.post(f"{draft_url}/settings", data=settings).status_code == 302
+    question = {
+        "type": "scale",
+        "label": "How safe do you feel on a night out?",
+        "new-0-label": "Safe",
+        "new-1-label": "Unsafe",
+        "new-2-label": "Don't know",
+    }
+    assert client.post(f"{draft_url}/questions/new", data=question).status_code == 302
+    assert "There is a problem" not in client.get(draft_url).data.decode()
+    assert publish(client, draft_url).status_code == 302
+    [v1] = versions(app, "night_time_economy_survey")
+    assert v1.version == 1 and v1.definition["retention_days"] == 365
+    [page] = v1.definition["pages"]
+    assert [o["code"] for o in page["questions"][0]["options"]] == ["safe", "unsafe", "dont_know"]
+    start = app.test_client().get("/survey/night_time_economy_survey/")
+    assert start.status_code == 200 and b"How safe do you feel on a night out?" in start.data
