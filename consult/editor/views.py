@@ -70,6 +70,22 @@ def _save(draft: SurveyDraft, definition: dict, change: str, **details) -> None:
     get_db().commit()
 
 
+def _stamp(draft: SurveyDraft) -> str:
+    """When the draft last changed: sent with each form, so a save over someone else's
+    newer change is stopped and shown instead of lost silently."""
+    return draft.updated_at.strftime("%Y%m%d%H%M%S%f")
+
+
+def _changed_meanwhile(draft: SurveyDraft) -> dict[str, str]:
+    sent = request.form.get("stamp")
+    if sent and sent != _stamp(draft):
+        return {
+            "stale": "Someone else changed this draft after you opened this page. Check "
+            "what you entered below, then save again to keep it"
+        }
+    return {}
+
+
 def _to_overview(draft: SurveyDraft, anchor: str = ""):
     url = url_for("editor.draft", draft_id=draft.id)
     return redirect(f"{url}#{anchor}" if anchor else url)
@@ -162,10 +178,13 @@ def settings(draft_id: int):
     values = forms.settings_values(draft.definition)
     if request.method == "POST":
         changes, errors, values = forms.parse_settings(request.form)
+        errors = {**_changed_meanwhile(draft), **errors}
         if not errors:
             _save(draft, drafting.update_settings(draft.definition, changes), "settings")
             return _to_overview(draft, "settings")
-    return render_template("editor/settings.html", draft=draft, errors=errors, values=values)
+    return render_template(
+        "editor/settings.html", draft=draft, errors=errors, values=values, stamp=_stamp(draft)
+    )
 
 
 # --- questions -------------------------------------------------------------------------------
@@ -178,6 +197,7 @@ def _question_page(draft, values, errors, existing, page_id, after_page):
     return render_template(
         "editor/question.html",
         draft=draft,
+        stamp=_stamp(draft),
         values=values,
         errors=errors,
         existing=existing,
@@ -229,6 +249,7 @@ def edit_question(draft_id: int, code: str):
         taken = set(drafting.question_codes(draft.definition)) - {code}
         used = queries.used_codes(get_db(), draft.survey_id)
         new, errors, values = forms.parse_question(request.form, existing, taken, used)
+        errors = {**_changed_meanwhile(draft), **errors}
         if not errors:
             definition = drafting.replace_question(draft.definition, code, new)
             _save(draft, definition, "question_changed", question=code)
@@ -298,6 +319,7 @@ def edit_page(draft_id: int, page_id: str):
     }
     if request.method == "POST":
         changes, errors, values = forms.parse_page(request.form)
+        errors = {**_changed_meanwhile(draft), **errors}
         if not errors:
             definition = drafting.update_page(draft.definition, page_id, changes)
             _save(draft, definition, "page_changed", page=page_id)
@@ -305,6 +327,7 @@ def edit_page(draft_id: int, page_id: str):
     return render_template(
         "editor/page.html",
         draft=draft,
+        stamp=_stamp(draft),
         page=page,
         values=values,
         errors=errors,

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.db import get_db
+from consult.editor.drafting import question as drafting_question
 from consult.editor.models import SurveyDraft
 from consult.models import AuditEvent, Progress, Response, SurveyVersion
 from tests.consult.helpers import RESIDENT_ANSWERS, complete, token_of
@@ -444,3 +445,40 @@ def test_a_new_survey_is_published_as_version_1_and_opens_to_the_public(app, cli
     assert [o["code"] for o in page["questions"][0]["options"]] == ["safe", "unsafe", "dont_know"]
     start = app.test_client().get("/survey/night_time_economy_survey/")
     assert start.status_code == 200 and b"How safe do you feel on a night out?" in start.data
+
+
+def test_a_save_over_someone_elses_newer_change_is_stopped_not_lost(app, client):
+    signed_in_as(app, client, "admin")
+    draft_url = start_draft(client)
+    form = client.get(f"{draft_url}/questions/safe_day").data.decode()
+    stamp = re.search(r'name="stamp" value="(\d+)"', form).group(1)
+    # A colleague rewords the question meanwhile.
+    colleague = app.test_client()
+    signed_in_as(app, colleague, "analyst")
+    colleague_form = colleague.get(f"{draft_url}/questions/safe_day").data.decode()
+    colleague_stamp = re.search(r'name="stamp" value="(\d+)"', colleague_form).group(1)
+    data = {"type": "scale", "label": "By day, how safe do you feel?", "stamp": colleague_stamp}
+    for i, code in enumerate(
+        ["very_safe", "fairly_safe", "neither", "fairly_unsafe", "very_unsafe", "dont_know"]
+    ):
+        data[f"opt-{i}-code"] = code
+        data[f"opt-{i}-label"] = code.replace("_", " ")
+    assert colleague.post(f"{draft_url}/questions/safe_day", data=data).status_code == 302
+    # The first person's save, from the older page, is stopped with what they typed kept.
+    mine = {**data, "label": "In daylight, how safe do you feel?", "stamp": stamp}
+    page = client.post(f"{draft_url}/questions/safe_day", data=mine)
+    html = page.data.decode()
+    assert page.status_code == 200 and "Someone else changed this draft" in html
+    assert 'value="In daylight, how safe do you feel?"' in html
+
+    def label():
+        return drafting_question(draft_row(app).definition, "safe_day")["label"]
+
+    assert label() == "By day, how safe do you feel?"
+    # Saving again, having seen it, keeps theirs.
+    fresh = re.search(r'name="stamp" value="(\d+)"', html).group(1)
+    assert (
+        client.post(f"{draft_url}/questions/safe_day", data={**mine, "stamp": fresh}).status_code
+        == 302
+    )
+    assert label() == "In daylight, how safe do you feel?"
