@@ -80,6 +80,7 @@ def _resident_answers_version_1(live_server) -> None:
     import datetime as dt
 
     from consult.journey import progress as store
+    from consult.survey_store import definition_of
     from surveys import answers as rules
 
     with live_server.db() as db:
@@ -93,9 +94,7 @@ def _resident_answers_version_1(live_server) -> None:
         for values in RESIDENT_ANSWERS.values():
             answers.update(values)
         answers["postcode_district"] = "BN11"
-        assert not rules.validate_all(
-            __import__("consult.survey_store").survey_store.definition_of(version), answers
-        )
+        assert not rules.validate_all(definition_of(version), answers)
         store.store_response(db, progress, answers, "resident")
         db.commit()
 
