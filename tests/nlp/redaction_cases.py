@@ -105,3 +105,16 @@ CASES = [
     "The Co-op on the high street gets robbed a lot",
     "I would like to see more PCSOs at Tilgate Park",
 ]
+
+
+# --- the hard set (issue 16): residents' and pupils' own style, by kind ---------------------
+HARD_SET = __import__("pathlib").Path(__file__).with_name("data") / "redaction_hard.yaml"
+
+
+def load_hard_cases() -> list[tuple[str, str]]:
+    """(kind, marked sentence) pairs from ``data/redaction_hard.yaml``; kind "clean" holds
+    sentences with no personal data."""
+    import yaml
+
+    data = yaml.safe_load(HARD_SET.read_text(encoding="utf-8"))
+    return [(kind, marked) for kind, cases in data.items() for marked in cases]
