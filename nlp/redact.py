@@ -110,7 +110,8 @@ _SOCIAL = re.compile(
 )
 # A phone candidate: an international or trunk prefix and digits with single separators.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(0|0[ \-.]?)(?:\d(?:\)\s?|[ \-.])?){8,11}\d(?!\d)"
+    r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(0|0[ \-.]?)"
+    r"(?:\d(?:\)\s?|[ \-.])?){8,11}\d(?!\d)"
 )
 _POSTCODE = re.compile(
     r"(?i)\b((?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)|GIR)[ \t]*(\d[ABD-HJLNP-UW-Z]{2})\b"
@@ -240,6 +241,15 @@ def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
 
 def _regex_spans(text: str) -> list[tuple[str, int, int]]:
     spans: list[tuple[str, int, int]] = []
+    spans.extend(("NAME", start, end) for start, end in name_spans(text))
+    if not _DIGIT.search(text) and "@" not in text and not _AT_WORD.search(text):
+        # every other type needs a digit ("Rose Cottage" aside), an @ or an " at "
+        spans.extend(("ADDRESS", m.start(), m.end()) for m in _NAMED_HOUSE.finditer(text))
+        if "." in text or "_" in text:
+            spans.extend(_url_spans(text))
+            if _SOCIAL.search(text):
+                spans.extend(_bare_handle_spans(text))
+        return spans
     for m in _EMAIL.finditer(text):
         spans.append(("EMAIL", m.start(), m.end()))
     if " at " in text or "(" in text or "[" in text or "@" in text:
@@ -253,11 +263,7 @@ def _regex_spans(text: str) -> list[tuple[str, int, int]]:
             ):
                 continue
             spans.append(("EMAIL", m.start(), m.end()))
-    for m in _URL.finditer(text):
-        end = m.end()
-        while end > m.start() and text[end - 1] in ".,;:!?)]}'\"":
-            end -= 1
-        spans.append(("URL", m.start(), end))
+    spans.extend(_url_spans(text))
     for m in _DOB.finditer(text):
         spans.append(("DOB", m.start(1), m.end(1)))
     for start, end in _phone_spans(text):
@@ -292,9 +298,19 @@ def _regex_spans(text: str) -> list[tuple[str, int, int]]:
         spans.append(("HANDLE", m.start(), m.end()))
     if _SOCIAL.search(text):
         spans.extend(_bare_handle_spans(text))
-    for start, end in name_spans(text):
-        spans.append(("NAME", start, end))
     return spans
+
+
+_DIGIT = re.compile(r"\d")
+_AT_WORD = re.compile(r"(?i)[\s(\[{]at[\s)\]}]")
+
+
+def _url_spans(text: str) -> Iterable[tuple[str, int, int]]:
+    for m in _URL.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?)]}'\"":
+            end -= 1
+        yield ("URL", m.start(), end)
 
 
 def _near(text: str, start: int, end: int, pattern: re.Pattern, before: int, after: int) -> bool:

@@ -80,6 +80,24 @@ _PERSON_AFTER = re.compile(
     r"was\s+(?:jumped|mugged|robbed|attacked|stabbed|threatened|followed|assaulted|hit)|"
     r"is\s+being|is\s+\d+|saw|sees|runs|works|drives|rides))"
 )
+# What a person does, straight after their name: "Grace listened to me", "Rob always helps".
+_PERSON_VERB = re.compile(
+    r"(?i)^\s+(?:always\s+|really\s+|never\s+|just\s+)?(?:listened|listens|helped|helps|"
+    r"explained|explains|made|makes|gave|gives|came|comes|took|takes|showed|shows|went|knew|"
+    r"knows|kept|rang|rings|spoke|speaks|sorted|cared|cares|understood|understands|supported|"
+    r"supports|treated|visited|phoned|texted|shouted|screamed|threatened|hit|punched|kicked|"
+    r"stole|nicked|smashed|sells|deals|dealt)\b"
+)
+_IS_AFTER = re.compile(r"(?i)^\s+(?:is|was|has|had|as\s+been|have\s+been)\b")
+# Ambiguous first names that are also things that "are": "is" after them says nothing.
+_VIRTUES = frozenset(
+    """
+    patience hope faith grace justice peace joy mercy charity glory comfort favour gift
+    happiness wisdom promise unique divine innocent lucky happy precious blessing princess
+    prince king queen young brown bright champion sunny pretty bless given perpetual rejoice
+    prosper truth honour liberty unity harmony may june april august
+    """.split()
+)
 # Words that are never names however written (chat, slang, capitalised common words).
 _NOT_NAMES = frozenset(
     """
@@ -87,7 +105,8 @@ _NOT_NAMES = frozenset(
     pls ok okay bruv bro fam innit mum mam nan dad gran mate mates lads lad police council
     staff kids children people youth youths year years estate area town city street road
     shop shops park station school church mosque temple reg monday tuesday wednesday
-    thursday friday saturday sunday
+    thursday friday saturday sunday jan feb mar apr jun jul aug sep sept oct nov dec fab mis
+    nurse nurses doctor doctors matron team staff consultant ward carer carers lino
     """.split()
 )
 # Months that are also first names: names only where the sentence says so ("2nd June").
@@ -148,6 +167,10 @@ def _is_capitalised(word: str, all_caps_text: bool) -> bool:
     return word[0].isupper() and not word.isupper() or (len(word) == 1 and word.isupper())
 
 
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+
 class _Words:
     """Words of one text with their offsets and lower-case forms."""
 
@@ -155,8 +178,8 @@ class _Words:
         self.text = text
         self.matches = list(WORD.finditer(text))
         self.lower = [_base(m.group(0)).lower() for m in self.matches]
-        letters = [c for c in text if c.isalpha()]
-        self.all_caps = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+        upper = len(_UPPER.findall(text))
+        self.all_caps = upper > 0.8 * (upper + len(_LOWER.findall(text)))
 
     def __len__(self):
         return len(self.matches)
@@ -179,7 +202,25 @@ class _Words:
 
 
 def _parts(word: str) -> list[str]:
-    return [p for p in re.split(r"[-'’]", word) if p]
+    return [p for p in word.split("-") if p]
+
+
+def _acronym(w: _Words, i: int) -> bool:
+    """ "ICU", "TED", "DESMOND" in an answer not written in capitals: a team or a service."""
+    raw = w.matches[i].group(0)
+    return not w.all_caps and len(raw) > 1 and raw.isupper()
+
+
+@lru_cache(maxsize=1)
+def _first_or_ambiguous() -> frozenset[str]:
+    first, _, ambiguous = lexicon()
+    return first | ambiguous
+
+
+@lru_cache(maxsize=1)
+def _any_name() -> frozenset[str]:
+    first, last, ambiguous = lexicon()
+    return first | last | ambiguous
 
 
 def _place_follows(w: _Words, i: int) -> bool:
@@ -216,7 +257,7 @@ def _and_name_follows(w: _Words, i: int) -> bool:
         and w.lower[i + 1] == "and"
         and w.capitalised(i)
         and w.capitalised(i + 2)
-        and w.lower[i + 2] in first | ambiguous
+        and w.lower[i + 2] in _first_or_ambiguous()
         and not _place_follows(w, i + 2)
     )
 
@@ -236,7 +277,7 @@ def _person_before(w: _Words, i: int) -> bool:
         and i > 1
         and w.capitalised(i)
         and w.capitalised(i - 2)
-        and w.lower[i - 2] in (first | ambiguous | last)
+        and w.lower[i - 2] in _any_name()
     )
 
 
@@ -254,7 +295,22 @@ def _surname_follows(w: _Words, i: int) -> bool:
 
 
 def _person_after(w: _Words, i: int) -> bool:
-    return bool(_PERSON_AFTER.match(w.text[w.end(i) :]))
+    after = w.text[w.end(i) :]
+    if _PERSON_AFTER.match(after) or _PERSON_VERB.match(after):
+        return True
+    # "Mark is amazing", "Rob was great": a person, unless the word is a virtue or a thing
+    # that can be ("Patience is running out", "Hope is all we have")
+    return w.lower[i] not in _VIRTUES and bool(_IS_AFTER.match(after))
+
+
+def _ambiguous_is_person(w: _Words, i: int) -> bool:
+    """Context says this first name that is also a word ("Will", "Grace") is a person."""
+    return (
+        _person_before(w, i)
+        or _surname_follows(w, i)
+        or (w.capitalised(i) or w.all_caps)
+        and (_person_after(w, i) or _and_name_follows(w, i))
+    )
 
 
 def _name_like(word: str) -> bool:
@@ -266,7 +322,7 @@ def _name_like(word: str) -> bool:
     return (
         len(parts) > 1
         and any(p in first or p in last for p in parts)
-        and not any(p in _STOP or p in _NOT_NAMES for p in parts)
+        and not any(p in _STOP for p in parts)
     )
 
 
@@ -304,8 +360,18 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     not_person = [(m.start(), m.end()) for m in _PAIR_NOT_PERSON.finditer(text)]
     spans: list[tuple[int, int]] = []
     i = 0
+    names = _any_name()
     while i < len(w):
         word = w.lower[i]
+        if (
+            word not in names
+            and word not in TITLES
+            and len(word) > 1
+            and "-" not in word
+            and not (i > 0 and (w.lower[i - 1] in _PERSON_BEFORE or w.lower[i - 1] == "and"))
+        ):
+            i += 1  # an ordinary word: most words, so this test comes first
+            continue
         start = w.matches[i].start()
         if any(s <= start < e for s, e in not_person):
             i += 1
@@ -351,11 +417,11 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         if _saint_before(w, i) or _place_follows(w, i) or _of_before(w, i):
             i += 1
             continue
-        listed = _name_like(word)
-        if listed and word in first | ambiguous | last:
-            # a surname alone is not enough, unless after a name handled above
-            listed = word in first
-        if listed or ("-" in word and _name_like(word)):
+        if _acronym(w, i):
+            i += 1
+            continue
+        # a surname alone is not enough (unless after a title or initials, above)
+        if word in first or ("-" in word and _name_like(word)):
             if w.sentence_start(i) and word in last and word not in first:
                 i += 1
                 continue
@@ -363,13 +429,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             spans.append((start, w.end(end)))
             i = end + 1
             continue
-        if word in ambiguous and (
-            _person_before(w, i)
-            or _surname_follows(w, i)
-            or (w.capitalised(i) or w.all_caps)
-            and _person_after(w, i)
-            or _and_name_follows(w, i)
-        ):
+        if word in ambiguous and _ambiguous_is_person(w, i):
             end = _extend(w, i)
             spans.append((start, w.end(end)))
             i = end + 1
@@ -380,6 +440,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             and w.capitalised(i)
             and not w.sentence_start(i)
             and (w.lower[i - 1] in _PERSON_BEFORE or _person_before(w, i))
+            and w.matches[i - 1].group(0).islower()
             and word not in _STOP
             and word not in _NOT_NAMES
             and word not in PLACE_WORDS
@@ -415,5 +476,5 @@ def ambiguous_without_context(text: str, start: int, end: int) -> bool:
     ):
         return True
     if i == j and w.lower[i] in ambiguous and w.lower[i] not in first:
-        return not (_person_before(w, i) or _surname_follows(w, i) or _person_after(w, i))
+        return not _ambiguous_is_person(w, i)
     return False

@@ -53,7 +53,6 @@ def _dictionary(path: Path) -> set[str]:
 
 def build(first_rank: int, last_rank: int, dictionary: Path) -> tuple[list, list, list]:
     from names_dataset import NameDataset
-
     from spacy.lang.en.stop_words import STOP_WORDS
 
     english = _dictionary(dictionary) | set(STOP_WORDS) | NOT_NAMES
