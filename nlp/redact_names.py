@@ -32,7 +32,7 @@ from .places import PLACE_HEAD_WORDS
 DATA = Path(__file__).with_name("data")
 
 # A word: letters with inner apostrophes or hyphens ("O'Reilly", "Owusu-Ansah").
-WORD = re.compile(r"[A-Za-z](?:[A-Za-z]|['’](?=[A-Za-z])|-(?=[A-Za-z]))*")
+WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_])|-(?=[^\W\d_]))*")
 
 # Street and place words: a name-like word before one is part of a place.
 PLACE_WORDS = PLACE_HEAD_WORDS | frozenset(
@@ -57,7 +57,7 @@ TITLES_STRONG = frozenset("mr mrs ms mx dr sgt pcso cllr dc ds di insp".split())
 TITLES_WEAK = frozenset(
     """
     miss pc sergeant inspector detective det constable officer councillor father fr rev
-    reverend sir nana doctor professor prof sister brother imam pastor
+    reverend sir nana doctor professor prof imam pastor
     """.split()
 )
 TITLES = TITLES_STRONG | TITLES_WEAK
@@ -225,13 +225,12 @@ def _any_name() -> frozenset[str]:
 
 def _place_follows(w: _Words, i: int) -> bool:
     j = i + 1
+    raw = w.matches[i].group(0)
     return (
         j < len(w)
         and w.joined(i, j)
         and w.lower[j] in PLACE_WORDS
-        and (
-            w.capitalised(j) or not w.capitalised(i) or w.all_caps or w.lower[j] in PLACE_HEAD_WORDS
-        )
+        and raw == _base(raw)  # "Marek's house" is a person's
     )
 
 
@@ -266,7 +265,11 @@ def _person_before(w: _Words, i: int) -> bool:
     if i == 0:
         return False
     prev = w.lower[i - 1]
-    if prev in _PERSON_BEFORE or prev in TITLES:
+    if w.lower[i] in _VIRTUES and not w.capitalised(i):
+        return False  # "my daughter happy with the care"
+    if prev in _PERSON_BEFORE or prev in TITLES_STRONG:
+        return True
+    if prev in TITLES_WEAK and w.capitalised(i) and not (i > 1 and w.lower[i - 2] == "the"):
         return True
     if i > 1 and (w.lower[i - 2], prev) in _PERSON_BEFORE_PAIRS:
         return True
@@ -344,7 +347,7 @@ def _extend(w: _Words, i: int, limit: int = 2) -> int:
             and not (w.capitalised(j) and not w.capitalised(j + 1) and not w.all_caps)
         ):
             if _place_follows(w, j + 1):
-                break
+                return -1  # "Lynn Jarrett Ward", "Victoria Cross pub": a place's name
             j += 1
         else:
             break
@@ -388,13 +391,16 @@ def name_spans(text: str) -> list[tuple[int, int]]:
                 ok = nxt not in _STOP and nxt not in _NOT_NAMES and not _place_follows(w, j + 1)
                 if ok and (
                     _name_like(nxt)
-                    or nxt in ambiguous
+                    or (nxt in ambiguous and (strong or w.capitalised(j + 1)))
                     or (w.capitalised(j + 1) and not nxt_raw.isupper())
                     or (strong and len(nxt) > 2 and w.all_caps)
                 ):
                     end = _extend(w, j + 1, limit=1)
-                    spans.append((start, w.end(end)))
-                    i = end + 1
+                    if end >= 0:
+                        spans.append((start, w.end(end)))
+                        i = end + 1
+                    else:
+                        i += 1
                     continue
         # initials with a surname: "J. Kowalski", "A.J. Mensah", "k smith"
         m = _INITIALS.match(text, start)
@@ -426,13 +432,19 @@ def name_spans(text: str) -> list[tuple[int, int]]:
                 i += 1
                 continue
             end = _extend(w, i)
-            spans.append((start, w.end(end)))
-            i = end + 1
+            if end >= 0:
+                spans.append((start, w.end(end)))
+                i = end + 1
+            else:
+                i += 1
             continue
         if word in ambiguous and _ambiguous_is_person(w, i):
             end = _extend(w, i)
-            spans.append((start, w.end(end)))
-            i = end + 1
+            if end >= 0:
+                spans.append((start, w.end(end)))
+                i = end + 1
+            else:
+                i += 1
             continue
         # an unlisted capitalised word straight after a person word: "my mate Zbigniew"
         if (
@@ -445,10 +457,14 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             and word not in _NOT_NAMES
             and word not in PLACE_WORDS
             and len(word) > 2
+            and not word.startswith(("i'", "i’"))
         ):
             end = _extend(w, i)
-            spans.append((start, w.end(end)))
-            i = end + 1
+            if end >= 0:
+                spans.append((start, w.end(end)))
+                i = end + 1
+            else:
+                i += 1
             continue
         i += 1
     return spans
