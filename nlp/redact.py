@@ -81,6 +81,7 @@ changed
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -254,7 +255,7 @@ _BRACKETED_AFTER_PHONE = re.compile(
 _PHONE_LABELS = frozenset(
     "mobile mob home work landline evenings evening daytime days nights anytime whatsapp "
     "text texts office me mine mum dad mums dads wife husband partner only please calls "
-    "after before weekends weekdays".split()
+    "after before weekends weekdays mon tue tues wed thu thur thurs fri sat sun am pm".split()
 )
 
 
@@ -328,8 +329,8 @@ def _regex_spans(text: str) -> list[tuple[str, int, int]]:
         spans.append(("PHONE", start, end))
         b = _BRACKETED_AFTER_PHONE.match(text, end)
         if b:
-            words = b.group("name").split()
-            if not any(w.lower().strip(".") in _PHONE_LABELS for w in words):
+            words = re.split(r"[\s/-]+", b.group("name").lower())
+            if not any(w.strip(".") in _PHONE_LABELS for w in words):
                 spans.append(("NAME", b.start("name"), b.end("name")))
     for m in _POSTCODE.finditer(text):
         spans.append(("POSTCODE", m.start(), m.end()))
@@ -412,14 +413,20 @@ def _bare_handle_spans(text: str) -> Iterable[tuple[str, int, int]]:
 def _resolve(spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """Keep non-overlapping spans, preferring higher-priority types, then longer spans."""
     rank = {t: i for i, t in enumerate(_PRIORITY)}
+    # chosen spans kept sorted by start: a new span can only overlap its two neighbours
+    # (a long pasted answer has thousands of candidates)
     chosen: list[tuple[str, int, int]] = []
+    starts: list[int] = []
     for span in sorted(spans, key=lambda s: (rank[s[0]], -(s[2] - s[1]), s[1])):
         _, start, end = span
         if end <= start:
             continue
-        if all(end <= c[1] or start >= c[2] for c in chosen):
-            chosen.append(span)
-    return sorted(chosen, key=lambda s: s[1])
+        k = bisect.bisect_right(starts, start)
+        if k > 0 and chosen[k - 1][2] > start or k < len(starts) and starts[k] < end:
+            continue
+        starts.insert(k, start)
+        chosen.insert(k, span)
+    return chosen
 
 
 def _apply(text: str, spans: list[tuple[str, int, int]]) -> str:

@@ -75,20 +75,20 @@ _PERSON_BEFORE = frozenset(
 _PERSON_BEFORE_PAIRS = frozenset({("me", "and"), ("step", "dad"), ("step", "mum")})
 # What follows a person's name ("Grace from number 8", "Rose next door", "Dawn at number 3").
 _PERSON_AFTER = re.compile(
-    r"(?i)^(?:'s\b|’s\b|\s*,|\s+(?:from|who|whose|next\s+door|at\s+(?:the|number|no)\b|"
+    r"(?i)(?:'s\b|’s\b|\s*,|\s+(?:from|who|whose|next\s+door|at\s+(?:the|number|no)\b|"
     r"and\s+(?:her|his|their|me|i)\b|says|said|told|keeps|got|gets|had|has\s+been|lives|"
     r"was\s+(?:jumped|mugged|robbed|attacked|stabbed|threatened|followed|assaulted|hit)|"
     r"is\s+being|is\s+\d+|saw|sees|runs|works|drives|rides))"
 )
 # What a person does, straight after their name: "Grace listened to me", "Rob always helps".
 _PERSON_VERB = re.compile(
-    r"(?i)^\s+(?:always\s+|really\s+|never\s+|just\s+)?(?:listened|listens|helped|helps|"
+    r"(?i)\s+(?:always\s+|really\s+|never\s+|just\s+)?(?:listened|listens|helped|helps|"
     r"explained|explains|made|makes|gave|gives|came|comes|took|takes|showed|shows|went|knew|"
     r"knows|kept|rang|rings|spoke|speaks|sorted|cared|cares|understood|understands|supported|"
     r"supports|treated|visited|phoned|texted|shouted|screamed|threatened|hit|punched|kicked|"
     r"stole|nicked|smashed|sells|deals|dealt)\b"
 )
-_IS_AFTER = re.compile(r"(?i)^\s+(?:is|was|has|had|as\s+been|have\s+been)\b")
+_IS_AFTER = re.compile(r"(?i)\s+(?:is|was|has|had|as\s+been|have\s+been)\b")
 # Ambiguous first names that are also things that "are": "is" after them says nothing.
 _VIRTUES = frozenset(
     """
@@ -105,7 +105,8 @@ _NOT_NAMES = frozenset(
     pls ok okay bruv bro fam innit mum mam nan dad gran mate mates lads lad police council
     staff kids children people youth youths year years estate area town city street road
     shop shops park station school church mosque temple reg monday tuesday wednesday
-    thursday friday saturday sunday jan feb mar apr jun jul aug sep sept oct nov dec fab mis
+    thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
+    jan feb mar apr jun jul aug sep sept oct nov dec fab mis
     nurse nurses doctor doctors matron team staff consultant ward carer carers lino
     """.split()
 )
@@ -197,8 +198,16 @@ class _Words:
         return m.start() + len(_base(m.group(0)))
 
     def sentence_start(self, i: int) -> bool:
-        before = self.text[: self.matches[i].start()].rstrip()
-        return not before or before[-1] in '.!?\n:;"(-'
+        k = self.matches[i].start() - 1
+        while k >= 0 and self.text[k].isspace():
+            k -= 1
+        return k < 0 or self.text[k] in '.!?\n:;"(-'
+
+
+@lru_cache(maxsize=16)
+def _words(text: str) -> _Words:
+    """The words of ``text``, kept for the recogniser's spans in the same answer."""
+    return _Words(text)
 
 
 def _parts(word: str) -> list[str]:
@@ -298,12 +307,12 @@ def _surname_follows(w: _Words, i: int) -> bool:
 
 
 def _person_after(w: _Words, i: int) -> bool:
-    after = w.text[w.end(i) :]
-    if _PERSON_AFTER.match(after) or _PERSON_VERB.match(after):
+    text, end = w.text, w.end(i)  # patterns match at ``end``, without copying the rest
+    if _PERSON_AFTER.match(text, end) or _PERSON_VERB.match(text, end):
         return True
     # "Mark is amazing", "Rob was great": a person, unless the word is a virtue or a thing
     # that can be ("Patience is running out", "Hope is all we have")
-    return w.lower[i] not in _VIRTUES and bool(_IS_AFTER.match(after))
+    return w.lower[i] not in _VIRTUES and bool(_IS_AFTER.match(text, end))
 
 
 def _ambiguous_is_person(w: _Words, i: int) -> bool:
@@ -326,6 +335,7 @@ def _name_like(word: str) -> bool:
         len(parts) > 1
         and any(p in first or p in last for p in parts)
         and not any(p in _STOP for p in parts)
+        and not all(p in _NOT_NAMES for p in parts)  # "Mon-Fri"
     )
 
 
@@ -359,7 +369,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     if not text:
         return []
     first, last, ambiguous = lexicon()
-    w = _Words(text)
+    w = _words(text)
     not_person = [(m.start(), m.end()) for m in _PAIR_NOT_PERSON.finditer(text)]
     spans: list[tuple[int, int]] = []
     i = 0
@@ -480,7 +490,7 @@ def ambiguous_without_context(text: str, start: int, end: int) -> bool:
     saying it is a person ("Bill posters", "Mark and Spencers"), after "St", before a place
     word, or inside a pub's name: not a name."""
     first, last, ambiguous = lexicon()
-    w = _Words(text)
+    w = _words(text)
     idx = [k for k, m in enumerate(w.matches) if start <= m.start() < end]
     if not idx:
         return False
