@@ -1,11 +1,12 @@
 """Builds ``nlp/data/world_names.txt``, the worldwide names list the redactor ships, from
 ``names-dataset`` (first and last names by country, v3). Run by a developer, not at run time:
 
+    apt-get install wbritish   # the English word list, /usr/share/dict/british-english
     pip install --target /tmp/nd names-dataset==3.3.1 pycountry
     PYTHONPATH=$PWD:/tmp/nd python -m nlp.redact_names_build [--dictionary FILE]
 
 The package is 54 MB and takes about 1 GB of memory to load, for a lookup the redactor needs
-as a set of a few thousand words: so the subset is compiled once and shipped (about 300 kB).
+as a set of about 38,000 words: so the subset is compiled once and shipped (280 kB).
 
 What is kept: first names among the ``--first-rank`` most common, and last names among the
 ``--last-rank`` most common, in at least one country that UK residents and their families
@@ -90,7 +91,8 @@ def main():
     forenames, surnames, ambiguous = build(args.first_rank, args.last_rank, args.dictionary)
     header = (
         "# Worldwide first and last names, built by nlp/redact_names_build.py from\n"
-        f"# names-dataset 3.3.1 (top {args.first_rank} first / {args.last_rank} last names in\n"
+        "# names-dataset 3.3.1 (MIT licence; "
+        f"top {args.first_rank} first / {args.last_rank} last names in\n"
         f"# {len(COUNTRIES)} countries; English words left out or, if common first names,\n"
         "# listed as ambiguous). Do not edit by hand: re-run the script.\n"
     )
