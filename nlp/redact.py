@@ -71,7 +71,7 @@ changed
   bound. On a held-out set written after the rules were final (64 sentences, measured
   once), names recall is 0.77 (main 0.32, Presidio 0.32), every other type 1.00, no clean
   sentence changed (main 4 of 20): see BENCHMARKS.md "Redaction".
-- Speed: 10,000 NHS comments in 27.7 s against main's 28.9 s in the same script (ratio 0.96,
+- Speed: 10,000 NHS comments in 22.6 s against main's 23.0 s in the same script (ratio 0.98,
   ``bench/redact_speed.py``); spaCy dominates, and runs on the same answers as before.
 - On those 10,000 comments it changes 68 answers that main left alone (mostly staff first
   names main missed: "Yvonne is good at listening", "Gaynor was excellent"; a few places,
