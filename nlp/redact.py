@@ -406,6 +406,8 @@ def _bare_handle_spans(text: str) -> Iterable[tuple[str, int, int]]:
         token = m.group(0)
         if re.fullmatch(r"(?i)(?:[a-z]+\.)+(?:com|co|uk|org|net|io)", token):
             continue  # a web address
+        if re.fullmatch(r"(?i)[a-z]{1,3}\d{1,4}[a-z]?", token):
+            continue  # a postcode district or a road: "add BN11 to the patrols", "the A259"
         if _near(text, m.start(), m.end(), _SOCIAL, 45, 30):
             yield ("HANDLE", m.start(), m.end())
 

@@ -108,6 +108,8 @@ def test_context_decides_whether_a_word_is_a_name(regex_redactor, text, redacted
         ("i live at Rose Cottage, Mill Lane", "i live at [ADDRESS], Mill Lane"),
         ("B33 ASB team never answer", "B33 ASB team never answer"),
         ("problems all over BN11 and BN12", "problems all over BN11 and BN12"),
+        ("please add BN11 to the patrol page", "please add BN11 to the patrol page"),
+        ("ring 07700 900123 (Mon-Fri)", "ring [PHONE] (Mon-Fri)"),
     ],
 )
 def test_the_kinds_the_issue_lists(regex_redactor, text, redacted):
