@@ -259,7 +259,6 @@ def _of_before(w: _Words, i: int) -> bool:
 
 def _and_name_follows(w: _Words, i: int) -> bool:
     """ "Holly and Rose got chased": capitalised, then "and" and another first name."""
-    first, _, ambiguous = lexicon()
     return (
         i + 2 < len(w)
         and w.lower[i + 1] == "and"
@@ -282,7 +281,6 @@ def _person_before(w: _Words, i: int) -> bool:
         return True
     if i > 1 and (w.lower[i - 2], prev) in _PERSON_BEFORE_PAIRS:
         return True
-    first, last, ambiguous = lexicon()
     # "Holly and Rose": another name, then "and"
     return (
         prev == "and"
