@@ -20,7 +20,9 @@ def anes() -> tuple[list[str], list[str]]:
     df = pd.read_csv(DATA / "anes" / "dataset3.csv", keep_default_na=False)
     codes = [c for c in df.columns if c not in ("caseID", "verbatim")]
     onehot = df[codes].apply(pd.to_numeric, errors="coerce").fillna(0).astype(int)
-    primary = [next((c for c in codes if row[c] == 1), "none") for _, row in onehot.iterrows()]
+    primary = [
+        next((c for c in codes if row[c] == 1), "none") for _, row in onehot.iterrows()
+    ]
     return df["verbatim"].tolist(), primary
 
 

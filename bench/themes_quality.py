@@ -36,9 +36,8 @@ def main(names: list[str]) -> None:
     for name in names or list(DATASETS):
         texts, labels = DATASETS[name]()
         # --int8: the encoder the engine uses from 50,000 distinct answers, at any size.
-        engine = ThemeEngine(
-            cache_dir=str(HERE / "out" / "cache"), **({"large_corpus_size": 0} if int8 else {})
-        )
+        engine = ThemeEngine(cache_dir=str(HERE / "out" / "cache"),
+                             **({"large_corpus_size": 0} if int8 else {}))
         scores = evaluate(texts, labels, engine=engine)
         scores["n"] = len(texts)
         scores["n_labels"] = len(set(labels))
@@ -47,12 +46,9 @@ def main(names: list[str]) -> None:
         print(f"\n{name}: {len(texts)} answers, {len(set(labels))} labels")
         for method in ("engine", "bertopic_defaults", "kmeans_true_k"):
             s = scores[method]
-            print(
-                f"  {method:<18} NMI {s['nmi']:.3f}  ARI {s['ari']:.3f}  V {s['v_measure']:.3f}"
-                f"  themes {s['n_themes']:>3}  unthemed {s['unthemed_share']:.1%}"
-                f"  {s['seconds']:.1f} s  {s['peak_mb']:.0f} MB",
-                flush=True,
-            )
+            print(f"  {method:<18} NMI {s['nmi']:.3f}  ARI {s['ari']:.3f}  V {s['v_measure']:.3f}"
+                  f"  themes {s['n_themes']:>3}  unthemed {s['unthemed_share']:.1%}"
+                  f"  {s['seconds']:.1f} s  {s['peak_mb']:.0f} MB", flush=True)
         e, b, k = (scores[m]["nmi"] for m in ("engine", "bertopic_defaults", "kmeans_true_k"))
         print(f"  engine - bertopic = {e - b:+.3f} (target +0.05); engine - kmeans = {e - k:+.3f}")
 

@@ -154,11 +154,8 @@ class ThemeLabeller:
                 used = {_stem(w) for w in label.lower().replace(",", " ").split()}
                 for other in ids:  # words the look-alike themes lead with do not distinguish
                     if other != t:
-                        used |= {
-                            _stem(w)
-                            for k, _ in self.keywords_.get(other, [])[:3]
-                            for w in k.split()
-                        }
+                        used |= {_stem(w) for k, _ in self.keywords_.get(other, [])[:3]
+                                 for w in k.split()}
                 extra = []
                 for k, _ in self.keywords_.get(t, []):
                     if not ({_stem(w) for w in k.split()} & used):
@@ -237,11 +234,8 @@ def _doc_candidates(doc) -> list[list[str]]:
     spans += [[w] for w in doc if w.pos_ == "NOUN" or w.tag_ == "VBG"]
     out = []
     for span in spans:
-        words = [
-            w
-            for w in span
-            if not (w.is_stop or w.is_punct or w.like_num or w.pos_ in ("DET", "PRON"))
-        ]
+        words = [w for w in span if not (w.is_stop or w.is_punct or w.like_num
+                                         or w.pos_ in ("DET", "PRON"))]
         while words and words[0].pos_ not in ("ADJ", "NOUN", "PROPN", "VERB"):
             words = words[1:]
         if not words or len(words) > 3:

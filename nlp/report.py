@@ -59,11 +59,9 @@ def render_report(
         )
         out.append(f"<p class='kw'>Non-answers by kind: {kinds}</p>")
 
-    out.append(
-        "<h2>Themes</h2><table><thead><tr><th>Theme</th><th>Priority</th>"
-        "<th class='num'>Answers</th><th class='num'>Share</th>"
-        "<th>Keywords and typical answers (redacted)</th></tr></thead><tbody>"
-    )
+    out.append("<h2>Themes</h2><table><thead><tr><th>Theme</th><th>Priority</th>"
+               "<th class='num'>Answers</th><th class='num'>Share</th>"
+               "<th>Keywords and typical answers (redacted)</th></tr></thead><tbody>")
     for t in result.themes:
         if t.emerging:
             prio = "<span class='tag emerging'>Emerging</span>"

@@ -138,196 +138,55 @@ class Screening:
 
 _TOKEN_MAP: dict[str, str] = {
     # text-speak
-    "u": "you",
-    "ya": "you",
-    "yu": "you",
-    "ur": "your",
-    "youre": "you are",
-    "r": "are",
-    "wanna": "want to",
-    "wana": "want to",
-    "wanted2": "wanted to",
-    "gonna": "going to",
-    "gunna": "going to",
-    "gona": "going to",
-    "finna": "going to",
-    "tryna": "trying to",
-    "gotta": "got to",
-    "kinda": "kind of",
-    "2": "to",
-    "n": "and",
-    "nd": "and",
-    "cos": "because",
-    "coz": "because",
-    "cuz": "because",
-    "bc": "because",
-    "bcos": "because",
-    "becuz": "because",
-    "becuase": "because",
-    "becasue": "because",
-    "wiv": "with",
-    "wid": "with",
-    "w": "with",
-    "wen": "when",
-    "wot": "what",
-    "wat": "what",
-    "nite": "night",
-    "nites": "nights",
-    "tonite": "tonight",
-    "2nite": "tonight",
-    "ppl": "people",
-    "peeps": "people",
-    "sum1": "someone",
-    "some1": "someone",
-    "somone": "someone",
-    "sombody": "somebody",
-    "no1": "no one",
-    "noone": "no one",
-    "nobody": "no one",
-    "any1": "anyone",
-    "every1": "everyone",
-    "evry1": "everyone",
-    "ngl": "honestly",
-    "tbh": "honestly",
-    "tbf": "honestly",
-    "fr": "honestly",
-    "idk": "i dont know",
-    "dunno": "dont know",
-    "rn": "right now",
-    "atm": "right now",
-    "pls": "please",
-    "plz": "please",
-    "thx": "thanks",
-    "dnt": "dont",
-    "dont": "dont",
-    "don": "dont",
-    "dosnt": "doesnt",
-    "dosent": "doesnt",
-    "doesent": "doesnt",
-    "didn": "didnt",
-    "didint": "didnt",
-    "cnt": "cant",
-    "wont": "wont",
-    "im": "im",
-    "iam": "im",
-    "ive": "ive",
-    "hes": "he is",
-    "shes": "she is",
-    "theyre": "they are",
-    "thier": "their",
-    "dat": "that",
-    "dem": "them",
-    "em": "them",
-    "skool": "school",
-    "skl": "school",
-    "scool": "school",
-    "hme": "home",
-    "hom": "home",
-    "ded": "dead",
-    "hurted": "hurt",
-    "teh": "the",
-    "mi": "my",
-    "ma": "my",
+    "u": "you", "ya": "you", "yu": "you", "ur": "your", "youre": "you are", "r": "are",
+    "wanna": "want to", "wana": "want to", "wanted2": "wanted to", "gonna": "going to",
+    "gunna": "going to", "gona": "going to", "finna": "going to", "tryna": "trying to",
+    "gotta": "got to", "kinda": "kind of", "2": "to", "n": "and", "nd": "and",
+    "cos": "because", "coz": "because", "cuz": "because", "bc": "because", "bcos": "because",
+    "becuz": "because", "becuase": "because", "becasue": "because",
+    "wiv": "with", "wid": "with", "w": "with", "wen": "when", "wot": "what", "wat": "what",
+    "nite": "night", "nites": "nights", "tonite": "tonight", "2nite": "tonight",
+    "ppl": "people", "peeps": "people", "sum1": "someone", "some1": "someone",
+    "somone": "someone", "sombody": "somebody", "no1": "no one", "noone": "no one",
+    "nobody": "no one", "any1": "anyone", "every1": "everyone", "evry1": "everyone",
+    "ngl": "honestly", "tbh": "honestly", "tbf": "honestly", "fr": "honestly",
+    "idk": "i dont know", "dunno": "dont know", "rn": "right now", "atm": "right now",
+    "pls": "please", "plz": "please", "thx": "thanks",
+    "dnt": "dont", "dont": "dont", "don": "dont", "dosnt": "doesnt", "dosent": "doesnt",
+    "doesent": "doesnt", "didn": "didnt", "didint": "didnt", "cnt": "cant", "wont": "wont",
+    "im": "im", "iam": "im", "ive": "ive", "hes": "he is", "shes": "she is",
+    "theyre": "they are", "thier": "their", "dat": "that", "dem": "them", "em": "them",
+    "skool": "school", "skl": "school", "scool": "school", "hme": "home", "hom": "home",
+    "ded": "dead", "hurted": "hurt", "teh": "the", "mi": "my", "ma": "my",
     # family
-    "mam": "mum",
-    "mom": "mum",
-    "mommy": "mum",
-    "mummy": "mum",
-    "mother": "mum",
-    "mumma": "mum",
-    "father": "dad",
-    "daddy": "dad",
-    "pops": "dad",
-    "stepfather": "stepdad",
-    "stepmother": "stepmum",
-    "stepmom": "stepmum",
-    "bro": "brother",
-    "sis": "sister",
-    "bruv": "brother",
-    "bf": "boyfriend",
-    "boyf": "boyfriend",
-    "bae": "boyfriend",
-    "gf": "girlfriend",
-    "nanna": "nan",
-    "nana": "nan",
-    "granny": "nan",
-    "grandpa": "grandad",
-    "granddad": "grandad",
-    "parnets": "parents",
-    "perents": "parents",
-    "rents": "parents",
-    "m8": "mate",
-    "m8s": "mates",
-    "bestie": "best friend",
-    "bff": "best friend",
+    "mam": "mum", "mom": "mum", "mommy": "mum", "mummy": "mum", "mother": "mum", "mumma": "mum",
+    "father": "dad", "daddy": "dad", "pops": "dad", "stepfather": "stepdad",
+    "stepmother": "stepmum", "stepmom": "stepmum", "bro": "brother", "sis": "sister",
+    "bruv": "brother", "bf": "boyfriend", "boyf": "boyfriend", "bae": "boyfriend",
+    "gf": "girlfriend", "nanna": "nan", "nana": "nan", "granny": "nan", "grandpa": "grandad",
+    "granddad": "grandad", "parnets": "parents", "perents": "parents", "rents": "parents",
+    "m8": "mate", "m8s": "mates", "bestie": "best friend", "bff": "best friend",
     # self-harm and suicide
-    "kms": "kill myself",
-    "kys": "kill yourself",
-    "unalive": "kill",
-    "unalived": "killed",
-    "unaliving": "killing",
-    "sucide": "suicide",
-    "suiside": "suicide",
-    "suicde": "suicide",
-    "suicie": "suicide",
-    "sucidal": "suicidal",
-    "suicdal": "suicidal",
-    "suisidal": "suicidal",
-    "selfharm": "self harm",
-    "selfharming": "self harming",
-    "selfharms": "self harms",
-    "myslef": "myself",
-    "mysef": "myself",
-    "meself": "myself",
-    "mysefl": "myself",
+    "kms": "kill myself", "kys": "kill yourself", "unalive": "kill", "unalived": "killed",
+    "unaliving": "killing", "sucide": "suicide", "suiside": "suicide", "suicde": "suicide",
+    "suicie": "suicide", "sucidal": "suicidal", "suicdal": "suicidal", "suisidal": "suicidal",
+    "selfharm": "self harm", "selfharming": "self harming", "selfharms": "self harms",
+    "myslef": "myself", "mysef": "myself", "meself": "myself", "mysefl": "myself",
     # injury
-    "bruses": "bruises",
-    "bruices": "bruises",
-    "brusies": "bruises",
-    "bruse": "bruise",
-    "bruice": "bruise",
-    "brusie": "bruise",
-    "bruized": "bruised",
-    "brused": "bruised",
+    "bruses": "bruises", "bruices": "bruises", "brusies": "bruises", "bruse": "bruise",
+    "bruice": "bruise", "brusie": "bruise", "bruized": "bruised", "brused": "bruised",
     # weapons and violence
-    "nife": "knife",
-    "knif": "knife",
-    "nives": "knives",
-    "knifes": "knives",
-    "nifes": "knives",
-    "shanked": "stabbed",
-    "merked": "stabbed",
-    "chinged": "stabbed",
-    "wetted": "stabbed",
-    "rambo": "knife",
-    "zombie": "",
-    "machette": "machete",
-    "blaed": "blade",
-    "threatend": "threatened",
-    "threating": "threatening",
-    "thretened": "threatened",
-    "abuce": "abuse",
-    "abused": "abused",
-    "abusing": "abusing",
-    "rapped": "raped",
-    "touchs": "touches",
-    "touchd": "touched",
-    "tuches": "touches",
-    "tuched": "touched",
+    "nife": "knife", "knif": "knife", "nives": "knives", "knifes": "knives", "nifes": "knives",
+    "shanked": "stabbed", "merked": "stabbed", "chinged": "stabbed", "wetted": "stabbed",
+    "rambo": "knife", "zombie": "", "machette": "machete", "blaed": "blade",
+    "threatend": "threatened", "threating": "threatening", "thretened": "threatened",
+    "abuce": "abuse", "abused": "abused", "abusing": "abusing", "rapped": "raped",
+    "touchs": "touches", "touchd": "touched", "tuches": "touches", "tuched": "touched",
     # exploitation slang
-    "olders": "older boys",
-    "elders": "older boys",
-    "shotting": "selling drugs",
-    "shotter": "drug dealer",
-    "bando": "trap house",
-    "cunch": "country",
-    "nudez": "nudes",
-    "noodz": "nudes",
-    "nudies": "nudes",
-    "pix": "pics",
-    "pic": "pics",
-    "snapchat": "snap",
-    "instagram": "insta",
+    "olders": "older boys", "elders": "older boys", "shotting": "selling drugs",
+    "shotter": "drug dealer", "bando": "trap house", "cunch": "country",
+    "nudez": "nudes", "noodz": "nudes", "nudies": "nudes", "pix": "pics", "pic": "pics",
+    "snapchat": "snap", "instagram": "insta",
 }
 
 _PHRASE_MAP: list[tuple[re.Pattern[str], str]] = [
@@ -496,9 +355,8 @@ _SPORT = (
 RULES: tuple[Rule, ...] = (
     # --- abuse at home -----------------------------------------------------------------------
     _r("abuse_at_home", rf"\b{_FAM} (?:\w+ ){{0,3}}?{_HIT} (?:\w+ ){{0,3}}?{_OBJ}\b"),
-    _r(
-        "abuse_at_home", rf"\b{_FAM} (?:\w+ ){{0,2}}?(?:hits|beats|batters|hurts|slaps) (?:me|us)\b"
-    ),
+    _r("abuse_at_home",
+       rf"\b{_FAM} (?:\w+ ){{0,2}}?(?:hits|beats|batters|hurts|slaps) (?:me|us)\b"),
     _r(
         "abuse_at_home",
         r"\b(?:i|we|me) (?:\w+ ){0,2}?(?:get|gets|got|getting|am|been|being|was|were) "
@@ -519,11 +377,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:at|in) (?:my )?(?:home|house)\b",
         negatable=False,
     ),
-    _r(
-        "abuse_at_home",
-        r"\bhome (?:isnt|is not|doesnt feel|dont feel|never feels) safe\b",
-        negatable=False,
-    ),
+    _r("abuse_at_home", r"\bhome (?:isnt|is not|doesnt feel|dont feel|never feels) safe\b",
+       negatable=False),
     _r("abuse_at_home", r"\bnot safe (?:at|in my) (?:home|house)\b", negatable=False),
     _r(
         "abuse_at_home",
@@ -550,36 +405,21 @@ RULES: tuple[Rule, ...] = (
         r"passed out|off (?:his|her|their) faces?|on drugs|high)\b(?! people)",
     ),
     _r("abuse_at_home", r"\bdomestic (?:abuse|violence)\b.*\b(?:my|our|home|house)\b"),
-    _r(
-        "abuse_at_home",
-        r"\b(?:my|our) (?:home|house) (?:\w+ ){0,3}(?:domestic|abuse|abusive|violen)",
-    ),
+    _r("abuse_at_home",
+       r"\b(?:my|our) (?:home|house) (?:\w+ ){0,3}(?:domestic|abuse|abusive|violen)"),
     _r("abuse_at_home", rf"\b(?:my )?{_FAM} (?:is|are) (?:\w+ ){{0,1}}?(?:abusive|violent)\b"),
     _r("abuse_at_home", r"\b(?:abused|abusing|abuse) (?:me|us|my)\b"),
     _r("abuse_at_home", r"\b(?:im|ive been|i was|i am being|im being) abused\b"),
-    _r(
-        "abuse_at_home",
-        rf"\b{_FAM} (?:\w+ ){{0,3}}?(?:gets?|is|are|goes|turns|becomes) "
-        r"(?:really |so |very |well |proper )?(?:violent|aggressive|abusive|nasty) (?:with|to|"
-        r"towards|at|on) (?:me|us)\b",
-    ),
-    _r(
-        "abuse_at_home",
-        r"\b(?:make|makes|made|making) (?:me|us) (?:sleep|stay|eat|stand|sit) "
-        r"(?:on the floor|outside|in the (?:garden|shed|cold|dark)|in my room for)\b",
-    ),
-    _r(
-        "abuse_at_home",
-        r"\b(?:dont|doesnt|wont|never|didnt) (?:\w+ )?let (?:me|us) (?:eat|have "
-        r"(?:food|dinner|tea|a meal)|leave (?:my|the) (?:room|house)|sleep|wash|shower)\b",
-        negatable=False,
-    ),
-    _r(
-        "abuse_at_home",
-        r"\b(?:so|because|cause) i (?:dont|wont|dont have to|never have to) "
-        r"(?:have to )?go home\b",
-        negatable=False,
-    ),
+    _r("abuse_at_home", rf"\b{_FAM} (?:\w+ ){{0,3}}?(?:gets?|is|are|goes|turns|becomes) "
+       r"(?:really |so |very |well |proper )?(?:violent|aggressive|abusive|nasty) (?:with|to|"
+       r"towards|at|on) (?:me|us)\b"),
+    _r("abuse_at_home", r"\b(?:make|makes|made|making) (?:me|us) (?:sleep|stay|eat|stand|sit) "
+       r"(?:on the floor|outside|in the (?:garden|shed|cold|dark)|in my room for)\b"),
+    _r("abuse_at_home", r"\b(?:dont|doesnt|wont|never|didnt) (?:\w+ )?let (?:me|us) (?:eat|have "
+       r"(?:food|dinner|tea|a meal)|leave (?:my|the) (?:room|house)|sleep|wash|shower)\b",
+       negatable=False),
+    _r("abuse_at_home", r"\b(?:so|because|cause) i (?:dont|wont|dont have to|never have to) "
+       r"(?:have to )?go home\b", negatable=False),
     # --- sexual abuse ------------------------------------------------------------------------
     _r(
         "sexual_abuse",
@@ -594,20 +434,14 @@ RULES: tuple[Rule, ...] = (
         r"(?:in)?(?:to )?(?:touch|do (?:stuff|things|sexual|something)|have sex|sex|watch porn|"
         r"suck|take (?:my|her|his) clothes off|undress|get naked|sleep with|kiss (?:him|her))",
     ),
-    _r(
-        "sexual_abuse",
-        r"\b(?:does|did|do|doing|done) (?:stuff|things|something|bad things|"
-        r"sexual things|sexual stuff) (?:to|with) (?:me|her|him)\b",
-    ),
+    _r("sexual_abuse", r"\b(?:does|did|do|doing|done) (?:stuff|things|something|bad things|"
+       r"sexual things|sexual stuff) (?:to|with) (?:me|her|him)\b"),
     _r("sexual_abuse", r"\braped\b|\brape(?:s|d)? (?:me|her|him|my)\b|\brapist\b"),
     _r("sexual_abuse", r"\bsexually (?:assaulted|abused|harassed|touched)\b"),
     _r("sexual_abuse", r"\b(?:sexual(?:ly)? (?:assault|abuse)) (?:me|my|happened)\b"),
     _r("sexual_abuse", r"\bforced (?:him|her|them)sel(?:f|ves) on (?:me|her|him)\b"),
-    _r(
-        "sexual_abuse",
-        r"\bpressur(?:e|es|ed|ing) (?:me|her|him) (?:in)?to (?:have )?(?:sex|do "
-        r"stuff|do things|sleep|send)",
-    ),
+    _r("sexual_abuse", r"\bpressur(?:e|es|ed|ing) (?:me|her|him) (?:in)?to (?:have )?(?:sex|do "
+       r"stuff|do things|sleep|send)"),
     _r(
         "sexual_abuse",
         r"\b(?:comes?|came|coming|gets?|got|getting|sneaks?|snuck) (?:in|into) (?:my|her|his) "
@@ -631,67 +465,36 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:sends?|sent|showed|shows|showing) (?:me|her|him) (?:\w+ ){0,1}?(?:porn|nudes|dick "
         r"pics|pics of (?:his|him|her|himself|herself)|his \w+|naked)\b",
     ),
-    _r(
-        "sexual_abuse",
-        r"\b(?:tried|try|tries|trying|wanted|wants) to (?:have sex|sleep|kiss|"
-        r"touch|rape|undress|finger|feel up) (?:with )?(?:me|her|him|us)\b",
-    ),
-    _r(
-        "sexual_abuse",
-        r"\b(?:have|had|having) sex with (?:me|her|him)\b",
-        requires=r"\b(?:asleep|drunk|didnt want|dont want|made|forced|tried|older|pressur\w*|"
-        r"without|1[0-5]|scared|no)\b",
-    ),
-    _r(
-        "sexual_abuse",
-        r"\bflash(?:ed|es|ing)? (?:me|us|her|him|at)\b|\bexposed (?:him|her)self"
-        r"\b|\bshow(?:s|ed|ing)? (?:me|us|her) (?:his|her) (?:privates|thing|willy|dick|penis|"
-        r"boobs|body)\b",
-    ),
-    _r(
-        "sexual_abuse",
-        rf"\b(?:made|forced|pressured|makes|forces|pressures) (?:me|her|him) "
-        rf"(?:to )?send (?:him |her |them )?(?:\w+ ){{0,1}}?{_PICS}\b",
-    ),
+    _r("sexual_abuse", r"\b(?:tried|try|tries|trying|wanted|wants) to (?:have sex|sleep|kiss|"
+       r"touch|rape|undress|finger|feel up) (?:with )?(?:me|her|him|us)\b"),
+    _r("sexual_abuse", r"\b(?:have|had|having) sex with (?:me|her|him)\b",
+       requires=r"\b(?:asleep|drunk|didnt want|dont want|made|forced|tried|older|pressur\w*|"
+       r"without|1[0-5]|scared|no)\b"),
+    _r("sexual_abuse", r"\bflash(?:ed|es|ing)? (?:me|us|her|him|at)\b|\bexposed (?:him|her)self"
+       r"\b|\bshow(?:s|ed|ing)? (?:me|us|her) (?:his|her) (?:privates|thing|willy|dick|penis|"
+       r"boobs|body)\b"),
+    _r("sexual_abuse", rf"\b(?:made|forced|pressured|makes|forces|pressures) (?:me|her|him) "
+       rf"(?:to )?send (?:him |her |them )?(?:\w+ ){{0,1}}?{_PICS}\b"),
     _r("sexual_abuse", r"\b(?:private parts|privates|upskirt\w*|inappropriately)\b"),
     _r("sexual_abuse", r"\b(?:molest\w*|sexual abuse|indecent\w*)\b"),
     # --- self-harm and suicide ---------------------------------------------------------------
     _r("self_harm_suicide", r"\bkill(?:ing|ed)? (?:myself|himself|herself|themselves)\b"),
     _r("self_harm_suicide", r"\b(?:suicid|sucid|suisid|suicd|sucd)\w*", topical=True),
-    _r(
-        "self_harm_suicide",
-        r"\bcant (?:do|take|cope with|handle) (?:this|it|life|any of this) "
-        r"(?:anymore|any more|much longer)\b|\bcant (?:go on|cope) (?:anymore|any more|like this)"
-        r"\b",
-        negatable=False,
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\bwant (?:it all|everything|the pain|it|life|all of it) to "
-        r"(?:stop|end|be over)\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\b(?:think|thinking|thought|dream|dreaming) (?:\w+ ){0,1}?about "
-        r"(?:dying|death|being dead|not being here|not existing)\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\b(?:a|such a) burden\b|\b(?:happier|better|easier) (?:off )?"
-        r"(?:if|when) i (?:was|were|am|wasnt|werent) (?:gone|dead|not here|here|around|alive)\b|"
-        r"\bif i (?:was|were) (?:gone|dead|not here)\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\b(?:til|till|until|so) (?:my|it|they|the) (?:\w+ )?(?:bleeds?|"
-        r"bleeding|bled|bruises?)\b|\bmake (?:myself|me) bleed\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\bno (?:reason|point) to (?:live|carry on|go on|be here)\b|"
-        r"\bgive up on (?:life|living|everything)\b|\bnobody would miss me\b",
-        negatable=False,
-    ),
+    _r("self_harm_suicide", r"\bcant (?:do|take|cope with|handle) (?:this|it|life|any of this) "
+       r"(?:anymore|any more|much longer)\b|\bcant (?:go on|cope) (?:anymore|any more|like this)"
+       r"\b", negatable=False),
+    _r("self_harm_suicide", r"\bwant (?:it all|everything|the pain|it|life|all of it) to "
+       r"(?:stop|end|be over)\b"),
+    _r("self_harm_suicide", r"\b(?:think|thinking|thought|dream|dreaming) (?:\w+ ){0,1}?about "
+       r"(?:dying|death|being dead|not being here|not existing)\b"),
+    _r("self_harm_suicide", r"\b(?:a|such a) burden\b|\b(?:happier|better|easier) (?:off )?"
+       r"(?:if|when) i (?:was|were|am|wasnt|werent) (?:gone|dead|not here|here|around|alive)\b|"
+       r"\bif i (?:was|were) (?:gone|dead|not here)\b"),
+    _r("self_harm_suicide", r"\b(?:til|till|until|so) (?:my|it|they|the) (?:\w+ )?(?:bleeds?|"
+       r"bleeding|bled|bruises?)\b|\bmake (?:myself|me) bleed\b"),
+    _r("self_harm_suicide", r"\bno (?:reason|point) to (?:live|carry on|go on|be here)\b|"
+       r"\bgive up on (?:life|living|everything)\b|\bnobody would miss me\b",
+       negatable=False),
     _r("self_harm_suicide", r"\bend(?:ing)? (?:it all|my life|my own life|(?:his|her) life)\b"),
     _r(
         "self_harm_suicide",
@@ -727,66 +530,35 @@ RULES: tuple[Rule, ...] = (
         r"going on|carrying on|anymore|existing|me)\b",
         negatable=False,
     ),
-    _r(
-        "self_harm_suicide",
-        r"\bbetter off (?:without me|dead|if i (?:was|wasnt|werent|didnt|"
-        r"wasnt|was not|were not)|without (?:him|her) (?:being )?(?:here|alive))",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\bnobody would (?:care|notice|miss me) if i (?:died|was gone|"
-        r"disappeared|wasnt here)\b",
-        negatable=False,
-    ),
+    _r("self_harm_suicide", r"\bbetter off (?:without me|dead|if i (?:was|wasnt|werent|didnt|"
+       r"wasnt|was not|were not)|without (?:him|her) (?:being )?(?:here|alive))"),
+    _r("self_harm_suicide", r"\bnobody would (?:care|notice|miss me) if i (?:died|was gone|"
+       r"disappeared|wasnt here)\b", negatable=False),
     _r("self_harm_suicide", r"\bself harm\w*\b", topical=True),
     _r(
         "self_harm_suicide",
         r"\bcut(?:s|ting|ted)? (?:myself|himself|herself|themselves|my (?:arms?|wrists?|legs?|"
         r"thighs?|skin|stomach|body|hips?)|(?:his|her) (?:arms?|wrists?|legs?|thighs?))\b",
     ),
-    _r(
-        "self_harm_suicide",
-        r"\bcuts (?:on|all over|up) (?:my|her|his) (?:arms?|wrists?|legs?|"
-        r"thighs?|body|stomach|hips?)\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\b(?:been|started|start|keep|stop|stopped|still|back to) cutting\b"
-        r"|\bcutting (?:again|myself)\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\b(?:i|she|he) (?:still |sometimes |always )?cut (?:when|if|because|"
-        r"again|to|every)\b",
-    ),
+    _r("self_harm_suicide", r"\bcuts (?:on|all over|up) (?:my|her|his) (?:arms?|wrists?|legs?|"
+       r"thighs?|body|stomach|hips?)\b"),
+    _r("self_harm_suicide", r"\b(?:been|started|start|keep|stop|stopped|still|back to) cutting\b"
+       r"|\bcutting (?:again|myself)\b"),
+    _r("self_harm_suicide", r"\b(?:i|she|he) (?:still |sometimes |always )?cut (?:when|if|because|"
+       r"again|to|every)\b"),
     _r("self_harm_suicide", r"\bhurt(?:ing|s)? (?:myself|himself|herself|themselves)\b"),
-    _r(
-        "self_harm_suicide",
-        r"\b(?:burn|burns|burning|burnt|burned|scratch|scratching|hit|hitting|"
-        r"punch|punching|bite|biting|starv\w+|starve) (?:myself|himself|herself)\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\b(?:make|makes|making|made) (?:myself|herself|himself) "
-        r"(?:sick|throw up|bleed)\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\bscars? (?:on|all over) (?:my|her|his) (?:arms?|wrists?|legs?|"
-        r"thighs?|body)\b",
-    ),
-    _r(
-        "self_harm_suicide",
-        r"\boverdos\w*|\b(?:took|take|taking|swallowed) (?:a load of|loads of|"
-        r"a lot of|a bunch of|lots of|all (?:the|my|of)|too many|a handful of|\w+ (?:packets|"
-        r"boxes)) (?:of )?(?:my )?(?:pills|tablets|paracetamol|meds|medicine)\b",
-    ),
+    _r("self_harm_suicide", r"\b(?:burn|burns|burning|burnt|burned|scratch|scratching|hit|hitting|"
+       r"punch|punching|bite|biting|starv\w+|starve) (?:myself|himself|herself)\b"),
+    _r("self_harm_suicide", r"\b(?:make|makes|making|made) (?:myself|herself|himself) "
+       r"(?:sick|throw up|bleed)\b"),
+    _r("self_harm_suicide", r"\bscars? (?:on|all over) (?:my|her|his) (?:arms?|wrists?|legs?|"
+       r"thighs?|body)\b"),
+    _r("self_harm_suicide", r"\boverdos\w*|\b(?:took|take|taking|swallowed) (?:a load of|loads of|"
+       r"a lot of|a bunch of|lots of|all (?:the|my|of)|too many|a handful of|\w+ (?:packets|"
+       r"boxes)) (?:of )?(?:my )?(?:pills|tablets|paracetamol|meds|medicine)\b"),
     _r("self_harm_suicide", r"\brelaps(?:e|ed|ing)\b"),
-    _r(
-        "self_harm_suicide",
-        r"\b(?:tells?|told|telling|said|says|saying) (?:me|her|him) to kill "
-        r"(?:myself|yourself|herself|himself)\b",
-    ),
+    _r("self_harm_suicide", r"\b(?:tells?|told|telling|said|says|saying) (?:me|her|him) to kill "
+       r"(?:myself|yourself|herself|himself)\b"),
     # --- exploitation and grooming -----------------------------------------------------------
     _r(
         "exploitation_grooming",
@@ -794,12 +566,9 @@ RULES: tuple[Rule, ...] = (
         rf"offered|offering|buy|buys|bought|buying|keeps? giving) (?:me|us|him|her|my \w+) "
         rf"(?:\w+ ){{0,2}}?{_GOODS}\b",
     ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:pay|pays|paid|paying|payed) (?:me|him|her|us) (?:\w+ )?"
-        r"(?:to|for) (?:carry|hold|keep|hide|deliver|drop|take|sell|move|run|stash|look after|"
-        r"bring)\b",
-    ),
+    _r("exploitation_grooming", r"\b(?:pay|pays|paid|paying|payed) (?:me|him|her|us) (?:\w+ )?"
+       r"(?:to|for) (?:carry|hold|keep|hide|deliver|drop|take|sell|move|run|stash|look after|"
+       r"bring)\b"),
     _r(
         "exploitation_grooming",
         r"\b(?:carry|carrying|carried|hold|holding|held|keep|keeping|hide|hiding|deliver|"
@@ -809,12 +578,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:them|him|her|older|these|those|some|the older|a man|people|other towns?|another "
         r"town|different towns?|other cities|gangs?|a gang)\b",
     ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:sell|selling|sold|deliver|delivering|run|running|drop|"
-        r"dropping) (?:\w+ ){0,2}?for (?:them|him|her|older \w+|these \w+|those \w+|a gang|gangs|"
-        r"some \w+)\b",
-    ),
+    _r("exploitation_grooming", r"\b(?:sell|selling|sold|deliver|delivering|run|running|drop|"
+       r"dropping) (?:\w+ ){0,2}?for (?:them|him|her|older \w+|these \w+|those \w+|a gang|gangs|"
+       r"some \w+)\b"),
     _r(
         "exploitation_grooming",
         r"\b(?:made|make|makes|making|forces?|forced|tells?|told|gets?|got|has|have|had) "
@@ -828,18 +594,11 @@ RULES: tuple[Rule, ...] = (
         r"work|works|recruited (?:for|into|in)|pulled into|dragged into|got into|get into|"
         r"getting into|sucked into|part of) (?:a |the |some )?county lines\b",
     ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:going|go|goes|went|gone|sent|send) (?:out )?(?:country|"
-        r"ot|out of town|out there) (?:to|for|with|and)?\b",
-        requires=r"\b(?:sell|drugs|trap|line|"
-        r"older|money|package|nights?|days?)\b",
-    ),
-    _r(
-        "exploitation_grooming",
-        r"\btrap (?:house|phone|line)\b|\bburner\b|\bline phone\b|"
-        r"\bselling drugs\b(?= for)",
-    ),
+    _r("exploitation_grooming", r"\b(?:going|go|goes|went|gone|sent|send) (?:out )?(?:country|"
+       r"ot|out of town|out there) (?:to|for|with|and)?\b", requires=r"\b(?:sell|drugs|trap|line|"
+       r"older|money|package|nights?|days?)\b"),
+    _r("exploitation_grooming", r"\btrap (?:house|phone|line)\b|\bburner\b|\bline phone\b|"
+       r"\bselling drugs\b(?= for)"),
     _r("exploitation_grooming", r"\b(?:gave|give|gives|given) (?:me|him|her|us) a phone\b"),
     _r("exploitation_grooming", r"\b(?:have|has|had) to answer (?:it|the phone|when)\b"),
     _r(
@@ -848,22 +607,16 @@ RULES: tuple[Rule, ...] = (
         r"(?:people|guys|boys|men|lads)|people|someone|a gang|older \w+)\b|\b(?:says?|said|saying)"
         r" (?:i|we|she|he) owes? (?:them|him|her)\b|\bwork (?:it|the debt) off\b|\bin debt to\b",
     ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:gets?|got|getting|been|being) given (?:free )?"
-        r"(?:weed|drugs|vapes?|money|stuff|phones?|trainers|clothes|alcohol|gifts?|presents?)",
-    ),
+    _r("exploitation_grooming", r"\b(?:gets?|got|getting|been|being) given (?:free )?"
+       r"(?:weed|drugs|vapes?|money|stuff|phones?|trainers|clothes|alcohol|gifts?|presents?)"),
     _r(
         "exploitation_grooming",
         rf"\b(?:asks?|asked|asking|wants?|wanted|keeps? asking|kept asking|pressur\w+|begg\w+|"
         rf"tells?|told|made|makes|tried to get|trying to get|keeps? telling) (?:\w+ ){{0,1}}?(?:me|"
         rf"her|him|us) (?:\w+ ){{0,2}}?(?:to )?(?:send|for|show|take) (?:\w+ ){{0,2}}?{_PICS}\b",
     ),
-    _r(
-        "exploitation_grooming",
-        rf"\b(?:asked|pressured|told|made|begged|forced) to (?:send|"
-        rf"show|take) (?:\w+ ){{0,2}}?{_PICS}\b",
-    ),
+    _r("exploitation_grooming", rf"\b(?:asked|pressured|told|made|begged|forced) to (?:send|"
+       rf"show|take) (?:\w+ ){{0,2}}?{_PICS}\b"),
     _r(
         "exploitation_grooming",
         r"\b(?:wants?|wanted|asked|asks|asking|keeps? asking|trying|tried|told) (?:me|her|him) "
@@ -871,13 +624,9 @@ RULES: tuple[Rule, ...] = (
         requires=rf"\b(?:{_ONLINE}|older|never met|dont know (?:him|her)|stranger|secret|"
         r"(?:he|she|hes|shes) (?:is )?(?:1[89]|[2-6][0-9])|alone|not tell|in a car)\b",
     ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:see|meet|be with) (?:me|her|him) (?:on my own|alone|"
-        r"by myself)\b",
-        requires=r"\b(?:asked|asks|wants?|wanted|teacher|coach|man|guy|older|"
-        r"online)\b",
-    ),
+    _r("exploitation_grooming", r"\b(?:see|meet|be with) (?:me|her|him) (?:on my own|alone|"
+       r"by myself)\b", requires=r"\b(?:asked|asks|wants?|wanted|teacher|coach|man|guy|older|"
+       r"online)\b"),
     _r(
         "exploitation_grooming",
         r"\b(?:keep (?:it|this|our \w+|them|the \w+) (?:a )?secret|our (?:little )?secret|"
@@ -887,14 +636,10 @@ RULES: tuple[Rule, ...] = (
         requires=rf"\b(?:{_ONLINE}|older|man|guy|adult|meet|pics|money|gifts?|presents?|stranger|"
         r"he|him|someone|loves? me|secret|family friend|coach)\b",
     ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:being|been|was|get|got|getting|is being|im being) groomed\b"
-        r"|\bgroom(?:ed|ing) (?:me|her|him|my)\b",
-        unless=r"\b(?:kids|children|people|teens|"
-        r"teenagers|girls|boys|young people|students|pupils) (?:\w+ )?(?:being|getting|get|are|"
-        r"were) groomed\b",
-    ),
+    _r("exploitation_grooming", r"\b(?:being|been|was|get|got|getting|is being|im being) groomed\b"
+       r"|\bgroom(?:ed|ing) (?:me|her|him|my)\b", unless=r"\b(?:kids|children|people|teens|"
+       r"teenagers|girls|boys|young people|students|pupils) (?:\w+ )?(?:being|getting|get|are|"
+       r"were) groomed\b"),
     _r(
         "exploitation_grooming",
         r"\b(?:boyfriend|girlfriend|he|she|him|guy|man|hes|shes|he is|she is) (?:is )?(?:like |"
@@ -902,59 +647,31 @@ RULES: tuple[Rule, ...] = (
         requires=rf"\b(?:{_ONLINE}|loves? me|meet|boyfriend|girlfriend|dating|going out|"
         r"relationship|pics|older)\b",
     ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:stays?|stayed|staying|goes?|going|went|hangs? out|"
-        r"hanging out) (?:\w+ ){0,2}?(?:with|at) (?:older (?:boys|men|lads|guys)|(?:a|their) flat "
-        r"with older \w+|men)\b",
-    ),
-    _r(
-        "exploitation_grooming",
-        r"\bcom(?:es|ing) back with (?:new|loads of|lots of|money|cash|"
-        r"expensive)\b",
-    ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:messages|texts|comments|dms|snaps|touch\w*|looks at me) "
-        r"(?:\w+ ){0,3}?(?:make|makes|made|making) (?:me|her|him) (?:feel )?(?:uncomfortable|"
-        r"weird|scared|creeped out)\b",
-    ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:says?|said|saying) (?:he|she) loves? (?:me|her|him)\b",
-        requires=rf"\b(?:{_ONLINE}|older|meet|secret|man|guy|(?:1[89]|[2-6][0-9]))\b",
-    ),
+    _r("exploitation_grooming", r"\b(?:stays?|stayed|staying|goes?|going|went|hangs? out|"
+       r"hanging out) (?:\w+ ){0,2}?(?:with|at) (?:older (?:boys|men|lads|guys)|(?:a|their) flat "
+       r"with older \w+|men)\b"),
+    _r("exploitation_grooming", r"\bcom(?:es|ing) back with (?:new|loads of|lots of|money|cash|"
+       r"expensive)\b"),
+    _r("exploitation_grooming", r"\b(?:messages|texts|comments|dms|snaps|touch\w*|looks at me) "
+       r"(?:\w+ ){0,3}?(?:make|makes|made|making) (?:me|her|him) (?:feel )?(?:uncomfortable|"
+       r"weird|scared|creeped out)\b"),
+    _r("exploitation_grooming", r"\b(?:says?|said|saying) (?:he|she) loves? (?:me|her|him)\b",
+       requires=rf"\b(?:{_ONLINE}|older|meet|secret|man|guy|(?:1[89]|[2-6][0-9]))\b"),
     _r("exploitation_grooming", r"\bsextort\w*|\bblackmail\w*"),
-    _r(
-        "exploitation_grooming",
-        rf"\b(?:asks?|asked|asking|keeps? asking|begs?|begging|wants?) "
-        rf"(?:\w+ ){{0,1}}?for (?:\w+ ){{0,1}}?{_PICS}\b",
-    ),
-    _r(
-        "exploitation_grooming",
-        rf"\b{_OLDER} (?:\w+ ){{0,3}}?(?:sends?|sent|gives?|gave|buys?|"
-        rf"bought|gets?|got) (?:me|us|my \w+|her|him)(?: and (?:my|her|his) \w+)? (?:\w+ ){{0,1}}?"
-        rf"{_GOODS}\b",
-    ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:drives?|drove|driving|picks?|picked|picking) (?:me|us|"
-        r"her|him|my \w+) (?:around|about|up|off)\b",
-        requires=r"\b(?:man|men|guy|older|"
-        r"stranger|alcohol|drugs|money|weed|vapes?|party|flat)\b",
-    ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:goes?|going|went|gone|sent|travel\w*) (?:\w+ ){0,1}?to "
-        r"(?:other|different|another) (?:cities|towns|city|town|areas|places)\b",
-    ),
-    _r(
-        "exploitation_grooming",
-        r"\b(?:deliver|carry|sell|hold|drop off|move|hide) (?:the |his |"
-        r"their |some )?(?:stuff|drugs|package|packages|parcels?|bags?|weed)\b",
-        requires=r"\b(?:if i dont|or (?:they|he|she)|have to|had to|made to|told to|make me|"
-        r"made me|for them|for him|owe|paid|pay)\b",
-    ),
+    _r("exploitation_grooming", rf"\b(?:asks?|asked|asking|keeps? asking|begs?|begging|wants?) "
+       rf"(?:\w+ ){{0,1}}?for (?:\w+ ){{0,1}}?{_PICS}\b"),
+    _r("exploitation_grooming", rf"\b{_OLDER} (?:\w+ ){{0,3}}?(?:sends?|sent|gives?|gave|buys?|"
+       rf"bought|gets?|got) (?:me|us|my \w+|her|him)(?: and (?:my|her|his) \w+)? (?:\w+ ){{0,1}}?"
+       rf"{_GOODS}\b"),
+    _r("exploitation_grooming", r"\b(?:drives?|drove|driving|picks?|picked|picking) (?:me|us|"
+       r"her|him|my \w+) (?:around|about|up|off)\b", requires=r"\b(?:man|men|guy|older|"
+       r"stranger|alcohol|drugs|money|weed|vapes?|party|flat)\b"),
+    _r("exploitation_grooming", r"\b(?:goes?|going|went|gone|sent|travel\w*) (?:\w+ ){0,1}?to "
+       r"(?:other|different|another) (?:cities|towns|city|town|areas|places)\b"),
+    _r("exploitation_grooming", r"\b(?:deliver|carry|sell|hold|drop off|move|hide) (?:the |his |"
+       r"their |some )?(?:stuff|drugs|package|packages|parcels?|bags?|weed)\b",
+       requires=r"\b(?:if i dont|or (?:they|he|she)|have to|had to|made to|told to|make me|"
+       r"made me|for them|for him|owe|paid|pay)\b"),
     # --- threatened --------------------------------------------------------------------------
     _r(
         "threatened",
@@ -967,19 +684,12 @@ RULES: tuple[Rule, ...] = (
         r"to|something|food)\b|\bto (?:help|get|do) (?:me|us)\b",
     ),
     _r("threatened", r"\bthreat(?:en(?:ed|s|ing)?)? (?:\w+ ){0,1}?(?:me|us|my|to)\b"),
-    _r(
-        "threatened",
-        r"\b(?:get|gets|getting|got|been getting|receive|received|had|sent|sending|"
-        r"sends) (?:me )?(?:\w+ ){0,1}?threats\b|\bdeath threats?\b",
-    ),
-    _r(
-        "threatened",
-        r"\b(?:im|your|youre|you are|he is|she is|hes|shes) (?:dead|finished|getting "
-        r"stabbed|getting jumped|getting merked) (?:when|if|after|tomorrow|next|once)\b",
-    ),
-    _r(
-        "threatened", r"\bknows? where (?:i|we|she|he) (?:live|lives|am|go|stay)\b", negatable=False
-    ),
+    _r("threatened", r"\b(?:get|gets|getting|got|been getting|receive|received|had|sent|sending|"
+       r"sends) (?:me )?(?:\w+ ){0,1}?threats\b|\bdeath threats?\b"),
+    _r("threatened", r"\b(?:im|your|youre|you are|he is|she is|hes|shes) (?:dead|finished|getting "
+       r"stabbed|getting jumped|getting merked) (?:when|if|after|tomorrow|next|once)\b"),
+    _r("threatened", r"\bknows? where (?:i|we|she|he) (?:live|lives|am|go|stay)\b",
+       negatable=False),
     _r(
         "threatened",
         r"\bfollow(?:s|ed|ing)? (?:me|us|her) (?:home|around|round|from|to|after|everywhere|when|"
@@ -1002,44 +712,25 @@ RULES: tuple[Rule, ...] = (
         r"strangled|choked|cornered|chased) (?:me|us|my \w+)\b",
     ),
     _r("threatened", r"\b(?:beat|beats|beating|battered|battering|beaten) (?:me|us) up\b"),
-    _r(
-        "threatened",
-        rf"\b{_FUTURE} (?:\w+ ){{0,1}}?(?:find|come for|come after|come round for|"
-        r"get|catch|wait for|track down) (?:me|us)\b",
-        unless=r"\bget (?:me|us) (?:a|some|an|"
-        r"home|to|something|food)\b|\b(?:help|lift)\b",
-    ),
-    _r(
-        "threatened",
-        rf"\b(?:pulled|pull|pulls|pulling|held|holds|hold|pointed|points|pointing|"
-        rf"waved|waving|flashed|showed) (?:a|an|his|her|their) (?:\w+ )?{_WEAPON} (?:on|at|to|"
-        r"in front of) (?:me|us|my \w+)\b",
-    ),
-    _r(
-        "threatened",
-        r"\b(?:grabbed|grabs|grab|dragged|drags|pulled|pulls|tried to pull|tried to "
-        r"grab|tried to drag) (?:me|my (?:arm|hand|hair|bag|hood|coat)|us|her)\b",
-        requires=r"\b(?:man|men|guy|stranger|someone|somebody|they|he|she|boys?|girls?|lads?|"
-        r"gang|car|van|person)\b",
-    ),
-    _r(
-        "threatened",
-        r"\b(?:into|in) (?:his|her|their|a|the) (?:car|van)\b",
-        requires=r"\b(?:pull|pulled|drag|dragged|grab|grabbed|tried|get in|force|forced|made)\w*",
-    ),
-    _r(
-        "threatened",
-        r"\b(?:im|ive|ive been|i|we|were|weve|she|shes|he|hes|my \w+)(?: (?:keep|"
-        r"kept|keeps|have|has|had|just|always|been|recently|now|still|was|am|is|already|nearly|"
-        r"almost|constantly|often|sometimes|also|even))*? (?:getting|being|been|got|get|gets) "
-        r"(?:\w+ )?(?:threatened|jumped|attacked|stabbed|"
-        r"beaten up|mugged|chased|followed|harassed|stalked|cornered)\b",
-    ),
-    _r(
-        "threatened",
-        r"\b(?:scared|afraid|frightened|terrified) (?:\w+ ){0,2}?(?:because|since|"
-        r"cos|as) (?:\w+ ){0,3}?(?:said|threatened|told|saying|says)\b",
-    ),
+    _r("threatened", rf"\b{_FUTURE} (?:\w+ ){{0,1}}?(?:find|come for|come after|come round for|"
+       r"get|catch|wait for|track down) (?:me|us)\b", unless=r"\bget (?:me|us) (?:a|some|an|"
+       r"home|to|something|food)\b|\b(?:help|lift)\b"),
+    _r("threatened", rf"\b(?:pulled|pull|pulls|pulling|held|holds|hold|pointed|points|pointing|"
+       rf"waved|waving|flashed|showed) (?:a|an|his|her|their) (?:\w+ )?{_WEAPON} (?:on|at|to|"
+       r"in front of) (?:me|us|my \w+)\b"),
+    _r("threatened", r"\b(?:grabbed|grabs|grab|dragged|drags|pulled|pulls|tried to pull|tried to "
+       r"grab|tried to drag) (?:me|my (?:arm|hand|hair|bag|hood|coat)|us|her)\b",
+       requires=r"\b(?:man|men|guy|stranger|someone|somebody|they|he|she|boys?|girls?|lads?|"
+       r"gang|car|van|person)\b"),
+    _r("threatened", r"\b(?:into|in) (?:his|her|their|a|the) (?:car|van)\b",
+       requires=r"\b(?:pull|pulled|drag|dragged|grab|grabbed|tried|get in|force|forced|made)\w*"),
+    _r("threatened", r"\b(?:im|ive|ive been|i|we|were|weve|she|shes|he|hes|my \w+)(?: (?:keep|"
+       r"kept|keeps|have|has|had|just|always|been|recently|now|still|was|am|is|already|nearly|"
+       r"almost|constantly|often|sometimes|also|even))*? (?:getting|being|been|got|get|gets) "
+       r"(?:\w+ )?(?:threatened|jumped|attacked|stabbed|"
+       r"beaten up|mugged|chased|followed|harassed|stalked|cornered)\b"),
+    _r("threatened", r"\b(?:scared|afraid|frightened|terrified) (?:\w+ ){0,2}?(?:because|since|"
+       r"cos|as) (?:\w+ ){0,3}?(?:said|threatened|told|saying|says)\b"),
     # --- weapons ------------------------------------------------------------------------------
     _r(
         "weapons",
@@ -1050,43 +741,27 @@ RULES: tuple[Rule, ...] = (
         unless=r"\b(?:toy|nerf|water gun|fake|game|fortnite|call of duty|cod|minecraft|gta|"
         r"cooking|kitchen|dinner|food tech|chef|cutlery|glue gun|bb gun in the garden)\b",
     ),
-    _r(
-        "weapons",
-        rf"\b{_SUBJ} (?:with|had|has) (?:a|an|his|her|their) {_WEAPON}\b",
-        unless=r"\b(?:toy|nerf|water|fake|game|fortnite|call of duty|cooking|kitchen|food)\b",
-    ),
+    _r("weapons", rf"\b{_SUBJ} (?:with|had|has) (?:a|an|his|her|their) {_WEAPON}\b",
+       unless=r"\b(?:toy|nerf|water|fake|game|fortnite|call of duty|cooking|kitchen|food)\b"),
     _r(
         "weapons",
         rf"\b(?:bring|brings|bringing|brought|take|took|taking|carry|carrying|carried|carries|"
         rf"have|had|has|got|with|hide|hid|hides) (?:\w+ ){{0,2}}?{_WEAPON} (?:in(?:to)?|to|at|"
         r"round|around) (?:school|class|lessons?|the school|college|the playground)\b",
     ),
-    _r(
-        "weapons",
-        r"\b(?:i|im|he|she|hes|shes|my \w+|we|they|theyre|were) (?:\w+ ){0,1}?"
-        r"(?:strapped|tooled up|carrying|on road with (?:a|his|her) \w+)\b(?! (?:bags?|books?|"
-        r"stuff|things|my|his|her|a bag|shopping))",
-    ),
-    _r(
-        "weapons",
-        rf"\b(?:{_WEAPON}) (?:in|under|on|inside) (?:my|his|her|their) (?:\w+ )?\w+\b",
-        unless=r"\b(?:kitchen|cooking|food tech|toy|nerf|game|fortnite|video|tv|film|news|"
-        r"phone screen)\b",
-    ),
+    _r("weapons", r"\b(?:i|im|he|she|hes|shes|my \w+|we|they|theyre|were) (?:\w+ ){0,1}?"
+       r"(?:strapped|tooled up|carrying|on road with (?:a|his|her) \w+)\b(?! (?:bags?|books?|"
+       r"stuff|things|my|his|her|a bag|shopping))"),
+    _r("weapons", rf"\b(?:{_WEAPON}) (?:in|under|on|inside) (?:my|his|her|their) (?:\w+ )?\w+\b",
+       unless=r"\b(?:kitchen|cooking|food tech|toy|nerf|game|fortnite|video|tv|film|news|"
+       r"phone screen)\b"),
     _r("weapons", r"\b(?:stabbed|shot|slashed|shanked) (?:someone|somebody|a \w+|him|her|them)\b"),
-    _r(
-        "weapons",
-        r"\bshank\b(?! (?:is|are))",
-        requires=r"\b(?:i|my|he|she|mate|friend|brother|"
-        r"cousin|keeps?|got|has|have|carr\w+)\b",
-    ),
+    _r("weapons", r"\bshank\b(?! (?:is|are))", requires=r"\b(?:i|my|he|she|mate|friend|brother|"
+       r"cousin|keeps?|got|has|have|carr\w+)\b"),
     # --- missing ------------------------------------------------------------------------------
-    _r(
-        "missing",
-        r"\b(?:run|ran|running|runnin|run off|ran off|running off) away from (?:home|"
-        r"care|my (?:house|home|foster \w+|mums|dads|carers|placement|parents)|the (?:home|"
-        r"house|placement))\b",
-    ),
+    _r("missing", r"\b(?:run|ran|running|runnin|run off|ran off|running off) away from (?:home|"
+       r"care|my (?:house|home|foster \w+|mums|dads|carers|placement|parents)|the (?:home|"
+       r"house|placement))\b"),
     _r(
         "missing",
         r"\b(?:want|want to|going to|thinking about|thinking of|think about|thought about|"
@@ -1096,19 +771,11 @@ RULES: tuple[Rule, ...] = (
         r"(?:run|ran|running|runs) (?:off|away)\b",
         unless=r"\b(?:cat|dog|pet|puppy|kitten|hamster|rabbit|horse|bird|tortoise|budgie|ball)\b",
     ),
-    _r(
-        "missing",
-        r"\b(?:leave|leaving|left) home (?:and|for good|forever|tonight|soon|"
-        r"because)\b|\b(?:leave|go|going|went) and (?:not|never) come back\b",
-    ),
-    _r(
-        "missing",
-        r"\b(?:not|never) (?:come|coming|going|go) back home\b|\b(?:not|never) "
-        r"(?:come|coming) back\b",
-        negatable=False,
-        requires=r"\b(?:home|leave|leaving|left|"
-        r"run|ran|away)\b",
-    ),
+    _r("missing", r"\b(?:leave|leaving|left) home (?:and|for good|forever|tonight|soon|"
+       r"because)\b|\b(?:leave|go|going|went) and (?:not|never) come back\b"),
+    _r("missing", r"\b(?:not|never) (?:come|coming|going|go) back home\b|\b(?:not|never) "
+       r"(?:come|coming) back\b", negatable=False, requires=r"\b(?:home|leave|leaving|left|"
+       r"run|ran|away)\b"),
     _r(
         "missing",
         r"\b(?:not|never|didnt|dont|wont|doesnt|havent|hasnt) (?:\w+ ){0,1}?(?:come|coming|go|"
@@ -1124,77 +791,39 @@ RULES: tuple[Rule, ...] = (
         r"at (?:some|an) older|in a tent|in a bus shelter|in a garage|at (?:random|different|"
         r"strangers|older) (?:\w+ )?(?:houses|flats|places|people))\b",
     ),
-    _r(
-        "missing",
-        r"\b(?:stay|stays|stayed|staying|go|goes|went|going|sleep|sleeping|slept) "
-        r"(?:at|with|round) (?:random|strangers|different|older|some random)(?: \w+)?(?: houses| "
-        r"flats| people| peoples houses| places| men| boys)?\b",
-    ),
-    _r(
-        "missing",
-        r"\b(?:stay|stays|stayed|staying|am|was|be|been|being) out all night\b|\bout all "
-        r"night\b|\bout till (?:3|4|5|three|four|five|morning|the morning)",
-    ),
-    _r(
-        "missing",
-        r"\b(?:no one|nobody|mum|dad|parents|carers|they|she|he|anyone|my \w+) "
-        r"(?:\w+ ){0,1}?(?:dont|doesnt|didnt|never|wont) (?:\w+ ){0,1}?know where "
-        r"(?:i am|i was|i go|"
-        r"im|she is|he is|shes|hes|i sleep|i stay)\b",
-        negatable=False,
-    ),
-    _r(
-        "missing",
-        r"\bkicked (?:me |him |her )?out\b(?! of (?:class|school|lessons?|the lesson|"
-        r"the class|the club|the shop|the game|the team|the group|the chat|the library|the "
-        r"canteen|the hall|assembly|pe))",
-    ),
-    _r(
-        "missing",
-        r"\b(?:chucked|threw|thrown|throw|throws|kicked|put) (?:me|him|her) out\b|"
-        r"\b(?:got|been|was|get) (?:chucked|thrown|kicked) out (?:of (?:home|the house|my house))?"
-        r"\b(?! of (?:class|school|lessons?))",
-    ),
-    _r(
-        "missing",
-        r"\b(?:not|no longer|dont|cant|never) (?:\w+ )?(?:living|live|staying|stay|"
-        r"sleeping|sleep) (?:at|in) (?:home|my (?:house|home))\b",
-        negatable=False,
-    ),
-    _r(
-        "missing",
-        r"\b(?:sleeping|slept|sleep|staying|stayed|stay|living) (?:in|at) (?:my |a |the "
-        r"|someones )?(?:\w+ )?(?:garage|shed|car|park|tent|stairwell|bus station|train station|"
-        r"underpass|doorway|garden)\b",
-    ),
-    _r(
-        "missing",
-        r"\b(?:walk|walking|walked|wander|wandering|wandered|ride|riding|stay|staying|"
-        r"stayed|out|sit|sitting) (?:\w+ ){0,1}?(?:around|about|the streets|outside)? ?all night\b",
-    ),
+    _r("missing", r"\b(?:stay|stays|stayed|staying|go|goes|went|going|sleep|sleeping|slept) "
+       r"(?:at|with|round) (?:random|strangers|different|older|some random)(?: \w+)?(?: houses| "
+       r"flats| people| peoples houses| places| men| boys)?\b"),
+    _r("missing", r"\b(?:stay|stays|stayed|staying|am|was|be|been|being) out all night\b|\bout all "
+       r"night\b|\bout till (?:3|4|5|three|four|five|morning|the morning)"),
+    _r("missing", r"\b(?:no one|nobody|mum|dad|parents|carers|they|she|he|anyone|my \w+) "
+       r"(?:\w+ ){0,1}?(?:dont|doesnt|didnt|never|wont) (?:\w+ ){0,1}?know where "
+       r"(?:i am|i was|i go|"
+       r"im|she is|he is|shes|hes|i sleep|i stay)\b", negatable=False),
+    _r("missing", r"\bkicked (?:me |him |her )?out\b(?! of (?:class|school|lessons?|the lesson|"
+       r"the class|the club|the shop|the game|the team|the group|the chat|the library|the "
+       r"canteen|the hall|assembly|pe))"),
+    _r("missing", r"\b(?:chucked|threw|thrown|throw|throws|kicked|put) (?:me|him|her) out\b|"
+       r"\b(?:got|been|was|get) (?:chucked|thrown|kicked) out (?:of (?:home|the house|my house))?"
+       r"\b(?! of (?:class|school|lessons?))"),
+    _r("missing", r"\b(?:not|no longer|dont|cant|never) (?:\w+ )?(?:living|live|staying|stay|"
+       r"sleeping|sleep) (?:at|in) (?:home|my (?:house|home))\b", negatable=False),
+    _r("missing", r"\b(?:sleeping|slept|sleep|staying|stayed|stay|living) (?:in|at) (?:my |a |the "
+       r"|someones )?(?:\w+ )?(?:garage|shed|car|park|tent|stairwell|bus station|train station|"
+       r"underpass|doorway|garden)\b"),
+    _r("missing", r"\b(?:walk|walking|walked|wander|wandering|wandered|ride|riding|stay|staying|"
+       r"stayed|out|sit|sitting) (?:\w+ ){0,1}?(?:around|about|the streets|outside)? ?all night\b"),
     _r("missing", r"\b(?:stay|staying|sleep|sleeping) (?:wherever|anywhere|wherever i can)\b"),
-    _r(
-        "missing",
-        r"\bsofa surf\w*|\bhomeless\b|\bnowhere (?:to|else to) (?:sleep|live|stay)\b|"
-        r"\bno where (?:to|else to) (?:sleep|live|stay)\b",
-    ),
-    _r(
-        "missing",
-        r"\b(?:went|gone|go|goes|going|been|was|got|gets|keep going|keeps going|kept "
-        r"going|reported|report me|reported me|reported her|reported him) missing\b",
-        unless=r"\b(?:homework|bag|phone|money|keys?|coat|book|kit|dog|cat|pet|wallet)(?: \w+)? "
-        r"(?:went|gone|goes|go|going|was|got|keeps going|is|has gone) missing\b",
-    ),
-    _r(
-        "missing",
-        r"\bpolice (?:\w+ ){0,2}?(?:look|looked|looking|find|found|bring|brought|"
-        r"searching|search|searched|picked|pick) (?:for )?(?:me|her|him|us)\b",
-    ),
-    _r(
-        "missing",
-        r"\b(?:disappear|disappeared|disappearing|vanish|vanished) (?:for|again|"
-        r"forever|and)\b",
-    ),
+    _r("missing", r"\bsofa surf\w*|\bhomeless\b|\bnowhere (?:to|else to) (?:sleep|live|stay)\b|"
+       r"\bno where (?:to|else to) (?:sleep|live|stay)\b"),
+    _r("missing", r"\b(?:went|gone|go|goes|going|been|was|got|gets|keep going|keeps going|kept "
+       r"going|reported|report me|reported me|reported her|reported him) missing\b",
+       unless=r"\b(?:homework|bag|phone|money|keys?|coat|book|kit|dog|cat|pet|wallet)(?: \w+)? "
+       r"(?:went|gone|goes|go|going|was|got|keeps going|is|has gone) missing\b"),
+    _r("missing", r"\bpolice (?:\w+ ){0,2}?(?:look|looked|looking|find|found|bring|brought|"
+       r"searching|search|searched|picked|pick) (?:for )?(?:me|her|him|us)\b"),
+    _r("missing", r"\b(?:disappear|disappeared|disappearing|vanish|vanished) (?:for|again|"
+       r"forever|and)\b"),
 )
 
 
@@ -1360,46 +989,25 @@ _PETS = r"cat|dog|pet|puppy|kitten|hamster|rabbit|horse|bird|tortoise|budgie|was
 
 _SOFT_RULES: tuple[SoftRule, ...] = (
     SoftRule("abuse_at_home", (_c(_HOME_PERSON), _c(_HOME_HARM)), "person at home + harm"),
-    SoftRule(
-        "abuse_at_home",
-        (
-            _c(
-                r"the belt|a beating|a hiding|leathered|whacked|wallop\w*|"
-                r"the slipper"
-            ),
-        ),
-        "punished at home",
-        anchor=_c(r"i|we|me|us"),
-    ),
-    SoftRule(
-        "self_harm_suicide", (_c(_DISTRESS_FINAL),), "distress + finality", anchor=_c(_FIRST_PERSON)
-    ),
-    SoftRule(
-        "exploitation_grooming",
-        (_c(_OLDER_PERSON), _c(_GROOM_CUE)),
-        "older or online person + gifts/secrecy/meeting/carrying",
-        anchor=_c(_PERSONAL),
-    ),
-    SoftRule("threatened", (_c(_THREAT_CUE),), "followed/threatened", anchor=_c(_FIRST_PERSON)),
-    SoftRule(
-        "weapons",
-        (_c(_WEAPON_CUE), _c(_WEAPON_HAVE)),
-        "weapon + carry/keep/protection",
-        anchor=_c(_PERSONAL),
-    ),
-    SoftRule(
-        "missing",
-        (_c(_MISSING_CUE), _c(_MISSING_CONTEXT)),
-        "running away / not going home",
-        unless=_c(_PETS),
-    ),
+    SoftRule("abuse_at_home", (_c(r"the belt|a beating|a hiding|leathered|whacked|wallop\w*|"
+                                  r"the slipper"),), "punished at home",
+             anchor=_c(r"i|we|me|us")),
+    SoftRule("self_harm_suicide", (_c(_DISTRESS_FINAL),), "distress + finality",
+             anchor=_c(_FIRST_PERSON)),
+    SoftRule("exploitation_grooming", (_c(_OLDER_PERSON), _c(_GROOM_CUE)),
+             "older or online person + gifts/secrecy/meeting/carrying", anchor=_c(_PERSONAL)),
+    SoftRule("threatened", (_c(_THREAT_CUE),), "followed/threatened",
+             anchor=_c(_FIRST_PERSON)),
+    SoftRule("weapons", (_c(_WEAPON_CUE), _c(_WEAPON_HAVE)), "weapon + carry/keep/protection",
+             anchor=_c(_PERSONAL)),
+    SoftRule("missing", (_c(_MISSING_CUE), _c(_MISSING_CONTEXT)),
+             "running away / not going home", unless=_c(_PETS)),
     SoftRule("sexual_abuse", (_c(_SEX_PERSON), _c(_SEX_CUE)), "person + unwanted contact"),
 )
 
 
-def _cue(
-    pattern: re.Pattern[str], window: str, taken: list[tuple[int, int]]
-) -> tuple[int, int] | None:
+def _cue(pattern: re.Pattern[str], window: str,
+         taken: list[tuple[int, int]]) -> tuple[int, int] | None:
     """The span of the first cue of ``pattern`` in ``window`` that is not negated, not
     hypothetical and does not overlap a ``taken`` span."""
     for m in pattern.finditer(window):
@@ -1757,7 +1365,8 @@ def best_available_screener() -> Screener:
         with _best_lock:
             if _best is None:
                 if embeddings_available():
-                    _best = Screener(embedder=_SentenceTransformerEncoder(), fallback_to_rules=True)
+                    _best = Screener(embedder=_SentenceTransformerEncoder(),
+                                     fallback_to_rules=True)
                 else:
                     _best = default_screener()
     return _best

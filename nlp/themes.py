@@ -300,7 +300,9 @@ class ThemeEngine:
         self.labels_ = labels
         self.centroids_ = centroids
         sims = emb @ centroids.T if len(centroids) else np.zeros((len(emb), 0))
-        own = np.array([sims[i, labels[i]] if labels[i] >= 0 else 0.0 for i in range(len(labels))])
+        own = np.array(
+            [sims[i, labels[i]] if labels[i] >= 0 else 0.0 for i in range(len(labels))]
+        )
 
         report("label", 0.0)
         labeller = _fresh(self.labeller) if self.labeller is not None else ThemeLabeller()
@@ -500,7 +502,9 @@ class ThemeEngine:
                 continue
             text = texts[i].lower() if texts else ""
             words = {_stem(w) for w in _WORDS.findall(text)}
-            clauses = [{_stem(w) for w in _WORDS.findall(c)} for c in _CLAUSE_BREAK.split(text)]
+            clauses = [
+                {_stem(w) for w in _WORDS.findall(c)} for c in _CLAUSE_BREAK.split(text)
+            ]
             clauses = [c for c in clauses if c]
             extra = []
             for j in sorted(candidates, key=lambda j: -sims[i, j]):

@@ -11,16 +11,10 @@ from nlp.places import find_places, strip_places
         ("drug users on the canal path", "drug users", ["the canal path"]),
         ("speeding on London Road", "speeding", ["london road"]),
         ("no street lights on the high street", "no street lights", ["the high street"]),
-        (
-            "Racing cars on the bypass and drug dealing near the shops",
-            "Racing cars and drug dealing",
-            ["the bypass", "the shops"],
-        ),
-        (
-            "I feel unsafe in the town centre after dark",
-            "I feel unsafe after dark",
-            ["the town centre"],
-        ),
+        ("Racing cars on the bypass and drug dealing near the shops",
+         "Racing cars and drug dealing", ["the bypass", "the shops"]),
+        ("I feel unsafe in the town centre after dark", "I feel unsafe after dark",
+         ["the town centre"]),
         ("kids on bikes in the car park", "kids on bikes", ["the car park"]),
         ("people shouting at kids in the park", "people shouting at kids", ["the park"]),
     ],
@@ -53,14 +47,8 @@ def test_common_short_answer_becomes_the_label():
     from nlp.labelling import ThemeLabeller
 
     texts = ["people drive too fast"] * 6 + [
-        "people drive too fast on the school road",
-        "drivers far too fast",
-        "fast cars",
-        "racing",
-        "speed bumps needed",
-        "too fast",
-        "cars going fast",
-        "boy racers",
+        "people drive too fast on the school road", "drivers far too fast", "fast cars",
+        "racing", "speed bumps needed", "too fast", "cars going fast", "boy racers",
     ]
     labeller = ThemeLabeller(use_noun_chunks=False).fit(texts, np.zeros(len(texts), int))
     assert labeller.labels_[0] == "People drive too fast"

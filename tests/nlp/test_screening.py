@@ -106,10 +106,8 @@ def test_rules_reach_target_on_the_independent_held_out_set():
         ("im tired of being alive", "self_harm_suicide"),
         ("ive been giving my stuff away to my friends", "self_harm_suicide"),
         ("my teacher messages me on snap late at night", "exploitation_grooming"),
-        (
-            "a guy i game with asked what school i go to and what i look like",
-            "exploitation_grooming",
-        ),
+        ("a guy i game with asked what school i go to and what i look like",
+         "exploitation_grooming"),
         ("a boy keeps waiting outside my house", "threatened"),
         ("i put a screwdriver in my coat in case anything happens", "weapons"),
         ("i havent slept at home since friday", "missing"),
@@ -248,7 +246,8 @@ def test_embeddings_add_flags_with_nearest_example_as_evidence(tmp_path):
         "non_disclosures:\n  - more police and lights in the park\n",
         encoding="utf-8",
     )
-    screener = Screener(embedder=_FakeEmbedder(), threshold=0.5, margin=0.0, examples_path=examples)
+    screener = Screener(embedder=_FakeEmbedder(), threshold=0.5, margin=0.0,
+                        examples_path=examples)
     hit = screener.screen("i feel scared at home")
     assert hit.flagged and hit.reasons == ["abuse_at_home"]
     assert hit.method == "rules+embeddings"
@@ -260,11 +259,8 @@ def test_embeddings_add_flags_with_nearest_example_as_evidence(tmp_path):
 
 def test_warm_loads_the_examples_up_front(tmp_path):
     examples = tmp_path / "examples.yaml"
-    examples.write_text(
-        "disclosures:\n  abuse_at_home:\n    - they hurt me at home\n"
-        "non_disclosures:\n  - more lights\n",
-        encoding="utf-8",
-    )
+    examples.write_text("disclosures:\n  abuse_at_home:\n    - they hurt me at home\n"
+                        "non_disclosures:\n  - more lights\n", encoding="utf-8")
     screener = Screener(embedder=_FakeEmbedder(), examples_path=examples)
     assert screener.warm() is screener
     assert screener._example_vecs is not None

@@ -38,7 +38,7 @@ def test_non_answers_are_counted_not_themed(tiny_corpus):
     extra = ["nothing", "N/A", "don't know", "no comment", "see above", "Nothing."]
     result = _fast_engine().fit(texts + extra)
     assert result.n_non_answers == len(extra)
-    tail = result.assignments[-len(extra) :]
+    tail = result.assignments[-len(extra):]
     assert all(a.is_non_answer and a.theme_id is None for a in tail)
     assert result.non_answer_kinds["nothing"] == 2
     assert all(not a.is_non_answer for a in result.assignments[: len(texts)])
@@ -70,18 +70,8 @@ def test_result_is_json_serialisable(tiny_corpus):
     result = _fast_engine(taxonomy=str(TAXONOMY)).fit(texts, metadata=[{}] * len(texts))
     data = json.loads(json.dumps(result.to_dict()))
     theme = data["themes"][0]
-    for key in (
-        "id",
-        "label",
-        "keywords",
-        "size",
-        "share",
-        "quotes",
-        "priority",
-        "priority_score",
-        "emerging",
-        "centroid",
-    ):
+    for key in ("id", "label", "keywords", "size", "share", "quotes", "priority",
+                "priority_score", "emerging", "centroid"):
         assert key in theme
     assert Theme.from_dict(theme).label == result.themes[0].label
 
@@ -209,56 +199,19 @@ def test_real_model_density_path_and_determinism(minilm):
     lists the places it is raised about."""
     rng = np.random.default_rng(0)
     pools = {
-        "speeding": [
-            "cars speeding",
-            "racing cars",
-            "dangerous driving",
-            "people drive too fast",
-            "boy racers",
-        ],
-        "drugs": [
-            "drug dealing",
-            "cannabis smell",
-            "dealers hanging about",
-            "people selling drugs",
-            "drug users",
-        ],
-        "lighting": [
-            "no street lights",
-            "too dark",
-            "street lighting is broken",
-            "dark alleys",
-            "lights turned off at midnight",
-        ],
+        "speeding": ["cars speeding", "racing cars", "dangerous driving",
+                     "people drive too fast", "boy racers"],
+        "drugs": ["drug dealing", "cannabis smell", "dealers hanging about",
+                  "people selling drugs", "drug users"],
+        "lighting": ["no street lights", "too dark", "street lighting is broken",
+                     "dark alleys", "lights turned off at midnight"],
     }
-    when = [
-        "",
-        " at night",
-        " every weekend",
-        " most evenings",
-        " after school",
-        " all the time",
-        " again this summer",
-        " near my house",
-        " outside my flat",
-        " late at night",
-        " on weekday mornings",
-        " since last year",
-        " every day",
-        " in the holidays",
-        " on Friday nights",
-        " when it rains",
-    ]
-    places = [
-        "",
-        " on the high street",
-        " on Mill Lane",
-        " on the estate",
-        " in the park",
-        " near the station",
-        " along the canal path",
-        " on London Road",
-    ]
+    when = ["", " at night", " every weekend", " most evenings", " after school",
+            " all the time", " again this summer", " near my house", " outside my flat",
+            " late at night", " on weekday mornings", " since last year", " every day",
+            " in the holidays", " on Friday nights", " when it rains"]
+    places = ["", " on the high street", " on Mill Lane", " on the estate", " in the park",
+              " near the station", " along the canal path", " on London Road"]
     texts, truth = [], []
     for theme, pats in pools.items():
         for pat in pats:
@@ -285,23 +238,13 @@ def test_real_model_density_path_and_determinism(minilm):
 @pytest.mark.slow
 def test_repeated_answers_are_themed_the_same_every_run(minilm):
     """Many identical short answers (common in real surveys) do not make UMAP unstable."""
-    base = [
-        "speeding",
-        "drug dealing",
-        "litter",
-        "more police",
-        "street lights",
-        "dog fouling",
-        "noisy neighbours",
-        "car crime",
-    ]
+    base = ["speeding", "drug dealing", "litter", "more police", "street lights",
+            "dog fouling", "noisy neighbours", "car crime"]
     texts = [b for b in base for _ in range(30)] + [
         f"{b} is a problem near my home number {i}" for i, b in enumerate(base * 20)
     ]
-    runs = [
-        [x.theme_id for x in ThemeEngine(embedding_backend=minilm).fit(texts).assignments]
-        for _ in range(2)
-    ]
+    runs = [[x.theme_id for x in ThemeEngine(embedding_backend=minilm).fit(texts).assignments]
+            for _ in range(2)]
     assert runs[0] == runs[1]
     assert len({runs[0][i * 30] for i in range(len(base))}) >= 6  # concerns kept apart
 
@@ -348,7 +291,6 @@ def test_rerun_on_the_cache_needs_no_models(tmp_path, tiny_corpus, minilm, monke
     monkeypatch.setattr(nlp.labelling, "load_spacy", refuse)
     monkeypatch.setattr(redact_module, "load_spacy", refuse)
     monkeypatch.setattr(SentenceTransformerBackend, "load", refuse)
-    second = ThemeEngine(
-        embedding_backend=SentenceTransformerBackend(), cache_dir=str(tmp_path)
-    ).fit(texts)
+    second = ThemeEngine(embedding_backend=SentenceTransformerBackend(),
+                         cache_dir=str(tmp_path)).fit(texts)
     assert second.to_dict() == first.to_dict()
