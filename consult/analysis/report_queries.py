@@ -1,0 +1,125 @@
+"""The read-only queries behind the published report (``report``) that ``queries`` does not
+already have: answer counts per theme for the review status, responses per survey and
+respondent type, the closed answers of a run in one pass, and the fingerprint the figures
+are cached under. Every one starts from :func:`consult.reportable.reportable`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consult.analysis.models import (
+    ACTIVE,
+    AnalysedAnswer,
+    AnalysisRun,
+    Quote,
+    Theme,
+    ThemeAssignment,
+    ThemeEvent,
+)
+from consult.analysis.queries import in_scope, reportable_ids, run_year
+from consult.models import Response
+from consult.reportable import exclusion_rules, reportable
+
+
+def answer_counts(db: Session, run_id: int) -> tuple[int, Counter, Counter]:
+    """(substantive answers, answers per main theme id, answers per respondent type) over
+    the run's reportable answers. Non-answers ("nothing", "n/a") are not counted."""
+    substantive = (
+        select(AnalysedAnswer.id, AnalysedAnswer.response_id)
+        .where(AnalysedAnswer.run_id == run_id, AnalysedAnswer.is_non_answer.is_(False))
+        .where(AnalysedAnswer.response_id.in_(reportable_ids()))
+        .subquery()
+    )
+    total = db.scalar(select(func.count()).select_from(substantive)) or 0
+    per_theme = Counter(
+        dict(
+            db.execute(
+                select(ThemeAssignment.theme_id, func.count(ThemeAssignment.id))
+                .join(substantive, substantive.c.id == ThemeAssignment.answer_id)
+                .where(ThemeAssignment.is_main.is_(True))
+                .group_by(ThemeAssignment.theme_id)
+            ).all()
+        )
+    )
+    per_type = Counter(
+        dict(
+            db.execute(
+                select(Response.respondent_type, func.count(substantive.c.id))
+                .join(substantive, substantive.c.response_id == Response.id)
+                .group_by(Response.respondent_type)
+            ).all()
+        )
+    )
+    return int(total), per_theme, per_type
+
+
+def responses_by_survey(db: Session, run: AnalysisRun) -> Counter:
+    """(survey id, respondent type) -> reportable responses in the run's scope."""
+    stmt = reportable(
+        in_scope(
+            select(Response.survey_id, Response.respondent_type, func.count(Response.id)),
+            run.survey_version_ids or [],
+            run_year(run),
+        ).group_by(Response.survey_id, Response.respondent_type)
+    )
+    return Counter({(s, t): n for s, t, n in db.execute(stmt)})
+
+
+def closed_answers(db: Session, run: AnalysisRun, codes: list[str]) -> list[tuple]:
+    """(survey id, respondent type, {code: answer}) of every reportable response in scope."""
+    stmt = reportable(
+        in_scope(
+            select(Response.survey_id, Response.respondent_type, Response.answers),
+            run.survey_version_ids or [],
+            run_year(run),
+        )
+    )
+    return [
+        (s, t, {c: (a or {}).get(c) for c in codes}) for s, t, a in db.execute(stmt)
+    ]
+
+
+def fingerprint(db: Session, run: AnalysisRun, baseline: AnalysisRun | None) -> str:
+    """Changes whenever a published figure could: an analyst's change (the run's latest
+    ThemeEvent, and the themes' review state, which a test or a script may set directly),
+    what safeguarding holds back, responses arriving or purged, and the baseline's own."""
+    parts: list[object] = [run.id, run.status, run.completed_at]
+    for r in (run, baseline):
+        if r is None:
+            parts.append(None)
+            continue
+        parts += [
+            r.id,
+            db.scalar(select(func.max(ThemeEvent.id)).where(ThemeEvent.run_id == r.id)),
+            *db.execute(
+                select(
+                    func.count(Theme.reviewed_at),
+                    func.max(Theme.reviewed_at),
+                    func.count(Theme.id),
+                    func.sum(Theme.size),
+                ).where(Theme.run_id == r.id, Theme.state == ACTIVE)
+            ).one(),
+            *db.execute(
+                select(func.count(Quote.approved_at), func.max(Quote.approved_at)).where(
+                    Quote.run_id == r.id
+                )
+            ).one(),
+        ]
+    held = sorted(
+        {rid for rule in exclusion_rules for rid in db.scalars(rule())}
+    )
+    parts.append(hashlib.sha256(",".join(map(str, held)).encode()).hexdigest())
+    parts += list(
+        db.execute(
+            in_scope(
+                select(func.count(Response.id), func.max(Response.id)),
+                run.survey_version_ids or [],
+                run_year(run),
+            )
+        ).one()
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
