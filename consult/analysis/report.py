@@ -332,9 +332,9 @@ class PublicViews:
     @staticmethod
     def caveat() -> str:
         return (
-            "People chose whether to take part, so these are the views of the people who "
-            "answered, not a representative sample of everyone who lives, works or studies in "
-            "the area."
+            "People chose whether to take part: respondents select themselves, so these are "
+            "the views of the people who answered, not a representative sample of everyone "
+            "who lives, works or studies in the area."
         )
 
     def review_paragraph(self) -> str:
