@@ -49,7 +49,7 @@ def svg_bars(rows: Sequence[tuple[str, float, str]], title: str, width: int = 64
     """A horizontal bar chart as inline SVG. ``rows``: (label, share 0..1, text shown at the
     bar's end). The title and every value are in the SVG's accessible name."""
     label_w, bar_h, gap, top = int(width * 0.42), 18, 8, 6
-    plot_w = width - label_w - 60
+    plot_w = width - label_w - 95  # room for the value after the longest bar
     height = top + len(rows) * (bar_h + gap) + 4
     desc = "; ".join(f"{label}: {shown}" for label, _v, shown in rows)
     peak = max([v for _l, v, _s in rows] + [0.01])

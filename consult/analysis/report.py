@@ -522,12 +522,12 @@ def _survey_questions(db: Session, run: AnalysisRun, by_survey: Counter) -> list
             if types
             else ("young_people" if defn.audience == "classroom" else "residents")
         ) or "residents"
-        hows = [TYPE_HOW.get(t, "") for t, _n in types.most_common()]
+        hows = [TYPE_HOW[t] for t, _n in types.most_common() if t in TYPE_HOW]
         lookup = {q.code: q for q in defn.questions()}
         asked = [(c, lookup[c].label) for c in run.question_codes or [] if c in lookup]
         out.append(
             SurveyQuestions(
-                survey_id, defn.title, audience, _join([h for h in hows if h]) or "online", asked
+                survey_id, defn.title, audience, " or ".join(hows) or "online", asked
             )
         )
     out.sort(key=lambda s: [k for k, _, _ in AUDIENCES].index(s.audience))
