@@ -251,7 +251,7 @@ class _Word:
         return p
 
     def table(self, caption: str, headers: list[str], rows: list[list[str]], widths=None,
-              numeric_from: int = 1):
+              numeric_from: int = 1, size: float = 9.5):
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Cm, Pt
 
@@ -270,7 +270,10 @@ class _Word:
                 cell.text = str(value)
                 if i >= numeric_from:
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        if widths:
+        if widths:  # fixed widths that fit the text width (Word and LibreOffice alike)
+            t.autofit = False
+            for column, w in zip(t.columns, widths, strict=True):
+                column.width = Cm(w)
             for row in t.rows:
                 for cell, w in zip(row.cells, widths, strict=True):
                     cell.width = Cm(w)
@@ -279,7 +282,7 @@ class _Word:
                 for p in cell.paragraphs:
                     p.paragraph_format.space_after = Pt(1)
                     for run in p.runs:
-                        run.font.size = Pt(9.5)
+                        run.font.size = Pt(size)
         # Keep a short table together with the sentence before it.
         if len(rows) <= 12:
             for row in t.rows[:-1]:
@@ -356,18 +359,16 @@ class _Word:
                 "each priority, with its 95% confidence interval.",
                 keep=True,
             )
-            self.table(
-                f"Top priorities of {noun}",
-                ["Rank", "Priority", f"Share of {noun}", "95% CI",
-                 f"Change since {r.baseline_period or 'last year'}"],
-                [
-                    [str(i), row.name, share_text(row.share), row.share.display_interval,
-                     change_words(row.change, r.last_year)]
-                    for i, row in enumerate(rk.top, start=1)
-                ],
-                widths=[1.3, 5.2, 2.8, 2.6, 4.1],
-                numeric_from=2,
-            )
+            headers = ["Rank", "Priority", f"Share of {noun}", "95% CI"]
+            rows = [[str(i), row.name, share_text(row.share), row.share.display_interval]
+                    for i, row in enumerate(rk.top, start=1)]
+            widths = [1.3, 8.1, 3.3, 3.3]
+            if r.baseline_period:
+                headers.append(f"Change since {r.baseline_period}")
+                for row, p in zip(rows, rk.top, strict=True):
+                    row.append(change_words(p.change, r.last_year))
+                widths = [1.3, 5.2, 2.8, 2.6, 4.1]
+            self.table(f"Top priorities of {noun}", headers, rows, widths=widths, numeric_from=2)
         if r.emerging:
             self.h("Emerging concerns, not in the ranking", 3)
             self.para("Concerns no current priority covers. They are not ranked with the "
@@ -380,7 +381,7 @@ class _Word:
         shown = [(k, rk) for k, rk in r.rankings.items() if rk.rows]
         if not shown:
             return
-        self.h("Priorities, ranked", 2, page_break=True)
+        self.h("Priorities, ranked", 2)
         for key, rk in shown:
             noun = AUDIENCE_NOUNS[key]
             self.chart(f"priorities-{key}",
@@ -422,7 +423,7 @@ class _Word:
 
     def method(self) -> None:
         r = self.r
-        self.h("How we asked and who answered", 2, page_break=True)
+        self.h("How we asked and who answered", 2)
         for para in r.method_paragraphs():
             self.para(para)
         self.h("The words used", 3)
@@ -445,17 +446,17 @@ class _Word:
                 continue
             noun = AUDIENCE_NOUNS[key]
             self.h(f"All priorities of {noun}", 3)
-            self.table(
-                f"All priorities of {noun}",
-                ["Rank", "Priority", "People", f"Share of {noun}", "95% CI", "Change"],
-                [
-                    [str(i), row.name, f"{row.share.count:,}", share_text(row.share),
-                     row.share.display_interval, change_words(row.change, r.last_year)]
-                    for i, row in enumerate(rk.rows, start=1)
-                ],
-                widths=[1.2, 4.6, 1.8, 2.4, 2.4, 3.6],
-                numeric_from=2,
-            )
+            headers = ["Rank", "Priority", "People", f"Share of {noun}", "95% CI"]
+            rows = [[str(i), row.name, f"{row.share.count:,}", share_text(row.share),
+                     row.share.display_interval] for i, row in enumerate(rk.rows, start=1)]
+            widths = [1.2, 7.6, 2.2, 2.6, 2.4]
+            if r.baseline_period:
+                headers.append("Change")
+                for row, p in zip(rows, rk.rows, strict=True):
+                    row.append(change_words(p.change, r.last_year))
+                widths = [1.2, 4.6, 1.8, 2.4, 2.4, 3.6]
+            self.table(f"All priorities of {noun}", headers, rows, widths=widths,
+                       numeric_from=2)
             if rk.few:
                 self.para(f"Also raised, by fewer than {r.threshold} {noun} each: "
                           f"{', '.join(rk.few)}.")
@@ -496,18 +497,23 @@ class _Word:
 
 
     def breakdown_table(self, b, noun: str) -> None:
+        """Themes down, groups across (people in each group in brackets); more than seven
+        groups are split into tables of even width."""
         r = self.r
-        for start in range(0, len(b.groups), 6):
-            groups = b.groups[start:start + 6]
-            widths = [16.0 - 2.0 * len(groups)] + [2.0] * len(groups)
+        chunks = -(-len(b.groups) // 7)
+        per = -(-len(b.groups) // chunks)
+        for start in range(0, len(b.groups), per):
+            groups = b.groups[start:start + per]
+            widths = [TEXT_WIDTH_CM - 1.75 * len(groups)] + [1.75] * len(groups)
             self.table(
                 f"{b.title}: share of {noun} raising each theme",
-                ["Theme"] + [f"{g} ({n:,})" for g, n in groups],
+                ["Theme"] + [f"{g[:1].upper() + g[1:]} ({n:,})" for g, n in groups],
                 [
-                    [f.label] + [share_text(p) for p in b.shares[f.id][start:start + 6]]
+                    [f.label] + [share_text(p) for p in b.shares[f.id][start:start + per]]
                     for f in r.all_themes
                 ],
                 widths=widths,
+                size=8.5,
             )
 
 

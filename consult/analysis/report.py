@@ -62,8 +62,10 @@ TYPE_HOW = {
 DIMENSIONS = [
     ("district", "District", "in {}"),
     ("age_group", "Age group", "aged {}"),
-    ("respondent_type", "How they answered", "{}"),
+    ("respondent_type", "How they answered", "who answered {}"),
 ]
+# Groups of the "how they answered" breakdown: they read after "who answered".
+TYPE_GROUPS = {"resident": "online", "imported": "on paper or another way", "pupil": "at school"}
 TOP_PRIORITIES = 5
 DEFINITIONS = {
     "answer": "What one person wrote to one question. A person could answer more than one "
@@ -506,6 +508,12 @@ class _People:
         return proportion(len(raised & within), len(within), threshold)
 
 
+def _respondents(db: Session, run: AnalysisRun):
+    return report_queries.respondents(
+        db, run, {"district": queries.DISTRICT_CODES, "age_group": queries.AGE_CODES}
+    )
+
+
 def _survey_questions(db: Session, run: AnalysisRun, by_survey: Counter) -> list[SurveyQuestions]:
     """Each survey in the run with its own wording of the run's questions (two surveys may
     share a code, e.g. ``worry_text``, and ask it differently)."""
@@ -553,11 +561,13 @@ def _label_maps(db: Session, run: AnalysisRun) -> dict[str, Callable]:
     return {"district": labeller(queries.DISTRICT_CODES), "age_group": labeller(queries.AGE_CODES)}
 
 
-def _review_status(db: Session, run: AnalysisRun, reviewed: list[Theme], quotes) -> ReviewStatus:
+def _review_status(
+    db: Session, run: AnalysisRun, reviewed: list[Theme], quotes, counts
+) -> ReviewStatus:
     every = queries.themes(db, run.id)
     relevant = [t for t in every if not t.not_relevant]
     reviewed_ids = {t.id for t in reviewed}
-    total, per_theme, _per_type = report_queries.answer_counts(db, run.id)
+    total, per_theme, _per_type = counts
     in_reviewed = sum(per_theme.get(t.id, 0) for t in reviewed)
     in_relevant = sum(per_theme.get(t.id, 0) for t in relevant)
     in_not_relevant = sum(per_theme.get(t.id, 0) for t in every if t.not_relevant)
@@ -595,14 +605,16 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
     names = _priority_names()
     versions = queries.versions(db, run.survey_version_ids or [])
     quotes = queries.publishable_quotes(db, run.id)
-    themes = published_themes(db, run.id)
-    people_list = queries.respondents(db, run)
+    reviewed = published_themes(db, run.id)
+    themes = list(reviewed)
+    people_list = _respondents(db, run)
     ids = {t.id for t in themes}
     people = _People(people_list, ids)
     # A theme whose every answer is held back (or moved away) has nothing left to publish.
     themes = [t for t in themes if people.members[t.id]]
     by_survey = report_queries.responses_by_survey(db, run)
-    total_answers, per_theme_answers, per_type_answers = report_queries.answer_counts(db, run.id)
+    counts = report_queries.answer_counts(db, run.id)
+    total_answers, per_theme_answers, per_type_answers = counts
 
     responses_by_type: Counter = Counter()
     for (_s, t), n in by_survey.items():
@@ -645,7 +657,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
         pairs = match_baseline(
             current, base_themes, match, float(app.config.get("ANALYSIS_MATCH_THRESHOLD", 0.7))
         )
-        base_people = _People(queries.respondents(db, baseline), {t.id for t in base_themes})
+        base_people = _People(_respondents(db, baseline), {t.id for t in base_themes})
     last_year = f"in {baseline.period}" if baseline is not None else "last year"
 
     def base_reported(key: str) -> bool:
@@ -666,8 +678,8 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
         within = people.audience[key]
         for dim, title, _phrase in DIMENSIONS:
             if dim == "respondent_type":
-                raw = {TYPE_LABELS.get(t, t): s & within for t, s in people.by_type.items()}
-                order = list(TYPE_LABELS.values())
+                raw = {TYPE_GROUPS.get(t, t): s & within for t, s in people.by_type.items()}
+                order = list(TYPE_GROUPS.values())
             else:
                 label, order = labels[dim]
                 raw = {}
@@ -716,7 +728,8 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
             b.shares[theme.id] = row
             phrase = next(ph for d, _t, ph in DIMENSIONS if d == b.dimension)
             for d in group_differences(tests, alpha, min_base):
-                differences.append(Difference(b.audience, b.dimension, phrase.format(d.group), d))
+                group = d.group if b.dimension == "district" else d.group[:1].lower() + d.group[1:]
+                differences.append(Difference(b.audience, b.dimension, phrase.format(group), d))
         figures.append(
             ThemeFigures(
                 id=theme.id,
@@ -782,7 +795,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
         audiences=audiences,
         n_answers=total_answers,
         n_people=len(people_list),
-        review=_review_status(db, run, published_themes(db, run.id), quotes),
+        review=_review_status(db, run, reviewed, quotes, counts),
         themes=[f for f in figures if not f.emerging],
         emerging=[f for f in figures if f.emerging],
         rankings=rankings,
@@ -810,17 +823,23 @@ def _closed_tables(db, run, versions, audiences, threshold, min_base) -> list[Cl
     for survey_id, version in newest.items():
         defn = definition_of(version)
         lookup = {q.code: q for q in defn.questions()}
-        mine = [(t, a) for s, t, a in rows if s == survey_id]
+        mine = [r for r in rows if r[0] == survey_id]
         if not mine:
             continue
-        key = audience_of(Counter(t for t, _ in mine).most_common(1)[0][0]) or "residents"
+        types = Counter()
+        for _s, t, c, _a, n in mine:
+            if c == wanted[0]:
+                types[t] += n
+        key = audience_of(types.most_common(1)[0][0]) if types else None
+        key = key or ("young_people" if defn.audience == "classroom" else "residents")
         noun = AUDIENCE_NOUNS[key]
         for code in wanted:
             q = lookup.get(code)
             if q is None or not q.options:
                 continue
             options = [(o.code, o.label) for o in q.options if o.code != "prefer_not_say"]
-            base, table = closed_question_table([a.get(code) for _t, a in mine], options, threshold)
+            values = [a for _s, _t, c, a, n in mine if c == code for _ in range(n)]
+            base, table = closed_question_table(values, options, threshold)
             if not base:
                 continue
             if base < min_base:
@@ -830,12 +849,7 @@ def _closed_tables(db, run, versions, audiences, threshold, min_base) -> list[Cl
                 )
             elif q.type == "scale" and {c for c, _l, _p in table} >= set(SCALE_TOP):
                 top = proportion(
-                    sum(
-                        1
-                        for _t, a in mine
-                        if (a.get(code) if not isinstance(a.get(code), list) else None)
-                        in SCALE_TOP
-                    ),
+                    sum(1 for a in values if not isinstance(a, list) and a in SCALE_TOP),
                     base,
                     threshold,
                 )
