@@ -326,7 +326,7 @@ class _Word:
                   f"{r.period}.")
         self.summary()
         self.priorities()
-        self.theme_section("What people raised, theme by theme", r.themes, page_break=True)
+        self.theme_section("What people raised, theme by theme", r.themes)
         if r.emerging:
             self.theme_section("Emerging concerns", r.emerging, emerging=True)
         self.feeling_safe()
@@ -362,12 +362,12 @@ class _Word:
             headers = ["Rank", "Priority", f"Share of {noun}", "95% CI"]
             rows = [[str(i), row.name, share_text(row.share), row.share.display_interval]
                     for i, row in enumerate(rk.top, start=1)]
-            widths = [1.3, 8.1, 3.3, 3.3]
+            widths = [1.5, 7.9, 3.3, 3.3]
             if r.baseline_period:
                 headers.append(f"Change since {r.baseline_period}")
                 for row, p in zip(rows, rk.top, strict=True):
                     row.append(change_words(p.change, r.last_year))
-                widths = [1.3, 5.2, 2.8, 2.6, 4.1]
+                widths = [1.5, 5.0, 2.8, 2.6, 4.1]
             self.table(f"Top priorities of {noun}", headers, rows, widths=widths, numeric_from=2)
         if r.emerging:
             self.h("Emerging concerns, not in the ranking", 3)
@@ -381,7 +381,7 @@ class _Word:
         shown = [(k, rk) for k, rk in r.rankings.items() if rk.rows]
         if not shown:
             return
-        self.h("Priorities, ranked", 2)
+        self.h("Priorities, ranked", 2, page_break=True)  # the summary is a page of its own
         for key, rk in shown:
             noun = AUDIENCE_NOUNS[key]
             self.chart(f"priorities-{key}",
@@ -449,12 +449,12 @@ class _Word:
             headers = ["Rank", "Priority", "People", f"Share of {noun}", "95% CI"]
             rows = [[str(i), row.name, f"{row.share.count:,}", share_text(row.share),
                      row.share.display_interval] for i, row in enumerate(rk.rows, start=1)]
-            widths = [1.2, 7.6, 2.2, 2.6, 2.4]
+            widths = [1.5, 7.3, 2.2, 2.6, 2.4]
             if r.baseline_period:
                 headers.append("Change")
                 for row, p in zip(rows, rk.rows, strict=True):
                     row.append(change_words(p.change, r.last_year))
-                widths = [1.2, 4.6, 1.8, 2.4, 2.4, 3.6]
+                widths = [1.5, 4.3, 1.8, 2.4, 2.4, 3.6]
             self.table(f"All priorities of {noun}", headers, rows, widths=widths,
                        numeric_from=2)
             if rk.few:
@@ -497,14 +497,15 @@ class _Word:
 
 
     def breakdown_table(self, b, noun: str) -> None:
-        """Themes down, groups across (people in each group in brackets); more than seven
-        groups are split into tables of even width."""
+        """Themes down, groups across (people in each group in brackets); more than five
+        groups are split into tables of even width, so no group's name breaks mid-word."""
         r = self.r
-        chunks = -(-len(b.groups) // 7)
+        chunks = -(-len(b.groups) // 5)
         per = -(-len(b.groups) // chunks)
         for start in range(0, len(b.groups), per):
             groups = b.groups[start:start + per]
-            widths = [TEXT_WIDTH_CM - 1.75 * len(groups)] + [1.75] * len(groups)
+            each = min(2.6, (TEXT_WIDTH_CM - 4.5) / len(groups))
+            widths = [TEXT_WIDTH_CM - each * len(groups)] + [each] * len(groups)
             self.table(
                 f"{b.title}: share of {noun} raising each theme",
                 ["Theme"] + [f"{g[:1].upper() + g[1:]} ({n:,})" for g, n in groups],

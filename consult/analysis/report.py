@@ -55,7 +55,7 @@ TYPE_LABELS = {
 }
 TYPE_HOW = {
     "resident": "online",
-    "imported": "on paper or through another service",
+    "imported": "on paper or another way",
     "pupil": "in school sessions",
 }
 # How a breakdown's group reads after the audience noun ("residents in Adur").
@@ -530,12 +530,18 @@ def _survey_questions(db: Session, run: AnalysisRun, by_survey: Counter) -> list
             if types
             else ("young_people" if defn.audience == "classroom" else "residents")
         ) or "residents"
-        hows = [TYPE_HOW[t] for t, _n in types.most_common() if t in TYPE_HOW]
+        hows = [(TYPE_HOW[t], n) for t, n in types.most_common() if t in TYPE_HOW]
+        # "online", or with the numbers when there were several ways to answer.
+        how = (
+            hows[0][0]
+            if len(hows) == 1
+            else "(" + ", ".join(f"{n:,} {words}" for words, n in hows) + ")"
+        ) if hows else "online"
         lookup = {q.code: q for q in defn.questions()}
         asked = [(c, lookup[c].label) for c in run.question_codes or [] if c in lookup]
         out.append(
             SurveyQuestions(
-                survey_id, defn.title, audience, " or ".join(hows) or "online", asked
+                survey_id, defn.title, audience, how, asked
             )
         )
     out.sort(key=lambda s: [k for k, _, _ in AUDIENCES].index(s.audience))

@@ -409,11 +409,12 @@ def bar_chart_png(
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     labels = [label for label, _ in rows][::-1]
     props = [p for _, p in rows][::-1]
     colours = list(colours or [BAR_COLOUR] * len(rows))[::-1]
-    height = max(1.3, 0.34 * len(rows) + 0.8)
+    height = max(1.0, 0.34 * len(rows) + 0.8)
     fig, ax = plt.subplots(figsize=(width, height), dpi=150)
     try:
         values = [0 if p.suppressed else 100 * p.share for p in props]
@@ -428,6 +429,7 @@ def bar_chart_png(
             text = suppressed_text(p.threshold) if p.suppressed else p.display_share
             ax.text(values[i] + highs[i] + right * 0.015, i, text, va="center", fontsize=9,
                     color=TEXT_COLOUR)
+        ax.set_ylim(-0.6, len(props) - 0.4)  # bars as thick with one row as with ten
         ax.set_yticks(y)
         ax.set_yticklabels([_wrap(label, 30) for label in labels], fontsize=9, color=TEXT_COLOUR)
         ax.set_xlim(0, right)
@@ -437,7 +439,7 @@ def bar_chart_png(
             ax.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=10, loc="left",
                          color=TEXT_COLOUR)
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
+        ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
         out = io.BytesIO()
         fig.savefig(out, format="png", bbox_inches="tight", pad_inches=0.08)
         return out.getvalue()
