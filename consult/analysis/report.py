@@ -82,6 +82,7 @@ ACTION_WORDS = [
     (("split",), "split into separate themes", "theme"),
     (("link_priority",), "linked to a priority by hand", "theme"),
     (("mark_emerging",), "marked as emerging", "theme"),
+    (("new_theme",), "made by the analyst", "theme"),
 ]
 
 
@@ -222,7 +223,7 @@ class ReviewStatus:
     unthemed: int
     quotes_approved: int
     actions: dict[str, int]
-    moved_answers: int
+    moved_answers: int  # answers the analyst placed in a reviewed theme by hand
 
     @property
     def unreviewed(self) -> int:
@@ -353,7 +354,7 @@ class PublicViews:
             "or named each one"
         )
         if r.moved_answers:
-            text += f", moving {plural(r.moved_answers, 'answer')} between themes"
+            text += f", placing {plural(r.moved_answers, 'answer')} in their theme by hand"
         text += (
             f". Only the {plural(r.reviewed, 'reviewed theme')} are reported here: they hold "
             f"{r.in_reviewed:,} of the {plural(r.answers, 'answer')} "
@@ -578,13 +579,12 @@ def _review_status(
     in_relevant = sum(per_theme.get(t.id, 0) for t in relevant)
     in_not_relevant = sum(per_theme.get(t.id, 0) for t in every if t.not_relevant)
     actions: Counter = Counter()
-    moved = 0
+    by_hand = report_queries.placed_by_hand(db, run.id)
+    moved = sum(by_hand.get(t, 0) for t in reviewed_ids)
     seen: dict[str, set[int]] = {}
     for e in queries.events(db, run.id):
         if e.theme_id not in reviewed_ids:
             continue
-        if e.action == "move":
-            moved += len((e.details or {}).get("answers") or [])
         for names, words, _unit in ACTION_WORDS:
             if e.action in names:
                 seen.setdefault(words, set()).add(e.theme_id)
@@ -1011,7 +1011,7 @@ def to_public_dict(report: PublicViews) -> dict:
             "answers_in_no_theme": r.unthemed,
             "quotes_approved": r.quotes_approved,
             "how_reviewed": r.actions,
-            "answers_moved": r.moved_answers,
+            "answers_placed_by_hand": r.moved_answers,
         },
         "sample": {
             "responses_by_type": report.responses_by_type,

@@ -57,6 +57,23 @@ def answer_counts(db: Session, run_id: int) -> tuple[int, Counter, Counter]:
     return int(total), per_theme, per_type
 
 
+def placed_by_hand(db: Session, run_id: int) -> Counter:
+    """Answers per theme that the analyst placed there (moved, or chosen in review)."""
+    return Counter(
+        dict(
+            db.execute(
+                select(ThemeAssignment.theme_id, func.count(ThemeAssignment.id))
+                .where(
+                    ThemeAssignment.run_id == run_id,
+                    ThemeAssignment.manual.is_(True),
+                    ThemeAssignment.response_id.in_(reportable_ids()),
+                )
+                .group_by(ThemeAssignment.theme_id)
+            ).all()
+        )
+    )
+
+
 def responses_by_survey(db: Session, run: AnalysisRun) -> Counter:
     """(survey id, respondent type) -> reportable responses in the run's scope."""
     stmt = reportable(

@@ -194,6 +194,8 @@ def test_method_states_exactly_what_was_reviewed_and_how(app, runs):
                                               Theme.label == "Drug dealing"))
         service.rename(db, run, drugs, "Drug dealing in parks", None)
         speed = db.scalar(select(Theme).where(Theme.run_id == run.id, Theme.label == "Speeding"))
+        two = [a.id for a, _ in queries.theme_answers(db, drugs)[0][:2]]
+        service.move_answers(db, run, drugs, two, speed, None)
         quote = queries.quotes(db, speed.id)[1]
         service.approve_quote(db, run, quote, None)
         lighting = db.scalar(select(Theme).where(Theme.run_id == run.id,
@@ -206,7 +208,8 @@ def test_method_states_exactly_what_was_reviewed_and_how(app, runs):
         words = docx_text(export.to_docx(report))
     assert paragraph == (
         "The text-analysis tool suggested 5 themes. An analyst reviewed 3 of them (1 renamed): "
-        "read their answers, and confirmed or named each one. Only the 3 reviewed themes are "
+        "read their answers, and confirmed or named each one, placing 2 answers in their theme "
+        "by hand. Only the 3 reviewed themes are "
         "reported here: they hold 96 of the 99 answers (97%). Not reported: 1 theme not yet "
         "reviewed (3 answers, 3%). 1 suggested theme set aside as not relevant. The analyst "
         "approved 1 quote for publication."
@@ -216,7 +219,7 @@ def test_method_states_exactly_what_was_reviewed_and_how(app, runs):
         "themes_suggested": 5, "themes_reviewed": 3, "themes_not_yet_reviewed": 1,
         "themes_not_relevant": 1, "answers": 99, "answers_in_reviewed_themes": 96,
         "answers_in_unreviewed_themes": 3, "answers_in_no_theme": 0, "quotes_approved": 1,
-        "how_reviewed": {"renamed": 1}, "answers_moved": 0,
+        "how_reviewed": {"renamed": 1}, "answers_placed_by_hand": 2,
     }
     assert "every theme was checked" not in words
 
