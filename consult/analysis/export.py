@@ -42,6 +42,7 @@ from consult.analysis.stats import (
 )
 
 MAX_CHART_ROWS = 12
+NOTHING_REVIEWED = "No theme has been reviewed yet, so there is nothing to report."
 MAX_DIFFERENCE_BARS = 4
 CHANGE_WORDS = {
     NEW: "New this year",
@@ -350,6 +351,9 @@ class _Word:
                 self.para(a.too_few_line)
                 continue
             rk = r.rankings.get(key)
+            if not r.all_themes:
+                self.para(NOTHING_REVIEWED)
+                continue
             if rk is None or not rk.rows:
                 self.para(f"No reviewed theme linked to a priority was raised by {r.threshold} "
                           f"or more {noun}.")

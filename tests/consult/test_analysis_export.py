@@ -450,3 +450,20 @@ def test_suppressed_figures_carry_no_numbers(app, runs, monkeypatch):
     line = next(r for r in csv_text.splitlines()
                 if r.startswith("theme,Knife crime,young people"))
     assert line == "theme,Knife crime,young people,,,,10,,,,True,fewer than 5,,,"
+
+
+def test_nothing_reviewed_yet_publishes_no_theme_in_any_format(app):
+    with app.app_context():
+        db = get_db()
+        _many(db, 25, "Speeding on the main road", Y2026)
+        db.commit()
+        run = _run(db, [version_of(db).id], "2026")
+        report = build_report(db, run)
+        words = docx_text(export.to_docx(report))
+        data = json.loads(export.to_json(report))
+        html = standalone_html(report)
+    assert report.all_themes == [] and data["themes"] == [] and data["priorities"] == {
+        "residents": {"ranking": [], "raised_by_fewer_than_threshold": []}}
+    assert "No theme has been reviewed yet" in words and "No theme has been reviewed yet" in html
+    assert "Speeding" not in words and "Speeding" not in html
+    assert report.review.unreviewed == 1 and report.review.in_unreviewed == 25
