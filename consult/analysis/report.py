@@ -51,7 +51,7 @@ AUDIENCE_ONE = {"residents": "resident", "young_people": "young person"}
 TYPE_LABELS = {
     "resident": "Residents (online)",
     "pupil": "Young people (school sessions)",
-    "imported": "Residents (paper and other)",
+    "imported": "Residents (on paper or another way)",
 }
 TYPE_HOW = {
     "resident": "online",
