@@ -38,8 +38,14 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_LOGIN": "10 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Sign-in throttling (consult/auth/throttle.py): wrong passwords for one email from
+        # one client, and from one client for any email, within LOGIN_LOCKOUT_MINUTES.
         "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_CLIENT_MAX_FAILURES": 30,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # Staff sessions (server-side): idle sign-out and an absolute lifetime.
+        "STAFF_IDLE_MINUTES": 60,
+        "STAFF_SESSION_HOURS": 10,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
