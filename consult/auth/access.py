@@ -111,6 +111,9 @@ def safe_next(target: str | None) -> str | None:
     """Only a path on this site is a safe place to return to after signing in."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        # CR/LF would split the Location header; a backslash is a slash to some browsers.
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
