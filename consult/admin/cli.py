@@ -142,7 +142,10 @@ def register(cli: click.Group) -> None:
         if dry_run:
             click.echo(f"All {len(report.rows)} rows passed the checks. Nothing stored (dry run).")
             return
-        queries.store_import(db, found, batch, report.rows, user=None, filename=file.name)
+        queries.store_import(
+            db, found, batch, report.rows, user=None, filename=file.name,
+            submitted_at=report.submitted_at,
+        )
         db.commit()
         click.echo(
             f"Imported {len(report.rows)} responses into {found.survey_id} version "
