@@ -13,6 +13,9 @@
   int too large to convert to SQLite INTEGER"), a misleading "database unavailable" 503 on
   PostgreSQL.
 
+- A Host (or, behind a proxy, X-Forwarded-Host) not in ``TRUSTED_HOSTS`` gets a 400, so
+  no absolute URL names a host an attacker chose.
+
 Body size limits are applied before this (``PUBLIC_MAX_CONTENT_LENGTH``, ``MAX_CONTENT_LENGTH``):
 an oversize body gets the 413 page before it is read.
 """
@@ -108,7 +111,46 @@ def _query_ok() -> bool:
     return not raw or _valid_utf8_urlencoded(raw)
 
 
+class TrustedHosts:
+    """WSGI middleware: a request for a host name not in ``TRUSTED_HOSTS`` gets a plain 400
+    before Flask sees it (Flask would refuse it too, but then cannot build the URLs its
+    error page needs). Sits inside ProxyFix, so a forwarded host is checked as well."""
+
+    def __init__(self, wsgi_app, flask_app: Flask):
+        self.wsgi_app = wsgi_app
+        self.flask_app = flask_app
+
+    def __call__(self, environ, start_response):
+        trusted = self.flask_app.config.get("TRUSTED_HOSTS")
+        if trusted:
+            from werkzeug.exceptions import SecurityError
+            from werkzeug.wrappers import Response
+            from werkzeug.wsgi import get_host
+
+            try:
+                get_host(environ, trusted)
+            except SecurityError:
+                response = Response(
+                    "Bad request: this service does not answer to that host name.\n",
+                    status=400,
+                    mimetype="text/plain",
+                )
+                return response(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+
+def _install_host_check(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    if isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app.app = TrustedHosts(app.wsgi_app.app, app)
+    else:
+        app.wsgi_app = TrustedHosts(app.wsgi_app, app)
+
+
 def init_app(app: Flask) -> None:
+    _install_host_check(app)
+
     @app.before_request
     def _refuse_unreadable_text():
         if not _query_ok():
