@@ -12,6 +12,11 @@ Use in any staff view::
 An anonymous visitor is sent to the sign-in page (and back afterwards); a signed-in member
 of staff without the role gets 403. Every page behind ``role_required`` is sent with
 ``Cache-Control: no-store`` so a shared computer's back button shows nothing.
+
+Sessions are kept on the server (``consult.auth.sessions``): the cookie carries only a
+random token, so signing out, an administrator's change to the account and the absolute
+lifetime end a session for every copy of the cookie. An account whose temporary password
+has not been changed yet sees only the change-password page.
 """
 
 from __future__ import annotations

@@ -46,7 +46,6 @@ def _render_account(user: User, errors=None, form=None, temporary_password=None,
             roles=[(r, ROLE_NAMES[r]) for r in accounts.ROLES],
             role_names=ROLE_NAMES,
             temporary_password=temporary_password,
-            is_self=user.id == current_user().id,
         ),
         status,
     )
