@@ -22,7 +22,7 @@ PAGES = {
 
 def test_concurrent_page_saves_from_one_token_all_land(app, monkeypatch):
     # Every request has read the progress before any of them saves: the race, every time.
-    barrier = threading.Barrier(len(PAGES), timeout=20)
+    barrier = threading.Barrier(len(PAGES), timeout=60)
     real_parse = journey_views.rules.parse_page
 
     def parse_then_wait(*args, **kwargs):
