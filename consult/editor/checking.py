@@ -56,6 +56,8 @@ def _problem(draft: dict, path: str, message: str) -> Problem:
             question = _get(page.get("questions") or [], int(match.group(2)))
             if question is not None and question.get("code"):
                 field = path[match.end() :].lstrip(".")
+                if field.startswith("show_if"):
+                    field = ""  # the message itself says it is about when it is shown
                 return Problem(_where(question, field, message), f"question-{question['code']}")
         if page is not None:
             return Problem(f"Page ‘{_page_name(page)}’: {message}", f"page-{page.get('id', '')}")

@@ -181,7 +181,7 @@ def test_schema_problems_point_at_the_question_or_page_at_fault():
     [problem] = problems
     assert problem.anchor == "question-problems_other"
     assert problem.message.startswith("Question ‘What else is a problem in your area?’")
-    assert "which is not an earlier question" in problem.message
+    assert "which comes later: a condition can only look back" in problem.message
 
     draft = residents()
     drafting.question(draft, "safe_day")["label"] = ""
