@@ -3,11 +3,11 @@
     .venv/bin/python bench/small_corpus_check.py [--n 165] [--seeds 3]
 
 Samples from the labelled data in ../shared/data, embedded with all-MiniLM-L6-v2 (cached in
-bench/out/cache), clustered by the small-corpus path the engine uses below
-``small_corpus_size`` distinct answers (``nlp.themes._small_corpus_labels``), beside the
-earlier method in the same run (average-linkage agglomerative clustering, number of themes
-by silhouette minus 0.004 per theme; it gave 2 themes, one of 157, on 165 answers about
-affordable housing):
+bench/out/cache), clustered by the engine's clustering stage (``ThemeEngine._cluster`` and
+``_finish_clusters``: the small-corpus path below 200 distinct answers, UMAP + HDBSCAN
+above), beside the earlier small-corpus method in the same run (average-linkage
+agglomerative clustering, number of themes by silhouette minus 0.004 per theme; it gave 2
+themes, one of 157, on 165 answers about affordable housing):
 
 - one topic, several sub-concerns: NHS comments of one `label` scored against their
   `subcategory` (Access; Environment/facilities; Communication)
@@ -35,7 +35,7 @@ from themes_data import DATA, anes, nhs  # noqa: E402
 from nlp.embeddings import CachedBackend, SentenceTransformerBackend  # noqa: E402
 from nlp.evaluation import cluster_scores  # noqa: E402
 from nlp.nonanswers import is_non_answer  # noqa: E402
-from nlp.themes import _small_corpus_labels  # noqa: E402
+from nlp.themes import ThemeEngine  # noqa: E402
 
 
 def earlier_method(emb: np.ndarray, random_state: int = 42, max_themes: int = 60) -> np.ndarray:
@@ -55,6 +55,14 @@ def earlier_method(emb: np.ndarray, random_state: int = 42, max_themes: int = 60
         if score > best_score:
             best_score, best_labels = score, labels
     return best_labels
+
+
+def engine_labels(emb: np.ndarray) -> np.ndarray:
+    """The engine's clustering stage as it runs in ``ThemeEngine.fit`` (small-corpus path
+    below 200 distinct answers, UMAP + HDBSCAN above), outliers and refinement included."""
+    engine = ThemeEngine()
+    labels = engine._cluster(emb, lambda stage, fraction: None)
+    return engine._finish_clusters(emb, labels)[0]
 
 
 def samples(n: int, seeds: int):
@@ -89,8 +97,10 @@ def main(argv: list[str]) -> None:
     rows = []
     for name, seed, texts, truth in samples(n, seeds):
         emb = backend.embed(texts)
-        for method, fn in (("earlier", earlier_method), ("now", _small_corpus_labels)):
-            labels = fn(emb, 42, 60)
+        for method in ("earlier", "now"):
+            if method == "earlier" and len(texts) >= 200:
+                continue  # the density path, unchanged
+            labels = earlier_method(emb) if method == "earlier" else engine_labels(emb)
             sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.array([0])
             row = {"data": name, "seed": seed, "method": method, "n": len(texts),
                    "themes": int((sizes > 0).sum()),

@@ -644,29 +644,32 @@ def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _small_corpus_labels(emb: np.ndarray, random_state: int, max_themes: int = 15) -> np.ndarray:
-    """Small consultations: agglomerative clustering (cosine, average linkage) with the number
-    of themes chosen by silhouette, since density clustering needs more points."""
-    from sklearn.cluster import AgglomerativeClustering
+    """Small consultations: Ward clustering of the unit embeddings, with the number of themes
+    (half to the whole square root of the answers) chosen by silhouette, since density
+    clustering needs more points. Ward keeps themes of comparable size: average linkage
+    (used before) split 165 answers on one topic into 1 theme of 161 and a few outliers."""
+    from scipy.cluster.hierarchy import fcluster, linkage
     from sklearn.metrics import silhouette_score
 
     n = len(emb)
-    emb = emb.copy()
+    emb = _unit(emb.copy())
     zero = np.linalg.norm(emb, axis=1) == 0
     emb[zero, 0] = 1.0  # an empty embedding (no usable words) cannot have a cosine distance
-    if len({row.tobytes() for row in emb}) < 2:
+    distinct = len({row.tobytes() for row in emb})
+    if distinct < 2:
         return np.zeros(n, dtype=int)
     best_labels = np.zeros(n, dtype=int)
     best_score = -1.0
-    max_k = int(min(15, max_themes or 15, max(2, n // 4)))
-    for k in range(2, max_k + 1):
-        labels = AgglomerativeClustering(
-            n_clusters=k, metric="cosine", linkage="average"
-        ).fit_predict(emb)
+    # From half to the whole square root of the answers: silhouette alone prefers 2 on a
+    # consultation about one topic (its sub-concerns overlap), which tells an analyst nothing.
+    max_k = int(min(max_themes or 15, distinct - 1, max(2, round(np.sqrt(n)))))
+    min_k = int(min(max_k, max(2, round(np.sqrt(n) / 2))))
+    tree = linkage(emb.astype(np.float64), method="ward")  # one tree, cut at each k
+    for k in range(min_k, max_k + 1):
+        labels = fcluster(tree, t=k, criterion="maxclust") - 1
         if len(set(labels)) < 2:
             continue
         score = silhouette_score(emb, labels, metric="cosine", random_state=random_state)
-        # A mild preference for fewer themes: analysts merge less.
-        score -= 0.004 * k
         if score > best_score:
             best_score, best_labels = score, labels
     return best_labels.astype(int)
