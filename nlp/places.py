@@ -78,14 +78,15 @@ def strip_places(text: str) -> str:
 # Last words that make a capitalised name a place or organisation without asking spaCy.
 _NAME_HEADS = frozenset(
     """
-    road rd street st lane ln avenue ave drive dr way close crescent terrace boulevard blvd
+    road rd rds roads street st streets lane ln lanes avenue ave drive dr way close crescent
+    terrace boulevard blvd
     parkway pkwy highway hwy park square sq green common estate mall centre center river
     county district borough council city town village campus university college school
     academy hospital station airport bridge
     """.split()
 )
 _NAME_WORD = r"(?:[A-Z][a-z'’]*[A-Za-z]|[A-Z]{2,}|[A-Z]\d+[A-Z]?)"
-_NAME_RUN = re.compile(rf"\b{_NAME_WORD}(?:[ \t]+(?:of[ \t]+)?{_NAME_WORD}){{0,3}}\b")
+_NAME_RUN = re.compile(rf"\b{_NAME_WORD}(?:[ \t]+(?:of[ \t]+)?{_NAME_WORD}){{0,5}}\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n(\"]\s*|\s-\s)$")
 # Capitalised words that are not names (the pronoun, shouting, units, titles).
 _NOT_NAMES = frozenset(
@@ -140,21 +141,36 @@ class PlaceNameFinder:
         # only where the same run is also seen mid-sentence ("Bowling Green needs...").
         where: dict[str, set[int]] = {}
         initial: dict[str, set[int]] = {}
+        acronyms: set[str] = set()
         for i, text in enumerate(texts):
             for m in _NAME_RUN.finditer(text or ""):
                 key = _key(m.group(0))
-                if not key or key in _NOT_NAMES:
-                    continue
+                if not key or key in _NOT_NAMES or text[max(0, m.start() - 1):m.start()] == "[":
+                    continue  # "[NAME]": a redaction placeholder
+                if m.group(0).isupper():
+                    acronyms.add(key)
                 at_start = bool(_SENTENCE_START.search(text[: m.start()]))
                 (initial if at_start else where).setdefault(key, set()).add(i)
-        for key, rows in initial.items():
-            if key in where:
-                where[key] |= rows
-            elif " " in key:  # "Make Bowling Green": the run without its first word
-                rest = key.split(" ", 1)[1]
-                if rest in where:
-                    where[rest] |= rows
-        candidates = [k for k, rows in where.items() if len(rows) >= need and k not in configured]
+        # A longer run counts for the shorter runs seen on their own that it holds ("The
+        # Bowling Green Daily News" for "Daily News"; "Make Bowling Green" for "Bowling Green").
+        seen_alone = set(where)
+        for runs in (dict(where), initial):
+            for key, rows in runs.items():
+                parts = key.split()
+                for size in range(1, len(parts) + (key not in seen_alone)):
+                    for at in range(len(parts) - size + 1):
+                        sub = " ".join(parts[at : at + size])
+                        # Single words only when an acronym ("WKU" in "WKU Nursing"):
+                        # "News" of "Daily News" is not a name on its own.
+                        if sub != key and sub in seen_alone and (size > 1 or sub in acronyms):
+                            where[sub] = where[sub] | rows
+                if key in seen_alone and runs is initial:
+                    where[key] = where[key] | rows
+        candidates = [
+            k for k, rows in where.items()
+            if len(rows) >= need and k not in configured
+            and not all(w in _NAME_HEADS for w in k.split())  # "Road", "County" alone
+        ]
         if candidates:
             lowered = [" ".join(re.findall(r"[a-z0-9]+", (t or "").lower())) for t in texts]
             candidates = [
