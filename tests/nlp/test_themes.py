@@ -365,3 +365,34 @@ def test_small_consultation_on_one_topic_gets_its_sub_concerns(minilm):
     assert sizes[0] <= 0.4 * len(texts), sizes
     predicted = [a.theme_id for a in result.assignments]
     assert cluster_scores(truth, predicted)["nmi"] > 0.5
+
+
+def _shared_data():
+    """../shared/data beside the repository (or beside the folder of worktrees)."""
+    from .conftest import ROOT
+
+    return next((p / "shared" / "data" for p in ROOT.parents
+                 if (p / "shared" / "data").exists()), None)
+
+
+@pytest.mark.slow
+def test_small_real_consultation_on_one_topic_is_not_two_themes(minilm):
+    """165 real NHS comments all about the environment and facilities (food, cleanliness,
+    equipment...): the earlier small-corpus clustering gave 2 themes, one of 161."""
+    import pandas as pd
+
+    data = _shared_data()
+    if data is None or not (data / "nhs_feedback" / "phase1_text_data.csv").exists():
+        pytest.skip("shared labelled data not available")
+    df = pd.read_csv(data / "nhs_feedback" / "phase1_text_data.csv", keep_default_na=False)
+    df = df[df["label"] == "Environment/ facilities"].sample(n=165, random_state=0)
+    from nlp.labelling import ThemeLabeller
+
+    result = ThemeEngine(embedding_backend=minilm, redactor=Redactor(use_ner=False),
+                         labeller=ThemeLabeller(use_noun_chunks=False)).fit(
+        df["feedback"].tolist())
+    sizes = sorted((t.size for t in result.themes), reverse=True)
+    assert len(sizes) >= 5, sizes
+    assert sizes[0] <= 0.4 * result.n_answers, sizes
+    predicted = [a.theme_id for a in result.assignments]
+    assert cluster_scores(df["subcategory"].tolist(), predicted)["nmi"] > 0.25
