@@ -185,6 +185,8 @@ class PlaceNameFinder:
                 names.add(key)
             else:
                 unsure.append(key)
+        # "my GP", "a CPN", "some CBT": a role or a service named like an organisation.
+        unsure = [k for k in unsure if not _common_noun(k, [texts[i] for i in where[k]])]
         if unsure and self.use_ner:
             names |= self._entities(texts, unsure, where)
         # The key form of a possessive or plural ("wku's") is matched by the mask anyway.
@@ -248,6 +250,14 @@ class PlaceNameFinder:
         if pattern is None or not text:
             return []
         return [_key(m.group("name")) for m in pattern.finditer(text)]
+
+
+def _common_noun(key: str, texts: list[str], share: float = 0.1) -> bool:
+    """True when at least ``share`` of the answers naming ``key`` use it after an article,
+    a possessive or a quantity ("my GP", "an OT", "more CBT"), as one does a common noun."""
+    body = r"[\s\-./&]+".join(map(re.escape, key.split()))
+    used = re.compile(rf"(?i)\b(?:a|an|my|your|his|her|their|our|some|more|any|no)\s+{body}\b")
+    return sum(bool(used.search(t or "")) for t in texts) >= max(1, share * len(texts))
 
 
 def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
