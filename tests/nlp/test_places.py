@@ -163,3 +163,13 @@ def test_place_and_organisation_entities_never_label_a_theme(minilm, redactor):
     for name in ("brighton", "manchester", "council"):
         assert name not in described, described
     assert len(result.themes) >= 3
+
+
+def test_roles_and_services_named_like_organisations_are_common_nouns():
+    from nlp.places import _common_noun
+
+    gp = ["my GP never rings back", "could not see a GP for weeks", "GP was great",
+          "the GP surgery is lovely"]
+    assert _common_noun("gp", gp)
+    wku = ["parking at WKU is awful", "WKU students need buses", "the WKU campus is dark"]
+    assert not _common_noun("wku", wku)
