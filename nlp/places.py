@@ -154,6 +154,14 @@ class PlaceNameFinder:
         # A longer run counts for the shorter runs seen on their own that it holds ("The
         # Bowling Green Daily News" for "Daily News"; "Make Bowling Green" for "Bowling Green").
         seen_alone = set(where)
+
+        def named_by_head(parts: list[str], word: str | None) -> bool:
+            """A run of a name and place words ("Brighton Council" for "Brighton")."""
+            rest = [w for w in parts if w != word]
+            return len(parts) > 1 and parts[-1] in _NAME_HEADS and all(
+                w in _NAME_HEADS for w in rest[1 if word is None else 0:]
+            )
+
         for runs in (dict(where), initial):
             for key, rows in runs.items():
                 parts = key.split()
@@ -162,10 +170,13 @@ class PlaceNameFinder:
                         sub = " ".join(parts[at : at + size])
                         # Single words only when an acronym ("WKU" in "WKU Nursing"):
                         # "News" of "Daily News" is not a name on its own.
-                        if sub != key and sub in seen_alone and (size > 1 or sub in acronyms):
+                        if sub != key and sub in seen_alone and (
+                            size > 1 or sub in acronyms or named_by_head(parts, sub)
+                        ):
                             where[sub] = where[sub] | rows
-                if key in seen_alone and runs is initial:
-                    where[key] = where[key] | rows
+                # Seen mid-sentence, or a name by its place word ("Brighton Council: ...").
+                if runs is initial and (key in seen_alone or named_by_head(parts, None)):
+                    where[key] = where.get(key, set()) | rows
         candidates = [
             k for k, rows in where.items()
             if len(rows) >= need and k not in configured
