@@ -110,8 +110,19 @@ _NOT_NAMES = frozenset(
     nurse nurses doctor doctors matron team staff consultant ward carer carers lino
     """.split()
 )
-# Months that are also first names: names only where the sentence says so ("2nd June").
+# Nationalities, ethnicities and faiths: how people describe themselves ("White British",
+# "Muslim"), never names on their own.
+_IDENTITY_WORDS = frozenset(
+    """
+    british english irish scottish welsh european asian african caribbean arab arabic
+    polish romanian nigerian ghanaian somali indian pakistani bangladeshi chinese turkish
+    muslim hindu sikh jewish buddhist catholic protestant anglican atheist agnostic
+    """.split()
+)
+# Months, and faiths that are also first names: names only where the sentence says so
+# ("2nd June", "my son Christian").
 _MONTH_NAMES = frozenset("january april may june july august".split())
+_FAITH_NAMES = frozenset(["christian"])
 
 
 def _read_sections(path: Path) -> dict[str, frozenset[str]]:
@@ -140,9 +151,10 @@ def lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     world = _read_sections(DATA / "world_names.txt")
     uk_first = _word_list("forenames.txt")
     uk_last = _word_list("surnames.txt")
-    first = (world["forenames"] | uk_first) - _NOT_NAMES - TITLES - _MONTH_NAMES
-    ambiguous = ((world["ambiguous"] - uk_first) | _MONTH_NAMES) - _NOT_NAMES
-    last = (world["surnames"] | uk_last) - _NOT_NAMES - TITLES - PLACE_WORDS
+    never = _NOT_NAMES | _IDENTITY_WORDS
+    first = (world["forenames"] | uk_first) - never - TITLES - _MONTH_NAMES - _FAITH_NAMES
+    ambiguous = ((world["ambiguous"] - uk_first) | _MONTH_NAMES | _FAITH_NAMES) - never
+    last = (world["surnames"] | uk_last) - never - TITLES - PLACE_WORDS
     return first, last - ambiguous, ambiguous
 
 

@@ -86,6 +86,11 @@ def test_targets_on_the_hard_set_without_the_recogniser(regex_redactor):
         ("Sue the council for the roads", "Sue the council for the roads"),
         ("Bill posters all over the shelter", "Bill posters all over the shelter"),
         ("speeding on Mark Lane", "speeding on Mark Lane"),
+        # How people describe themselves is not a name.
+        ("White British", "White British"),
+        ("Christian", "Christian"),
+        ("Muslim woman, 40", "Muslim woman, 40"),
+        ("my son Christian was threatened", "my son [NAME] was threatened"),
     ],
 )
 def test_context_decides_whether_a_word_is_a_name(regex_redactor, text, redacted):
