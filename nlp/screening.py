@@ -130,6 +130,8 @@ class Screening:
     matched: list[str] = field(default_factory=list)
     score: float = 0.0
     method: str = "rules"
+    # How likely this is a disclosure, 0-1 (for ordering the queue; never for skipping one).
+    confidence: float = 1.0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -81,7 +81,8 @@ def screen_progress(
     A possible disclosure is queued at once, as an item of its own ("p<progress id>"): a
     pupil who walks away, or whose session closes, leaves it in the queue. One flag per
     question: a later flagged version of the answer replaces the text; an answer later
-    changed to something harmless keeps the flag (the pupil did type it). Returns new flags.
+    changed to something harmless keeps the flag (the pupil did type it). Returns new flags
+    that still need an alert.
     """
     existing = {
         f.question_code: f
@@ -114,9 +115,18 @@ def screen_progress(
             db.add(flag)
             new.append(flag)
         _fill(flag, text, result)
+    _already_alerted(existing.values(), new)
     if new:
         db.flush()
-    return new
+    return [f for f in new if f.alerted_at is None]
+
+
+def _already_alerted(earlier, new: list[SafeguardingFlag]) -> None:
+    """When the lead was already emailed about this pupil and the item is still open, the
+    link in that email shows the new answers too: no second email about one pupil."""
+    if any(f.alerted_at is not None and f.status == "open" for f in earlier):
+        for flag in new:
+            flag.alerted_at = utcnow()
 
 
 def screen_response(
@@ -125,7 +135,8 @@ def screen_response(
 ) -> list[SafeguardingFlag]:
     """Screen every free-text answer in a pupil's response (the caller's transaction stores
     the flags with the response). Flags already raised while the pupil was answering are
-    moved onto the response, so the lead sees one item per pupil. Returns new flags."""
+    moved onto the response, so the lead sees one item per pupil. Returns new flags that
+    still need an alert."""
     key = f"r{response.id}"
     earlier = []
     if progress is not None:
@@ -157,9 +168,10 @@ def screen_response(
         _fill(flag, text, result)
         db.add(flag)
         new.append(flag)
+    _already_alerted(earlier, new)
     if new or earlier:
         db.flush()
-    return new
+    return [f for f in new if f.alerted_at is None]
 
 
 # --- the queue --------------------------------------------------------------------------------
