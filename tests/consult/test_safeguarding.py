@@ -286,3 +286,26 @@ def test_flagged_answer_appears_in_no_export(app, teacher, lead):
     assert DISCLOSURE not in body
     doc = analyst.get(f"/admin/surveys/{version.id}/responses.json").data.decode()
     assert DISCLOSURE not in doc and "people vaping" in doc
+
+
+def test_held_back_follows_clearing_and_reopening(app, teacher, lead):
+    """What analysis code calls to drop held-back answers from stored themes and jobs."""
+    from consult.reportable import held_back_ids
+
+    flagged_session = pupil_says(app, teacher)
+    pupil_says(app, teacher, worry="people vaping in the toilets")
+    [flagged] = responses_of(app, flagged_session.id)
+    with app.app_context():
+        db = get_db()
+        all_ids = set(db.scalars(select(Response.id)))
+        assert held_back_ids(db) == {flagged.id}
+        assert held_back_ids(db, all_ids - {flagged.id}) == set()
+        assert held_back_ids(db, []) == set()
+    [flag] = flags(app)
+    lead.post(f"/safeguarding/flags/{flag.id}/outcome",
+              data={"outcome": "not_a_disclosure", "outcome_note": "a film plot"})
+    with app.app_context():
+        assert held_back_ids(get_db()) == set()
+    lead.post(f"/safeguarding/flags/{flag.id}/reopen")
+    with app.app_context():
+        assert held_back_ids(get_db(), all_ids) == {flagged.id}
