@@ -24,7 +24,7 @@ from consult.auth import audit, current_user, role_required
 from consult.db import get_db
 from consult.extensions import limiter
 from consult.journey.views import begin_for_classroom
-from consult.schools import queries
+from consult.schools import join_limits, queries
 from consult.schools.forms import (
     YEAR_GROUPS,
     YEAR_LABELS,
@@ -69,65 +69,59 @@ def _display_code(value):
 
 
 # --- pupils: join ------------------------------------------------------------------------------
-def _join_limit() -> str:
-    return current_app.config.get("SCHOOLS_JOIN_RATELIMIT", queries.JOIN_RATE_LIMIT)
+TOO_MANY_HERE = "You have entered too many wrong codes on this device. Wait a minute, then try again"
+TOO_MANY_NETWORK = (
+    "Too many wrong codes have been entered on your school’s network in the last minute. "
+    "Check the code on the board with your teacher, then try again"
+)
+TOO_MANY_ATTEMPTS = "Too many people are joining from your school’s network. Wait a minute, then try again"
 
 
 def _render_join(code: str = "", error: str | None = None, status: int = 200):
     page = render_template("schools/join.html", code=code, errors={"code": error} if error else {})
-    return page, status
-
-
-def _too_many_wrong_codes(_limit):
-    page, status = _render_join(
-        request.form.get("code", "") if request.method == "POST" else "",
-        "You have entered too many wrong codes. Wait a minute, then try again",
-        429,
-    )
     return no_store(make_response(page, status))
 
 
-@bp.errorhandler(429)
-def _rate_limited(exc):
-    # The app-wide error page would hide the join page's own message (on_breach above).
-    if getattr(exc, "response", None) is not None:
-        return exc.response
-    page, status = _render_join("", "Too many requests. Wait a minute, then try again", 429)
-    return no_store(make_response(page, status))
+def _code_problem(typed: str, code: str) -> str | None:
+    """What is wrong with what was typed, before looking it up (None: a possible code)."""
+    if not code:
+        return "Enter the code shown on the board"
+    if not code.isalnum() or not code.isascii():
+        return "The code has only letters and numbers, like ACD 347. Check the code on the board"
+    if len(code) != queries.JOIN_CODE_LENGTH:
+        return (
+            f"The code is {queries.JOIN_CODE_LENGTH} letters and numbers, like ACD 347 "
+            f"(you entered {len(code)}). Check the code on the board"
+        )
+    return None
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit(
-    _join_limit,
-    methods=["POST"],
-    # Only wrong codes count: a class of 30 behind one school address all join at once.
-    deduct_when=lambda response: response.status_code != 302,
-    on_breach=_too_many_wrong_codes,
-)
+@limiter.exempt  # join_limits counts wrong codes only: a right code always joins
 def join():
     if request.method == "GET":
+        join_limits.browser_id()
         return _render_join(queries.normalise_code(request.args.get("code", ""))[:12])
     typed = request.form.get("code", "")
     code = queries.normalise_code(typed)
-    if not code:
-        return _render_join(typed, "Enter the code shown on the board")
-    if not queries.looks_like_code(code):
-        return _render_join(
-            typed,
-            f"The code must be {queries.JOIN_CODE_LENGTH} letters and numbers, like ACD 347. "
-            "Check the code on the board",
-        )
+    refused = join_limits.attempt_refused()
+    if refused is not None:
+        return _render_join(typed, TOO_MANY_HERE if refused == "browser" else TOO_MANY_ATTEMPTS,
+                            429)
+    problem = _code_problem(typed, code)
     db = get_db()
-    classroom = queries.find_open(db, code)
+    classroom = queries.find_open(db, code) if problem is None and queries.looks_like_code(
+        code) else None
     if classroom is None:
-        latest = queries.find_latest(db, code)
-        if latest is not None:
-            return _render_join(
-                typed, "This session has ended. Ask your teacher if there is a new code"
-            )
-        return _render_join(
-            typed, "There is no session with that code. Check the code on the board and try again"
-        )
+        if problem is None:
+            latest = queries.find_latest(db, code) if queries.looks_like_code(code) else None
+            if latest is not None:
+                problem = "This session has ended. Ask your teacher if there is a new code"
+            else:
+                problem = "No session has this code. Check it with your teacher"
+        if join_limits.wrong_code():
+            return _render_join(typed, TOO_MANY_NETWORK, 429)
+        return _render_join(typed, problem)
     version = get_version(db, classroom.survey_version_id)
     # A fresh anonymous session for each pupil: nothing from the last person on this device
     # (another pupil, or a member of staff who was signed in) carries over.

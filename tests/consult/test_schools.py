@@ -158,9 +158,11 @@ def test_join_page_prefills_the_code(client):
     "typed, message",
     [
         ("", "Enter the code shown on the board"),
-        ("AB", "The code must be 6 letters and numbers"),
-        ("ACD-34O", "The code must be 6 letters and numbers"),  # O is not in the alphabet
-        ("ACD347", "There is no session with that code"),
+        ("AB", "The code is 6 letters and numbers, like ACD 347 (you entered 2)"),
+        ("ACD/347", "The code has only letters and numbers"),
+        ("ACD-34O", "No session has this code. Check it with your teacher"),
+        ("ZZZZZZ", "No session has this code. Check it with your teacher"),
+        ("ACD347", "No session has this code. Check it with your teacher"),
     ],
 )
 def test_wrong_codes_get_a_clear_error(client, typed, message):
@@ -204,14 +206,41 @@ def test_wrong_codes_are_rate_limited_but_right_ones_are_not(make_app):
     staff = staff_client(app)
     classroom = open_session(app, staff)
     client = app.test_client()
+    client.get("/join")
     # a whole class behind one school address joins: right codes never count
     for _ in range(15):
         assert join(client, classroom.join_code).status_code == 302
+    client.get("/join")
     for _ in range(10):
         assert join(client, "ACD347").status_code == 200
     blocked = join(client, "ACD349")
     assert blocked.status_code == 429
-    assert "too many wrong codes" in blocked.data.decode()
+    assert "too many wrong codes on this device" in blocked.data.decode()
+
+
+def test_a_classmates_wrong_codes_never_lock_out_the_right_code(make_app):
+    """12 wrong codes from one classroom address, then six pupils type the right one."""
+    app = make_app(RATELIMIT_ENABLED=True, SCHOOLS_WRONG_CODES_PER_ADDRESS="10 per minute")
+    classroom = open_session(app, staff_client(app))
+    prankster = app.test_client()
+    prankster.get("/join")
+    for _ in range(12):
+        assert join(prankster, "ACD347").status_code in (200, 429)
+    told = join(app.test_client(), "ACD349")
+    assert told.status_code == 429 and "school’s network" in told.data.decode()
+    for _ in range(6):
+        pupil = app.test_client()
+        pupil.get("/join")
+        assert join(pupil, classroom.join_code).status_code == 302
+
+
+def test_the_address_ceiling_bounds_guessing_without_cookies(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SCHOOLS_JOIN_ATTEMPTS_PER_ADDRESS="5 per minute")
+    classroom = open_session(app, staff_client(app))
+    for _ in range(5):
+        assert join(app.test_client(), "ACD347").status_code == 200  # a fresh cookie each time
+    refused = join(app.test_client(), classroom.join_code)
+    assert refused.status_code == 429 and "Too many people are joining" in refused.data.decode()
 
 
 # --- the pupils' journey ----------------------------------------------------------------------
