@@ -11,7 +11,6 @@ import segno
 from flask import (
     Blueprint,
     abort,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -23,6 +22,7 @@ from flask import (
 from consult.auth import audit, current_user, role_required
 from consult.db import get_db
 from consult.extensions import limiter
+from consult.journey.progress import find as find_progress
 from consult.journey.views import begin_for_classroom
 from consult.schools import join_limits, queries
 from consult.schools.forms import (
@@ -32,8 +32,10 @@ from consult.schools.forms import (
     format_local_datetime,
     format_local_time,
 )
+from consult.schools.hooks import prefill_from_session
 from consult.schools.models import ClassroomSession
 from consult.survey_store import current_version, definition_of, get_version
+from surveys.answers import first_incomplete_page
 
 bp = Blueprint("schools", __name__)
 
@@ -69,12 +71,16 @@ def _display_code(value):
 
 
 # --- pupils: join ------------------------------------------------------------------------------
-TOO_MANY_HERE = "You have entered too many wrong codes on this device. Wait a minute, then try again"
+TOO_MANY_HERE = (
+    "You have entered too many wrong codes on this device. Wait a minute, then try again"
+)
 TOO_MANY_NETWORK = (
     "Too many wrong codes have been entered on your school’s network in the last minute. "
     "Check the code on the board with your teacher, then try again"
 )
-TOO_MANY_ATTEMPTS = "Too many people are joining from your school’s network. Wait a minute, then try again"
+TOO_MANY_ATTEMPTS = (
+    "Too many people are joining from your school’s network. Wait a minute, then try again"
+)
 
 
 def _render_join(code: str = "", error: str | None = None, status: int = 200):
@@ -127,6 +133,13 @@ def join():
     # (another pupil, or a member of staff who was signed in) carries over.
     session.clear()
     first_page = begin_for_classroom(version, classroom.id)
+    progress = find_progress(db, session.get(f"progress:{version.survey_id}"))
+    definition = definition_of(version)
+    if progress is not None:
+        prefill_from_session(progress, classroom, definition)
+        page = first_incomplete_page(definition, progress.answers, set(progress.pages_done))
+        if page is not None:
+            first_page = url_for("journey.page", survey_id=version.survey_id, page_id=page.id)
     db.commit()
     return redirect(first_page)
 
@@ -217,25 +230,40 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=10, border=2)
 
 
-@bp.get("/schools/sessions/<int:session_id>")
-@role_required(*STAFF_ROLES)
-def projector(session_id: int):
-    classroom = _session_or_404(session_id)
+def _projector_context(classroom: ClassroomSession) -> dict:
     db = get_db()
     join_url = _join_url(classroom)
     version = get_version(db, classroom.survey_version_id)
-    return render_template(
-        "schools/projector.html",
-        classroom=classroom,
-        count=queries.submission_count(db, classroom.id),
-        join_url=join_url,
+    count = queries.submission_count(db, classroom.id)
+    return {
+        "classroom": classroom,
+        "count": count,
+        "over_expected": max(0, count - classroom.expected_pupils),
+        "join_url": join_url,
         # Read aloud and typed by pupils: no "https://" (browsers add it).
-        join_page=url_for("schools.join", _external=True).split("://", 1)[-1],
-        qr=qr_data_uri(join_url),
-        year_labels=YEAR_LABELS,
-        survey=definition_of(version) if version else None,
-        ends=format_local_datetime(classroom.ends_at),
-        closed_since=classroom.closed_since(),
+        "join_page": url_for("schools.join", _external=True).split("://", 1)[-1],
+        "qr": qr_data_uri(join_url),
+        "year_labels": YEAR_LABELS,
+        "survey": definition_of(version) if version else None,
+        "ends": format_local_datetime(classroom.ends_at),
+        "closed_since": classroom.closed_since(),
+    }
+
+
+@bp.get("/schools/sessions/<int:session_id>")
+@role_required(*STAFF_ROLES)
+def projector(session_id: int):
+    return render_template(
+        "schools/projector.html", **_projector_context(_session_or_404(session_id))
+    )
+
+
+@bp.get("/schools/sessions/<int:session_id>/show")
+@role_required(*STAFF_ROLES)
+def present(session_id: int):
+    """The code for the class, full screen: no staff menu, no "Sign out", nothing else."""
+    return render_template(
+        "schools/present.html", **_projector_context(_session_or_404(session_id))
     )
 
 
@@ -243,9 +271,11 @@ def projector(session_id: int):
 @role_required(*STAFF_ROLES)
 def status(session_id: int):
     classroom = _session_or_404(session_id)
+    count = queries.submission_count(get_db(), classroom.id)
     return {
-        "count": queries.submission_count(get_db(), classroom.id),
+        "count": count,
         "expected": classroom.expected_pupils,
+        "over_expected": max(0, count - classroom.expected_pupils),
         "status": classroom.status,
     }
 
