@@ -144,6 +144,7 @@ def _register_feature_commands() -> None:
         "consult.admin.cli",
         "consult.jobs.cli",
         "consult.analysis.cli",
+        "consult.safeguarding.cli",
     ):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(cli)

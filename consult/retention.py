@@ -46,6 +46,11 @@ from consult.models import AuditEvent, Progress, Response, SurveyVersion, utcnow
 purge_holds: list[Callable[[], Select]] = []
 
 
+# Called with (db, SELECT of expired progress ids) before expired progress is deleted:
+# safeguarding screens pupils' unsent answers there, so a disclosure is queued, not lost.
+before_progress_purge: list[Callable] = []
+
+
 def register_hold(rule: Callable[[], Select]) -> Callable[[], Select]:
     if rule not in purge_holds:
         purge_holds.append(rule)
@@ -255,6 +260,8 @@ def _purge(db: Session, now: dt.datetime | None, config: dict | None) -> PurgeRe
         config = current_app.config
     now = now or utcnow()
     report = PurgeReport()
+    for guard in before_progress_purge:  # e.g. safeguarding screens unsent pupil answers
+        guard(db, select(Progress.id).where(Progress.expires_at < now))
     report.expired_progress = (
         db.execute(delete(Progress).where(Progress.expires_at < now)).rowcount or 0
     )
