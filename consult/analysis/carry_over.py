@@ -36,8 +36,11 @@ def carry_keys(db: Session, run: AnalysisRun, previous: AnalysisRun, match: Call
     """Give each new theme the key of the previous run's theme it matches (by centroid).
     Returns how many matched."""
     new_themes = queries.themes(db, run.id)
-    old = queries.themes(db, previous.id, include_hidden=True)
-    # Themes that were themselves analyst-made (no centroid) cannot be matched, only made.
+    dims = {len(t.centroid or []) for t in new_themes} - {0}
+    # Themes the analyst made (no centroid, or one of another kind) cannot be matched: the
+    # decisions that name them make them again.
+    old = [t for t in queries.themes(db, previous.id, include_hidden=True)
+           if len(t.centroid or []) in dims]
     pairs = match(old, new_themes, threshold)
     old_by_id = {t.id: t for t in old}
     new_by_id = {t.id: t for t in new_themes}
@@ -128,8 +131,10 @@ def _apply(db: Session, run: AnalysisRun, d: Decision, theme: Theme | None,
     elif kind == "split":
         for part in v.get("parts") or []:
             sub = ensure(part.get("key"), part.get("label", ""))
-            if sub is not None and sub.split_from_id is None:
-                sub.split_from_id = theme.id
+            if sub is not None:
+                sub.split_from_id = sub.split_from_id or theme.id
+                if sub.reviewed_at is None:  # the parts of a confirmed split are reviewed
+                    sub.reviewed_at, sub.reviewed_by_id = d.at, d.user_id
         # Answers the analyst placed are in the parts already; new answers the engine put
         # in the old theme are left for the coder ("not yet themed"), not guessed here.
         db.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id == theme.id,

@@ -73,9 +73,8 @@ def place(
 
 def merge_into(db: Session, target: Theme, others: list[Theme]) -> None:
     """Move the answers, further mentions and quotes of ``others`` to ``target``; they are
-    kept (state "merged") so the history still reads."""
+    kept (state "merged") so the history still reads, and so a re-run can find them."""
     db.flush()
-    sizes = {t.id: max(1, t.size) for t in [target, *others]}
     for other in others:
         for a in list(
             db.scalars(select(ThemeAssignment).where(ThemeAssignment.theme_id == other.id))
@@ -106,26 +105,13 @@ def merge_into(db: Session, target: Theme, others: list[Theme]) -> None:
         other.state = MERGED
         other.merged_into_id = target.id
         db.flush()
-    target.centroid = _weighted_centroid([target, *others], sizes)
+    # The target keeps its own centroid: it is the theme's identity across runs (a re-run
+    # finds it again by it, then merges the others' matches into it again).
     target.keywords = _merged_keywords([target, *others])
     target.curated = True
     recount(db, target)
     for other in others:
         recount(db, other)
-
-
-def _weighted_centroid(themes: list[Theme], sizes: dict[int, int]) -> list[float]:
-    vectors = [(t.centroid, sizes[t.id]) for t in themes if t.centroid]
-    if not vectors:
-        return []
-    dim = len(vectors[0][0])
-    vectors = [(v, w) for v, w in vectors if len(v) == dim]
-    total = [0.0] * dim
-    for v, w in vectors:
-        for i, x in enumerate(v):
-            total[i] += x * w
-    norm = sum(x * x for x in total) ** 0.5 or 1.0
-    return [round(x / norm, 6) for x in total]
 
 
 def _merged_keywords(themes: list[Theme]) -> list[str]:
@@ -162,8 +148,9 @@ def clean_label(label: str) -> str:
 def rename(db: Session, run: AnalysisRun, theme: Theme, label: str, user: User | None) -> None:
     _active(theme)
     label = clean_label(label)
-    review(theme, user)
     if label == theme.label:
+        if theme.reviewed_at is None:  # the name is right: that reviews it
+            confirm(db, run, theme, user)
         return
     old = theme.label
     theme.label = label
@@ -179,7 +166,6 @@ def confirm(db: Session, run: AnalysisRun, theme: Theme, user: User | None) -> N
     _active(theme)
     if theme.reviewed_at is not None:
         return
-    review(theme, user)
     theme.curated = True
     record(db, run, "confirm", user, theme=theme)
     event(db, run, theme, user, "confirm", f"Confirmed the theme ‘{theme.label}’")
@@ -202,7 +188,6 @@ def merge_themes(
         if t.run_id != target.run_id:
             raise AnalysisError("Themes can only be merged within one analysis run")
     merge_into(db, target, others)
-    review(target, user)
     labels = [t.label for t in others]
     record(db, run, "merge", user, theme=target, other_keys=[t.key for t in others],
            value={"labels": labels})
@@ -323,7 +308,6 @@ def link_priority(
     theme.priority = priority
     theme.emerging = priority is None
     theme.curated = True
-    review(theme, user)
     if priority is None:
         action, text = "mark_emerging", f"Marked ‘{theme.label}’ as emerging"
         details = {"from_priority": old}
@@ -510,6 +494,7 @@ def apply_split(
         )
     new: list[Theme] = []
     moved = 0
+    now = utcnow()
     for i, p in enumerate(parts):
         label = " ".join(str(p.get("label") or "").split())[:200] or f"{theme.label} ({i + 1})"
         sub = Theme(
@@ -527,7 +512,7 @@ def apply_split(
         )
         db.add(sub)
         db.flush()
-        review(sub, user)
+        review(sub, user, now)
         new.append(sub)
         for answer_id in p["answers"]:
             main = db.scalar(
@@ -561,7 +546,7 @@ def apply_split(
         db.execute(delete(Quote).where(Quote.theme_id == theme.id))
     theme.curated = True
     record(db, run, "split", user, theme=theme, other_keys=[t.key for t in new],
-           value={"parts": [{"key": t.key, "label": t.label} for t in new]})
+           value={"parts": [{"key": t.key, "label": t.label} for t in new]}, at=now)
     event(
         db,
         run,

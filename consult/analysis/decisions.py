@@ -70,8 +70,13 @@ def record(
     value: dict | None = None,
     suggested: list[str] | None = None,
     hit: bool | None = None,
+    at=None,
 ) -> Decision:
-    """Store one decision (the caller writes the matching ``event``)."""
+    """Store one decision (the caller writes the matching ``event``). A naming decision
+    marks the theme reviewed, at the decision's time (a re-run sets the same time)."""
+    at = at or utcnow()
+    if theme is not None and kind in REVIEWING_KINDS:
+        review(theme, user, at)
     d = Decision(
         scope=scope_of(run),
         run_id=run.id,
@@ -85,7 +90,7 @@ def record(
         suggested=list(suggested or []),
         hit=hit,
         user_id=user.id if user is not None else None,
-        at=utcnow(),
+        at=at,
     )
     db.add(d)
     return d

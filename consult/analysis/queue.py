@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from consult.analysis import decisions as store
 from consult.analysis import queries
 from consult.analysis.curation import answer_themes, clean_label, new_theme, place
-from consult.analysis.decisions import event, record, review
+from consult.analysis.decisions import event, record
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme, ThemeAssignment
 from consult.analysis.results import recount_run
@@ -159,7 +159,6 @@ def check(
     elif action == "new":
         label = clean_label(label)
         made = new_theme(db, run, label)
-        review(made, user)
         record(db, run, "new_theme", user, theme=made)
         event(db, run, made, user, "new_theme", f"Made the theme ‘{made.label}’")
         chosen = [made]
