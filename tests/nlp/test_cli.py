@@ -150,3 +150,47 @@ def test_evaluate_one_hot_labels_use_the_first_code(cli, tmp_path, fast_engine):
                                       "--no-baselines", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "2 true labels" in result.output
+
+
+def test_evaluate_review_budget_scores_both_orders(cli, answers_csv, tmp_path, fast_engine):
+    out = tmp_path / "review.json"
+    result = CliRunner().invoke(cli, ["evaluate", str(answers_csv), "--text-column", "concern",
+                                      "--label-column", "truth", "--review-budget", "6,12",
+                                      "--json", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "engine" in result.output and "random" in result.output
+    rows = json.loads(out.read_text())["review"]
+    assert [(r["budget"], r["order"]) for r in rows] == [
+        (6, "engine"), (6, "random"), (12, "engine"), (12, "random")]
+    for r in rows:
+        assert {"accuracy_unreviewed", "accuracy_all", "macro_f1_unreviewed", "nmi_all"} <= set(r)
+        assert 0.0 <= r["accuracy_unreviewed"] <= r["accuracy_all"] <= 1.0
+        assert r["n_unreviewed"] == 26 - r["budget"]
+    # The tiny corpus's themes are plain: twelve decisions code the rest well.
+    assert rows[2]["accuracy_unreviewed"] >= 0.8
+
+
+def test_evaluate_review_one_hot_columns_count_every_code(cli, tmp_path, fast_engine):
+    path = tmp_path / "onehot.csv"
+    rows = [["text", "speeding", "drugs", "litter"]]
+    for theme, answers in TINY_CORPUS.items():
+        for a in answers:
+            rows.append([a, *("1" if theme == c else "0" for c in rows[0][1:])])
+    rows.append(["speeding cars and drug dealing", "1", "1", "0"])
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, ["evaluate", str(path), "--text-column", "text",
+                                      "--label-column", "speeding", "--label-column", "drugs",
+                                      "--label-column", "litter", "--review-budget", "9",
+                                      "--json", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert {r["order"] for r in json.loads(out.read_text())["review"]} == {"engine", "random"}
+
+
+@pytest.mark.parametrize("value", ["many", "100,-5", ","])
+def test_evaluate_review_budget_must_be_counts(cli, answers_csv, value):
+    result = CliRunner().invoke(cli, ["evaluate", str(answers_csv), "--text-column", "concern",
+                                      "--label-column", "truth", "--review-budget", value])
+    assert result.exit_code == 2
+    assert "positive whole numbers separated by commas" in result.output
