@@ -156,7 +156,7 @@ class FakeEngine:
         words = HashingBackend(n_features=64).embed(list(texts))
         themes = np.array([[1.0 if i in self._match(t) else 0.0 for i in range(len(self.rules))]
                            for t in texts])
-        out = np.hstack([2.0 * themes, words])
+        out = np.hstack([3.0 * themes, words])
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
     def match(self, previous, current, threshold):
