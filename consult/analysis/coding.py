@@ -127,10 +127,11 @@ def protected_answers(db: Session, run: AnalysisRun, labelled: set[int]) -> set[
 
 
 def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = None,
-             required: bool = False) -> dict | None:
+             required: bool = False, min_decisions: int = 8) -> dict | None:
     """Train the coder on the decisions and re-assign the unreviewed answers; then work out
-    the review queue's order. Returns a summary for the run's settings (None: nothing to
-    learn from yet, only the queue order was refreshed)."""
+    the review queue's order. Returns a summary for the run's settings (None: too little to
+    learn from yet, fewer than ``min_decisions`` answers in two themes; only the queue
+    order was refreshed)."""
     report = progress or (lambda value, text: None)
     coder_mod = _coder_module()
     answers = run_answers(db, run)
@@ -148,7 +149,8 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
     X, labels, train_texts, labelled = training_set(db, run, answers, engine)
     coder = None
     summary: dict | None = None
-    if X is not None and len({k for ks in labels for k in ks}) >= 2:
+    enough = len(labels) >= min_decisions and len({k for ks in labels for k in ks}) >= 2
+    if X is not None and enough:
         report(0.4, f"Learning from {len(labels)} decisions")
         coder = coder_mod.GuidedCoder(random_state=0).fit(X, labels, train_texts)
         report(0.6, "Suggesting themes for the answers nobody has checked")
@@ -159,8 +161,8 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         summary["proposed"] = _propose(db, run, engine)
     elif required:
         raise CodingError(
-            "Check answers into at least two different themes first: the coder learns "
-            "from your decisions."
+            f"Check at least {min_decisions} answers, into at least two different themes, "
+            "first: the suggestions learn from your decisions."
         )
     report(0.9, "Choosing the next answers to check")
     seen = store.seen(store.for_run(db, run))

@@ -82,7 +82,8 @@ def run_analysis(ctx: JobContext, payload: dict) -> dict:
     )
     settings["carried_themes"] = summary["matched_themes"]
     settings["decisions_applied"] = summary["decisions_applied"]
-    coded = coding.code_run(db, run, engine, progress=None)
+    coded = coding.code_run(db, run, engine, progress=None,
+                            min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]))
     if coded is not None:
         settings["coder"] = coded
     service.complete_run(db, run, settings)
@@ -100,11 +101,15 @@ def code_answers(ctx: JobContext, payload: dict) -> dict:
     ctx.progress(0.05, "Reading your decisions")
     engine = get_engine(ctx.app)
     try:
-        summary = coding.code_run(db, run, engine, progress=ctx.progress, required=True)
+        summary = coding.code_run(
+            db, run, engine, progress=ctx.progress, required=not payload.get("auto"),
+            min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]),
+        )
     except coding.CodingError as exc:
         raise JobError(str(exc)) from None
-    run.settings = {**(run.settings or {}), "coder": summary}
-    return {"run_id": run.id, **summary}
+    if summary is not None:
+        run.settings = {**(run.settings or {}), "coder": summary}
+    return {"run_id": run.id, **(summary or {"decisions": 0})}
 
 
 @handler("analysis.split")

@@ -661,12 +661,13 @@ def _coder_jobs(run: AnalysisRun):
     return [j for j in jobs if (j.payload or {}).get("run_id") == run.id]
 
 
-def _retrain(run: AnalysisRun, user) -> None:
-    """Enqueue the coder (unless it is already queued for this run)."""
+def _retrain(run: AnalysisRun, user, auto: bool = False) -> None:
+    """Enqueue the coder (unless it is already queued for this run). ``auto``: after a
+    batch of checks (too few decisions yet is then no failure)."""
     if _coder_jobs(run):
         return
-    enqueue("analysis.code", {"run_id": run.id}, db=get_db(),
-            user_id=user.id if user else None)
+    payload = {"run_id": run.id, **({"auto": True} if auto else {})}
+    enqueue("analysis.code", payload, db=get_db(), user_id=user.id if user else None)
 
 
 @bp.route("/runs/<int:run_id>/check", methods=["GET", "POST"])
@@ -699,7 +700,7 @@ def check(run_id: int):
                 db.commit()
                 every = int(current_app.config.get("ANALYSIS_CODER_EVERY", 10))
                 if action != "skip" and review_queue.retraining_due(db, run, every):
-                    _retrain(run, user)
+                    _retrain(run, user, auto=True)
                 return redirect(url_for("analysis.check", run_id=run.id))
         current = answer
     else:

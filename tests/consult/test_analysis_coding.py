@@ -108,7 +108,7 @@ def test_the_coding_job_needs_two_themes_of_decisions(app):
         run, _ = start(db, codes=("worry_text",))
         job = enqueue("analysis.code", {"run_id": run.id}, db=db)
         assert job.status == "failed"
-        assert "at least two different themes" in job.message
+        assert "Check at least 8 answers, into at least two different themes" in job.message
 
 
 def test_held_back_answers_never_reach_the_coder(app, monkeypatch):
@@ -132,7 +132,7 @@ def test_held_back_answers_never_reach_the_coder(app, monkeypatch):
         engine = FirstPass(app, RULES)
         real = engine.vectors
         engine.vectors = lambda texts: (seen.extend(texts), real(texts))[1]
-        coding.code_run(db, run, engine, required=True)
+        coding.code_run(db, run, engine, required=True, min_decisions=2)
         held_text = db.scalar(select(AnalysedAnswer.redacted_text).where(
             AnalysedAnswer.run_id == run.id, AnalysedAnswer.response_id == held))
         assert seen and held_text not in seen
