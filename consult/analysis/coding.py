@@ -127,7 +127,8 @@ def protected_answers(db: Session, run: AnalysisRun, labelled: set[int]) -> set[
 
 
 def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = None,
-             required: bool = False, min_decisions: int = 8) -> dict | None:
+             required: bool = False, min_decisions: int = 8, fresh: bool = False
+             ) -> dict | None:
     """Train the coder on the decisions and re-assign the unreviewed answers; then work out
     the review queue's order. Returns a summary for the run's settings (None: too little to
     learn from yet, fewer than ``min_decisions`` answers in two themes; only the queue
@@ -155,7 +156,8 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         coder = coder_mod.GuidedCoder(random_state=0).fit(X, labels, train_texts)
         report(0.6, "Suggesting themes for the answers nobody has checked")
         summary = _reassign(db, run, coder, answers, vectors, texts,
-                            protected_answers(db, run, labelled))
+                            protected_answers(db, run, labelled), fresh=fresh)
+        labelled = labelled_ids(db, run)
         summary["decisions"] = len(labels)
         report(0.8, "Looking for new themes in the answers that fit none")
         summary["proposed"] = _propose(db, run, engine)
@@ -166,18 +168,35 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         )
     report(0.9, "Choosing the next answers to check")
     seen = store.seen(store.for_run(db, run))
-    mask = np.array([(a.response_id, a.question_code) in seen or a.id in labelled
-                     for a in answers], dtype=bool)
+    keys = [(a.response_id, a.question_code, a.id) for a in answers]
+    mask = np.array([(rid, code) in seen or i in labelled for rid, code, i in keys], dtype=bool)
+    answer_ids = [i for _, _, i in keys]
     order = coder_mod.review_order(coder, vectors, mask, n=min(QUEUE_AHEAD, int((~mask).sum())))
-    run.settings = {**(run.settings or {}), "queue": [answers[i].id for i in order]}
+    run.settings = {**(run.settings or {}), "queue": [answer_ids[i] for i in order]}
     recount_run(db, run)
     return summary
 
 
-def _reassign(db, run, coder, answers, vectors, texts, protected: set[int]) -> dict:
+def labelled_ids(db: Session, run: AnalysisRun) -> set[int]:
+    """Ids of the run's answers the analyst has labelled (placed or marked not relevant)."""
+    labels = store.answer_labels(store.for_run(db, run))
+    rows = db.execute(select(AnalysedAnswer.id, AnalysedAnswer.response_id,
+                             AnalysedAnswer.question_code).where(AnalysedAnswer.run_id == run.id))
+    return {i for i, rid, code in rows if (rid, code) in labels}
+
+
+def _reassign(db, run, coder, answers, vectors, texts, protected: set[int],
+              fresh: bool = False) -> dict:
     todo = [i for i, a in enumerate(answers) if a.id not in protected]
     if not todo:
         return {"reassigned": 0, "unthemed": 0}
+    suggestions = coder.suggest(vectors[todo], [texts[i] for i in todo])
+    ids = [answers[i].id for i in todo]
+    if fresh:
+        # Answers the analyst checked while the coder was learning are theirs: read the
+        # decisions again, in a new transaction, before writing anything.
+        db.rollback()
+        protected = protected_answers(db, run, labelled_ids(db, run))
     # Themes the coder proposed last time and nobody has touched are proposed afresh.
     stale = db.scalars(select(Theme.id).where(
         Theme.run_id == run.id, Theme.origin == "coder", Theme.curated.is_(False),
@@ -188,11 +207,12 @@ def _reassign(db, run, coder, answers, vectors, texts, protected: set[int]) -> d
         db.execute(delete(Theme).where(Theme.id.in_(stale)))
     themes = {t.key: t for t in queries.themes(db, run.id) if t.state == ACTIVE}
     known = set(coder.classes_)
-    suggestions = coder.suggest(vectors[todo], [texts[i] for i in todo])
     current = _current(db, run)
     changed = unthemed = 0
-    for i, s in zip(todo, suggestions, strict=True):
-        answer = answers[i]
+    for answer_id, s in zip(ids, suggestions, strict=True):
+        if answer_id in protected:
+            continue
+        answer = db.get(AnalysedAnswer, answer_id)
         keys = [(k, c) for k, c in s.themes if k in themes]
         before = current.get(answer.id, [])
         if s.unthemed or getattr(s, "not_relevant", False) or not keys:

@@ -103,7 +103,7 @@ def code_answers(ctx: JobContext, payload: dict) -> dict:
     try:
         summary = coding.code_run(
             db, run, engine, progress=ctx.progress, required=not payload.get("auto"),
-            min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]),
+            min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]), fresh=True,
         )
     except coding.CodingError as exc:
         raise JobError(str(exc)) from None
