@@ -57,14 +57,10 @@ def place(
 ) -> None:
     """Put an answer in exactly these themes (the first its main theme), as the analyst's
     placement; none: in no theme. Its quotes in other themes are withdrawn."""
-    keep = {t.id for t in themes}
-    for a in list(
-        db.scalars(select(ThemeAssignment).where(ThemeAssignment.answer_id == answer.id))
-    ):
-        db.delete(a)
-    for q in list(db.scalars(select(Quote).where(Quote.answer_id == answer.id))):
-        if q.theme_id not in keep:
-            db.delete(q)
+    keep = [t.id for t in themes]
+    # Statements, not per-row deletes: the coding job may have changed these rows meanwhile.
+    db.execute(delete(ThemeAssignment).where(ThemeAssignment.answer_id == answer.id))
+    db.execute(delete(Quote).where(Quote.answer_id == answer.id, Quote.theme_id.not_in(keep)))
     db.flush()
     for i, theme in enumerate(dict.fromkeys(themes)):
         db.add(assignment(run, answer, theme, 1.0, i == 0, manual=True))

@@ -158,10 +158,14 @@ def check(
         chosen = [theme]
     elif action == "new":
         label = clean_label(label)
-        made = new_theme(db, run, label)
-        record(db, run, "new_theme", user, theme=made)
-        event(db, run, made, user, "new_theme", f"Made the theme ‘{made.label}’")
-        chosen = [made]
+        same = [t for t in queries.themes(db, run.id) if t.label.casefold() == label.casefold()]
+        if same:  # that name is taken: the answer joins the theme of that name
+            chosen = same[:1]
+        else:
+            made = new_theme(db, run, label)
+            record(db, run, "new_theme", user, theme=made)
+            event(db, run, made, user, "new_theme", f"Made the theme ‘{made.label}’")
+            chosen = [made]
     else:
         chosen = []
     hit = (chosen[0].key if chosen else None) == (suggested[0] if suggested else None)
