@@ -690,14 +690,22 @@ def check(run_id: int):
         if answer is None or answer.run_id != run.id:
             abort(404)
         if not errors:
+            from sqlalchemy.exc import IntegrityError
+
             try:
                 review_queue.check(db, run, answer, action, user, theme=theme,
                                    label=form["label"])
+                db.commit()
             except service.AnalysisError as exc:
                 db.rollback()
                 errors["label" if action == "new" else "action"] = str(exc)
+            except IntegrityError:
+                # The coding job replaced the suggestions while the page was open.
+                db.rollback()
+                flash("The suggestions were updated while you were checking this answer. "
+                      "Check it again.", "error")
+                return redirect(url_for("analysis.check", run_id=run.id))
             else:
-                db.commit()
                 every = int(current_app.config.get("ANALYSIS_CODER_EVERY", 10))
                 if action != "skip" and review_queue.retraining_due(db, run, every):
                     _retrain(run, user, auto=True)
