@@ -48,8 +48,12 @@ def carry_keys(db: Session, run: AnalysisRun, previous: AnalysisRun, match: Call
     for old_id, new_id, _sim in pairs:
         if old_id is None or new_id is None:
             continue
-        new_by_id[new_id].key = old_by_id[old_id].key
-        new_by_id[new_id].carried_from_id = old_id
+        new, old_theme = new_by_id[new_id], old_by_id[old_id]
+        new.key, new.carried_from_id = old_theme.key, old_id
+        if old_theme.curated:
+            # A theme the analyst worked with keeps the name they knew it by (their own
+            # renames are applied again after this, from the decisions).
+            new.label = old_theme.label
         n += 1
     db.flush()
     return n
