@@ -91,10 +91,25 @@ class NlpEngine:
         embedding cache, embedding only what it does not hold."""
         from nlp.places import strip_places
 
+        texts = [t or "" for t in redacted_texts]
+        if not texts:
+            return None
         engine = self._engine()
         backend = engine._backend()
-        texts = [strip_places(t or "") for t in redacted_texts]
-        return backend.embed(texts) if texts else None
+        if getattr(engine, "mask_places", False):
+            # As ``ThemeEngine.fit`` embeds them: places stripped, and the place and
+            # organisation names recurring in these answers masked (same text, same key).
+            stripped = [strip_places(t) for t in texts]
+            fit_names = getattr(engine, "_fit_names", None)
+            if fit_names is not None:
+                names = fit_names(texts)
+                stripped = [names.mask(t) for t in stripped]
+            texts = stripped
+        vectors = backend.embed(texts)
+        # Distinct texts read from the cache / embedded now (the run filled the cache).
+        self.cache_hits_ = getattr(backend, "hits_", None)
+        self.cache_misses_ = getattr(backend, "misses_", None)
+        return vectors
 
     def match(self, previous, current, threshold):
         return match_by_centroid(previous, current, threshold)
