@@ -209,6 +209,7 @@ def _reassign(db, run, coder, answers, vectors, texts, protected: set[int],
     known = set(coder.classes_)
     current = _current(db, run)
     changed = unthemed = 0
+    changes: list[tuple[AnalysedAnswer, list]] = []
     for answer_id, s in zip(ids, suggestions, strict=True):
         if answer_id in protected:
             continue
@@ -226,13 +227,17 @@ def _reassign(db, run, coder, answers, vectors, texts, protected: set[int],
             new = [(themes[k].id, j == 0, c) for j, (k, c) in enumerate(keys)]
             if [(t, m) for t, m, _ in new] == before:
                 continue
-        db.execute(delete(ThemeAssignment).where(ThemeAssignment.answer_id == answer.id))
-        db.execute(delete(Quote).where(Quote.answer_id == answer.id,
-                                       Quote.approved_at.is_(None)))
-        for tid, main, conf in new:
-            db.add(assignment(run, answer, db.get(Theme, tid), conf, main))
+        changes.append((answer, new))
         changed += 1
         unthemed += not new
+    # In bulk: a few statements, not three per answer.
+    ids = [a.id for a, _ in changes]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        db.execute(delete(ThemeAssignment).where(ThemeAssignment.answer_id.in_(chunk)))
+        db.execute(delete(Quote).where(Quote.answer_id.in_(chunk), Quote.approved_at.is_(None)))
+    db.add_all([assignment(run, answer, db.get(Theme, tid), conf, main)
+                for answer, new in changes for tid, main, conf in new])
     db.flush()
     return {"reassigned": changed, "unthemed": unthemed}
 
