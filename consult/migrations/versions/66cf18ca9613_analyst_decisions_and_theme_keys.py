@@ -1,7 +1,7 @@
 """analyst decisions and theme keys
 
 Revision ID: 66cf18ca9613
-Revises: 79c19bb47bce
+Revises: ccd0713be045
 Create Date: 2026-12-02 00:56:46.822040
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "66cf18ca9613"
-down_revision: str | None = "79c19bb47bce"
+down_revision: str | None = "ccd0713be045"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
