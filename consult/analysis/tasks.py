@@ -1,15 +1,15 @@
-"""Analysis jobs: a whole run (``analysis.run``) and the split of one theme
-(``analysis.split``). Both write their results through ``ctx.db`` without committing: the
-job runner commits them together with the job's success, so nothing half-written is ever
-shown as final."""
+"""Analysis jobs: a whole run (``analysis.run``), the coder retrained on the analyst's
+decisions (``analysis.code``), and the preview of a theme's split (``analysis.split``).
+They write through ``ctx.db`` without committing: the job runner commits the results
+together with the job's success, so nothing half-written is ever shown as final."""
 
 from __future__ import annotations
 
-from consult.analysis import queries, service
+from consult.analysis import coding, frames, queries, service
+from consult.analysis.carry_over import carry_over
 from consult.analysis.engine import get_engine
 from consult.analysis.models import AnalysisRun, Theme
 from consult.jobs import JobContext, JobError, handler
-from consult.models import User
 
 # Share of the progress bar each stage of the engine takes, and what the page says.
 STAGES = [
@@ -67,44 +67,74 @@ def run_analysis(ctx: JobContext, payload: dict) -> dict:
     ctx.progress(SAVING, "Saving themes")
     run = db.get(AnalysisRun, int(payload["run_id"]))
     service.store_result(db, run, result, answers)
-    previous = queries.previous_run_for(db, run)
-    carried = 0
-    if previous is not None:
-        run.previous_run_id = previous.id
-        carried = service.carry_over(
-            db,
-            run,
-            previous,
-            engine.match,
-            float(ctx.app.config.get("ANALYSIS_MATCH_THRESHOLD", 0.7)),
-        )
     settings = dict(getattr(result, "settings", {}) or {})
     settings["engine"] = getattr(engine, "name", type(engine).__name__)
-    settings["carried_themes"] = carried
+    start = (run.settings or {}).get("start") or {}
+    if start:
+        # Last year's reviewed themes or a code frame: answers first placed by similarity.
+        settings["start_summary"] = frames.start_themes(db, run, engine, start)
+    previous = queries.previous_run_for(db, run)
+    if previous is not None:
+        run.previous_run_id = previous.id
+    summary = carry_over(
+        db, run, previous, engine.match,
+        float(ctx.app.config.get("ANALYSIS_MATCH_THRESHOLD", 0.7)),
+    )
+    settings["carried_themes"] = summary["matched_themes"]
+    settings["decisions_applied"] = summary["decisions_applied"]
+    coded = coding.code_run(db, run, engine, progress=None,
+                            min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]))
+    if coded is not None:
+        settings["coder"] = coded
     service.complete_run(db, run, settings)
-    return {"run_id": run.id, "themes": len(result.themes), "carried": carried}
+    return {"run_id": run.id, "themes": len(result.themes), "carried": summary["matched_themes"]}
+
+
+@handler("analysis.code")
+def code_answers(ctx: JobContext, payload: dict) -> dict:
+    """Retrain the coder on the analyst's decisions and re-assign the unreviewed answers;
+    answers that fit nothing go to "not yet themed", where new themes are proposed."""
+    db = ctx.db
+    run = db.get(AnalysisRun, int(payload["run_id"]))
+    if run is None:
+        raise JobError("This analysis run no longer exists.")
+    ctx.progress(0.05, "Reading your decisions")
+    engine = get_engine(ctx.app)
+    try:
+        summary = coding.code_run(
+            db, run, engine, progress=ctx.progress, required=not payload.get("auto"),
+            min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]), fresh=True,
+        )
+    except coding.CodingError as exc:
+        raise JobError(str(exc)) from None
+    if summary is not None:
+        run.settings = {**(run.settings or {}), "coder": summary}
+    return {"run_id": run.id, **(summary or {"decisions": 0})}
 
 
 @handler("analysis.split")
 def split_theme(ctx: JobContext, payload: dict) -> dict:
+    """Propose a split of one theme into ``parts`` parts. Nothing changes until the analyst
+    confirms the preview (``curation.apply_split``)."""
     db = ctx.db
     theme = db.get(Theme, int(payload["theme_id"]))
     if theme is None:
         raise JobError("This theme no longer exists.")
-    run = db.get(AnalysisRun, theme.run_id)
-    user = db.get(User, payload["user_id"]) if payload.get("user_id") else None
     texts, ids = service.split_inputs(db, theme)
     if len(texts) < 4:
         raise JobError("This theme has too few answers to split. Move answers instead.")
+    parts = payload.get("parts")
     ctx.progress(0.02, f"Re-reading the {len(texts)} answers in ‘{theme.label}’")
     engine = get_engine(ctx.app)
+    label = theme.label
     db.rollback()
-    result = engine.split(texts, ids=ids, progress=_reporter(ctx))
-    ctx.progress(SAVING, "Saving the new themes")
-    theme = db.get(Theme, int(payload["theme_id"]))
-    run = db.get(AnalysisRun, theme.run_id)
-    try:
-        new = service.apply_split(db, run, theme, result, user)
-    except service.AnalysisError as exc:
-        raise JobError(str(exc)) from None
-    return {"run_id": run.id, "theme_id": theme.id, "themes": [t.id for t in new]}
+    kwargs = {"n_parts": int(parts)} if parts else {}
+    result = engine.split(texts, ids=ids, progress=_reporter(ctx), **kwargs)
+    proposal = service.split_proposal(result, texts, ids)
+    if len(proposal) < 2:
+        raise JobError(
+            f"The answers in ‘{label}’ are too alike to split into separate themes. Move "
+            "individual answers to another theme instead."
+        )
+    return {"run_id": int(payload["run_id"]), "theme_id": int(payload["theme_id"]),
+            "label": label, "parts": proposal}

@@ -1,5 +1,6 @@
 """The analyst's workspace (``/analysis``). Views stay thin: queries in ``queries``,
-changes in ``service``, long work as jobs, figures in ``report`` and ``export``."""
+changes in ``service`` (``curation``, ``queue``), long work as jobs (``tasks``), figures in
+``report`` and ``export``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from flask import (
 )
 
 from consult.analysis import queries, service
+from consult.analysis import queue as review_queue
 from consult.analysis.engine import get_engine
 from consult.analysis.models import COMPLETE, AnalysedAnswer, AnalysisRun, Quote
 from consult.analysis.priorities import priority_names
@@ -199,6 +201,9 @@ def new_run():
     title = request.form.get("title", "")
     year = request.form.get("year", "")
     years = queries.response_years(db)
+    starts = _start_choices(db)
+    chosen_start = request.form.get("start", "engine")
+    seed_run = request.form.get("seed_run", "")
     if request.method == "GET":
         wanted = request.args.get("survey")
         chosen_versions = [v.id for v in all_versions if not wanted or v.survey_id == wanted]
@@ -208,6 +213,7 @@ def new_run():
             errors["versions"] = "Select at least one survey version"
         if not chosen_questions:
             errors["questions"] = "Select at least one free-text question"
+        start = _start_from_form(chosen_start, seed_run, starts, errors)
         if not errors:
             user = current_user()
             try:
@@ -218,6 +224,7 @@ def new_run():
                     user=user,
                     title=title,
                     year=year if year in years else None,
+                    start=start,
                 )
             except service.AnalysisError as exc:
                 errors["questions"] = str(exc)
@@ -234,7 +241,69 @@ def new_run():
         years=years,
         year=year,
         errors=errors,
-    )
+        starts=starts,
+        chosen_start=chosen_start,
+        seed_run=seed_run,
+    ), (400 if errors else 200)
+
+
+def _start_choices(db) -> list[AnalysisRun]:
+    """Earlier complete runs with reviewed themes: last year's run to start from."""
+    from sqlalchemy import select
+
+    from consult.analysis.models import Theme
+
+    reviewed = select(Theme.run_id).where(Theme.reviewed_at.is_not(None))
+    return [r for r in queries.runs(db) if r.status == COMPLETE and r.id in set(
+        db.scalars(reviewed))]
+
+
+FRAME_EXTENSIONS = (".csv", ".yaml", ".yml")
+FRAME_MAX_BYTES = 1_000_000
+
+
+def _start_from_form(choice: str, seed_run: str, starts, errors: dict) -> dict | None:
+    """Where the run's themes start from; the uploaded frame is checked and kept."""
+    if choice == "engine":
+        return None
+    if choice == "last_year":
+        if not seed_run.isdigit() or int(seed_run) not in {r.id for r in starts}:
+            errors["seed_run"] = "Select last year's analysis to start from"
+            return None
+        return {"seed_run": int(seed_run)}
+    if choice == "priorities":
+        path = current_app.config["ANALYSIS_TAXONOMY"]
+        return {"frame": path, "frame_name": "the partnership's priorities"}
+    if choice != "frame":
+        errors["start"] = "Select where the themes start from"
+        return None
+    upload = request.files.get("frame_file")
+    name = (upload.filename or "") if upload else ""
+    if not name:
+        errors["frame_file"] = "Select a code frame file (CSV or YAML)"
+        return None
+    ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in FRAME_EXTENSIONS:
+        errors["frame_file"] = "The code frame must be a CSV or YAML file"
+        return None
+    data = upload.read(FRAME_MAX_BYTES + 1)
+    if len(data) > FRAME_MAX_BYTES:
+        errors["frame_file"] = "The code frame must be smaller than 1 MB"
+        return None
+    import uuid
+
+    from consult.analysis import frames
+
+    path = frames.frame_path(current_app.instance_path, uuid.uuid4().hex + ext)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    try:
+        frames.load(path)
+    except (service.AnalysisError, ImportError) as exc:
+        path.unlink(missing_ok=True)
+        errors["frame_file"] = str(exc).replace(str(path), name)
+        return None
+    return {"frame": str(path), "frame_name": name[:100]}
 
 
 def _start(run: AnalysisRun, user) -> None:
@@ -269,6 +338,8 @@ def run(run_id: int):
     quotes = {t.id: queries.quotes(db, t.id) for t in themes}
     return render_template(
         "analysis/themes.html",
+        state=review_queue.state(db, run),
+        coder_jobs=_coder_jobs(run),
         run=run,
         job=job,
         themes=themes,
@@ -301,6 +372,7 @@ def rerun(run_id: int):
     job = get_job(old.job_id, db) if old.job_id else None
     if old.status == COMPLETE:
         # A fresh run of the same questions; the curated themes carry over where they match.
+        seed = ((old.settings or {}).get("start") or {}).get("seed_run")
         run = service.create_run(
             db,
             version_ids=list(old.survey_version_ids),
@@ -308,10 +380,11 @@ def rerun(run_id: int):
             user=user,
             title=old.title,
             year=queries.run_year(old),
+            start={"seed_run": seed} if seed else None,
         )
         run.baseline_run_id = old.baseline_run_id
         _start(run, user)
-        flash("A new analysis has started. Your curated themes are kept where they still match.")
+        flash("A new analysis has started. Every decision you made is applied to it again.")
         return redirect(url_for("analysis.run", run_id=run.id))
     if job is not None and not job.done:
         flash("This analysis is still running.")
@@ -487,20 +560,194 @@ def priority(run_id: int, theme_id: int):
     return _change(run_id, theme_id, apply, "Priority updated.")
 
 
+SPLIT_PARTS = range(2, 9)
+
+
 @bp.post("/runs/<int:run_id>/themes/<int:theme_id>/split")
 @role_required(*ROLES)
 def split(run_id: int, theme_id: int):
+    """Start a preview of the split: the answers regrouped into the number of parts the
+    analyst chose, in a job. Nothing changes until the preview is confirmed."""
     db = get_db()
     run = _complete_or_404(run_id)
     theme = _theme_or_404(run, theme_id)
+    parts = request.form.get("parts", "").strip()
+    if not parts.isdigit() or int(parts) not in SPLIT_PARTS:
+        flash(f"Enter a number of parts from {SPLIT_PARTS[0]} to {SPLIT_PARTS[-1]}", "error")
+        return _back_to_theme(run, theme, "#split")
     user = current_user()
-    enqueue(
+    job = enqueue(
         "analysis.split",
-        {"theme_id": theme.id, "run_id": run.id, "user_id": user.id if user else None},
+        {"theme_id": theme.id, "run_id": run.id, "parts": int(parts),
+         "user_id": user.id if user else None},
         db=db,
         user_id=user.id if user else None,
     )
-    flash(f"Splitting ‘{theme.label}’. The new themes appear here when it has finished.")
+    return redirect(url_for("analysis.split_preview", run_id=run.id, theme_id=theme.id,
+                            job_id=job.id))
+
+
+def _split_job_or_404(run, theme, job_id: int):
+    job = get_job(job_id, get_db())
+    payload = (job.payload or {}) if job is not None else {}
+    if job is None or job.kind != "analysis.split" or payload.get("theme_id") != theme.id:
+        abort(404)
+    return job
+
+
+@bp.get("/runs/<int:run_id>/themes/<int:theme_id>/split/<int:job_id>")
+@role_required(*ROLES)
+def split_preview(run_id: int, theme_id: int, job_id: int):
+    run = _complete_or_404(run_id)
+    theme = _theme_or_404(run, theme_id)
+    job = _split_job_or_404(run, theme, job_id)
+    return render_template("analysis/split_preview.html", run=run, theme=theme, job=job,
+                           parts=(job.result or {}).get("parts") or [], errors={})
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/split/<int:job_id>")
+@role_required(*ROLES)
+def split_confirm(run_id: int, theme_id: int, job_id: int):
+    db = get_db()
+    run = _complete_or_404(run_id)
+    theme = _theme_or_404(run, theme_id)
+    job = _split_job_or_404(run, theme, job_id)
+    parts = [dict(p) for p in (job.result or {}).get("parts") or []]
+    if not job.done or not parts:
+        abort(409)
+    errors = {}
+    for i, part in enumerate(parts):
+        label = " ".join(request.form.get(f"label-{i}", "").split())
+        part["label"] = label
+        if not label:
+            errors[f"label-{i}"] = f"Enter a name for part {i + 1}"
+        elif len(label) > 200:
+            errors[f"label-{i}"] = f"The name of part {i + 1} must be 200 characters or fewer"
+    if not errors:
+        try:
+            new = service.apply_split(db, run, theme, parts, current_user())
+        except service.AnalysisError as exc:
+            db.rollback()
+            errors["parts"] = str(exc)
+        else:
+            db.commit()
+            flash(f"‘{theme.label}’ is split into {len(new)} themes.")
+            return redirect(url_for("analysis.run", run_id=run.id))
+    return render_template("analysis/split_preview.html", run=run, theme=theme, job=job,
+                           parts=parts, errors=errors), 400
+
+
+@bp.post("/runs/<int:run_id>/themes/<int:theme_id>/confirm")
+@role_required(*ROLES)
+def confirm(run_id: int, theme_id: int):
+    return _change(
+        run_id,
+        theme_id,
+        lambda db, run, t, u: service.confirm(db, run, t, u),
+        "Theme confirmed: it can be published.",
+    )
+
+
+# --- the review queue: "Check answers" -------------------------------
+def _coder_jobs(run: AnalysisRun):
+    from sqlalchemy import select
+
+    from consult.jobs import Job
+
+    jobs = get_db().scalars(
+        select(Job).where(Job.kind == "analysis.code", Job.status.in_(("queued", "running")))
+    ).all()
+    return [j for j in jobs if (j.payload or {}).get("run_id") == run.id]
+
+
+def _retrain(run: AnalysisRun, user, auto: bool = False) -> None:
+    """Enqueue the coder (unless it is already queued for this run). ``auto``: after a
+    batch of checks (too few decisions yet is then no failure)."""
+    if _coder_jobs(run):
+        return
+    payload = {"run_id": run.id, **({"auto": True} if auto else {})}
+    enqueue("analysis.code", payload, db=get_db(), user_id=user.id if user else None)
+
+
+@bp.route("/runs/<int:run_id>/check", methods=["GET", "POST"])
+@role_required(*ROLES)
+def check(run_id: int):
+    db = get_db()
+    run = _complete_or_404(run_id)
+    errors: dict[str, str] = {}
+    form = {"label": "", "theme": ""}
+    if request.method == "POST":
+        user = current_user()
+        action = request.form.get("action", "")
+        answer = db.get(AnalysedAnswer, request.form.get("answer", type=int) or 0)
+        form = {"label": request.form.get("label", ""), "theme": request.form.get("theme", "")}
+        theme = None
+        if action == "other":
+            theme = _theme_choice(run, form["theme"])
+            if theme is None:
+                errors["theme"] = "Select a theme for this answer"
+        if answer is None or answer.run_id != run.id:
+            abort(404)
+        if not errors:
+            from sqlalchemy.exc import IntegrityError
+
+            try:
+                review_queue.check(db, run, answer, action, user, theme=theme,
+                                   label=form["label"])
+                db.commit()
+            except service.AnalysisError as exc:
+                db.rollback()
+                errors["label" if action == "new" else "action"] = str(exc)
+            except IntegrityError:
+                # The coding job replaced the suggestions while the page was open.
+                db.rollback()
+                flash("The suggestions were updated while you were checking this answer. "
+                      "Check it again.", "error")
+                return redirect(url_for("analysis.check", run_id=run.id))
+            else:
+                every = int(current_app.config.get("ANALYSIS_CODER_EVERY", 10))
+                if action != "skip" and review_queue.retraining_due(db, run, every):
+                    _retrain(run, user, auto=True)
+                return redirect(url_for("analysis.check", run_id=run.id))
+        current = answer
+    else:
+        current = review_queue.next_answer(db, run)
+    themes = queries.themes(db, run.id)
+    return render_template(
+        "analysis/check.html",
+        run=run,
+        answer=current,
+        suggested=review_queue.suggestion(db, current) if current is not None else [],
+        themes=themes,
+        state=review_queue.state(db, run),
+        coder_jobs=_coder_jobs(run),
+        question_names=_question_names(run),
+        errors=errors,
+        form=form,
+    ), (400 if errors else 200)
+
+
+def _theme_choice(run: AnalysisRun, value: str):
+    """The theme chosen by id (the select) or by its exact name (typed in the search)."""
+    db = get_db()
+    value = (value or "").strip()
+    if value.isdigit():
+        return queries.theme_in_run(db, run.id, int(value))
+    for t in queries.themes(db, run.id):
+        if value and t.label.casefold() == value.casefold():
+            return t
+    return None
+
+
+@bp.post("/runs/<int:run_id>/suggestions")
+@role_required(*ROLES)
+def update_suggestions(run_id: int):
+    run = _complete_or_404(run_id)
+    _retrain(run, current_user())
+    flash("The suggestions are being updated from your decisions. This takes a few seconds.")
+    back = request.form.get("back", "")
+    if back == "check":
+        return redirect(url_for("analysis.check", run_id=run.id))
     return redirect(url_for("analysis.run", run_id=run.id))
 
 

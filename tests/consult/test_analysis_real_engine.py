@@ -57,3 +57,12 @@ def test_real_engine_run(make_app):
         texts = [a.redacted_text for t in themes for a, _ in queries.theme_answers(db, t)[0]]
         assert not any("07700" in t for t in texts)
         assert all(len(t.centroid) > 10 for t in themes)
+        # The coder reads the answers' vectors from the cache the run filled: nothing is
+        # embedded again.
+        from consult.analysis.coding import run_answers
+        from consult.analysis.engine import get_engine
+
+        engine = get_engine(app)
+        vectors = engine.vectors([a.redacted_text for a in run_answers(db, run)])
+        assert vectors.shape == (run.n_answers - run.n_non_answers, 384)
+        assert engine.cache_misses_ == 0 and engine.cache_hits_ > 0

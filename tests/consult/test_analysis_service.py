@@ -240,7 +240,7 @@ def test_rerun_keeps_curated_themes_where_they_still_match(app):
         assert actions.count("carry_over") == 2 and "merge" in actions
 
 
-def test_split_runs_as_a_job_and_divides_the_theme(app):
+def test_split_previews_as_a_job_and_changes_nothing_until_confirmed(app):
     with app.app_context():
         db = get_db()
         for i in range(6):
@@ -248,19 +248,29 @@ def test_split_runs_as_a_job_and_divides_the_theme(app):
         for i in range(5):
             add_response(db, resident(f"Boy racers at night {i}"))
         db.commit()
-        user_id = make_user(app)
+        user = db.get(User, make_user(app))
         run, _ = start(db)
         speed = by_label(db, run)["Speeding"]
-        job = enqueue("analysis.split", {"theme_id": speed.id, "run_id": run.id, "user_id": user_id})
+        job = enqueue("analysis.split", {"theme_id": speed.id, "run_id": run.id, "parts": 2})
         assert job.status == "succeeded", job.message
         db.expire_all()
+        # The preview: two parts with their typical answers; the run is unchanged.
+        parts = job.result["parts"]
+        assert [(p["label"], len(p["answers"])) for p in parts] == [("Speeding", 6),
+                                                                    ("Boy racers", 5)]
+        assert parts[1]["typical"][0].startswith("Boy racers at night")
+        assert [t.id for t in queries.themes(db, run.id)] == [speed.id]
+        assert db.scalar(select(ThemeEvent).where(ThemeEvent.action == "split")) is None
+
+        new = service.apply_split(db, run, speed, parts, user)
+        db.commit()
         themes = queries.themes(db, run.id)
         assert speed.id not in [t.id for t in themes]  # every answer went to a new theme
         assert sorted((t.label, t.size) for t in themes) == [("Boy racers", 5), ("Speeding", 6)]
-        assert all(t.split_from_id == speed.id and t.curated for t in themes)
+        assert all(t.split_from_id == speed.id and t.reviewed_at for t in new)
         assert db.get(Theme, speed.id).state == "split"
         split_event = db.scalar(select(ThemeEvent).where(ThemeEvent.action == "split"))
-        assert split_event.user_id == user_id
+        assert split_event.user_id == user.id
         assert db.scalar(
             select(ThemeAssignment).where(ThemeAssignment.theme_id == speed.id)
         ) is None

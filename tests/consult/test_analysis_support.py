@@ -121,8 +121,9 @@ class FakeEngine:
         report("done", 1.0)
         return FakeResult(themes, assignments, {"path": "fake"})
 
-    def split(self, texts, ids=None, progress=None):
-        """Split by which keyword an answer uses first."""
+    def split(self, texts, ids=None, progress=None, n_parts=None):
+        """Split by which keyword an answer uses first (into at most ``n_parts`` parts: the
+        smallest groups join the last kept)."""
         ids = list(ids)
         groups: dict[str, list[int]] = {}
         words = sorted({w for _l, kws, _p in self.rules for w in kws}, key=len, reverse=True)
@@ -130,6 +131,13 @@ class FakeEngine:
             low = text.lower()
             word = next((w for w in words if w in low), "other")
             groups.setdefault(word, []).append(j)
+        if n_parts and len(groups) > n_parts:
+            ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            kept = dict(ranked[:n_parts])
+            last = ranked[n_parts - 1][0]
+            for _word, idx in ranked[n_parts:]:
+                kept[last] = kept[last] + idx
+            groups = kept
         themes, assignments = [], []
         for t, (word, idx) in enumerate(sorted(groups.items())):
             themes.append(FakeTheme(t, word.capitalize(), [word], len(idx), 0.0,
@@ -137,6 +145,19 @@ class FakeEngine:
             for j in idx:
                 assignments.append(FakeAssignment(ids[j], t, 0.8, [], False, texts[j]))
         return FakeResult(themes, assignments)
+
+    def vectors(self, texts):
+        """Answer vectors for the coder: which themes' keywords an answer uses, plus hashed
+        words (so that different answers differ)."""
+        import numpy as np
+
+        from nlp.embeddings import HashingBackend
+
+        words = HashingBackend(n_features=64).embed(list(texts))
+        themes = np.array([[1.0 if i in self._match(t) else 0.0 for i in range(len(self.rules))]
+                           for t in texts])
+        out = np.hstack([3.0 * themes, words])
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
     def match(self, previous, current, threshold):
         from consult.analysis.engine import match_by_centroid

@@ -146,11 +146,27 @@ def test_move_answers_relevance_priority_and_split_from_the_pages(app, analyst):
     r = analyst.post(f"/analysis/runs/{run_id}/themes/{speed}/priority",
                      data={"priority": "emerging"}, follow_redirects=True)
     assert b"Priority updated." in r.data
-    r = analyst.post(f"/analysis/runs/{run_id}/themes/{speed}/split")
+    r = analyst.post(f"/analysis/runs/{run_id}/themes/{speed}/split", data={"parts": "9"},
+                     follow_redirects=True)
+    assert b"Enter a number of parts from 2 to 8" in r.data
+    r = analyst.post(f"/analysis/runs/{run_id}/themes/{speed}/split", data={"parts": "2"})
     assert r.status_code == 302
+    preview = analyst.get(r.location)
+    assert b"Nothing has changed yet" in preview.data and b"Typical answers" in preview.data
+    with app.app_context():
+        assert get_db().get(Theme, speed).state == "active"  # nothing changed yet
+    names = re.findall(rb'name="(label-\d+)" type="text" maxlength="200" value="([^"]*)"',
+                       preview.data)
+    assert len(names) == 2
+    bad = analyst.post(r.location, data={"label-0": "Speeding", "label-1": " "})
+    assert bad.status_code == 400 and b"Enter a name for part 2" in bad.data
+    done = analyst.post(r.location, data={"label-0": "Speeding", "label-1": "Boy racers"},
+                        follow_redirects=True)
+    assert b"is split into 2 themes" in done.data
     with app.app_context():
         db = get_db()
         assert db.get(Theme, drugs).size == 5 and db.get(Theme, drugs).not_relevant
+        assert db.get(Theme, speed).state == "split"
         actions = set(db.scalars(select(ThemeEvent.action).where(ThemeEvent.run_id == run_id)))
         assert {"move", "not_relevant", "mark_emerging", "split"} <= actions
     report = analyst.get(f"/analysis/runs/{run_id}/report.json").get_json()

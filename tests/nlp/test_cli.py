@@ -150,3 +150,85 @@ def test_evaluate_one_hot_labels_use_the_first_code(cli, tmp_path, fast_engine):
                                       "--no-baselines", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "2 true labels" in result.output
+
+
+def test_evaluate_review_budget_scores_both_orders(cli, answers_csv, tmp_path, fast_engine):
+    out = tmp_path / "review.json"
+    result = CliRunner().invoke(cli, ["evaluate", str(answers_csv), "--text-column", "concern",
+                                      "--label-column", "truth", "--review-budget", "6,12",
+                                      "--json", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "engine" in result.output and "random" in result.output
+    rows = json.loads(out.read_text())["review"]
+    assert [(r["budget"], r["order"]) for r in rows] == [
+        (6, "engine"), (6, "random"), (12, "engine"), (12, "random")]
+    for r in rows:
+        assert {"accuracy_unreviewed", "accuracy_all", "macro_f1_unreviewed", "nmi_all"} <= set(r)
+        assert 0.0 <= r["accuracy_unreviewed"] <= r["accuracy_all"] <= 1.0
+        assert r["n_unreviewed"] == 26 - r["budget"]
+    # The tiny corpus's themes are plain: twelve decisions code the rest well.
+    assert rows[2]["accuracy_unreviewed"] >= 0.8
+
+
+def test_evaluate_review_one_hot_columns_count_every_code(cli, tmp_path, fast_engine):
+    path = tmp_path / "onehot.csv"
+    rows = [["text", "speeding", "drugs", "litter"]]
+    for theme, answers in TINY_CORPUS.items():
+        for a in answers:
+            rows.append([a, *("1" if theme == c else "0" for c in rows[0][1:])])
+    rows.append(["speeding cars and drug dealing", "1", "1", "0"])
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, ["evaluate", str(path), "--text-column", "text",
+                                      "--label-column", "speeding", "--label-column", "drugs",
+                                      "--label-column", "litter", "--review-budget", "9",
+                                      "--json", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert {r["order"] for r in json.loads(out.read_text())["review"]} == {"engine", "random"}
+
+
+@pytest.mark.parametrize("value", ["many", "100,-5", ","])
+def test_evaluate_review_budget_must_be_counts(cli, answers_csv, value):
+    result = CliRunner().invoke(cli, ["evaluate", str(answers_csv), "--text-column", "concern",
+                                      "--label-column", "truth", "--review-budget", value])
+    assert result.exit_code == 2
+    assert "positive whole numbers separated by commas" in result.output
+
+
+def test_analyse_csv_labels_column_codes_the_rest_from_the_decisions(cli, tmp_path, fast_engine):
+    path = tmp_path / "coded.csv"
+    rows = [["ref", "concern", "decision", "truth"]]
+    i = 0
+    for theme, answers in TINY_CORPUS.items():
+        for j, a in enumerate(answers):
+            name = {"speeding": "Road safety", "drugs": "Drug dealing",
+                    "litter": "Litter and fly tipping"}[theme]
+            rows.append([f"R{i}", a, name if j < 3 else "", name])
+            i += 1
+    rows.append([f"R{i}", "nothing", "", ""])
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["analyse-csv", str(path), "--text-column", "concern",
+                                      "--id-column", "ref", "--labels-column", "decision",
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    themes = json.loads((out / "themes.json").read_text())
+    assert {t["label"] for t in themes["themes"]} == {
+        "Road safety", "Drug dealing", "Litter and fly tipping"}
+    assert themes["n_non_answers"] == 1
+    got = list(csv.DictReader(open(out / "assignments.csv")))
+    truth = {r[0]: r[3] for r in rows[1:]}
+    decided = {r[0] for r in rows[1:] if r[2]}
+    coded = [r for r in got if r["id"] not in decided and r["non_answer"] == ""]
+    assert len(coded) == 15
+    right = sum(r["theme_label"] == truth[r["id"]] for r in coded)
+    assert right >= 13  # the coder learned the analyst's themes from nine decisions
+    assert all(r["theme_label"] == truth[r["id"]] for r in got if r["id"] in decided)
+
+
+def test_analyse_csv_labels_column_must_hold_decisions(cli, answers_csv, tmp_path):
+    result = CliRunner().invoke(cli, ["analyse-csv", str(answers_csv), "--text-column", "concern",
+                                      "--labels-column", "nope", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "no column 'nope'" in result.output

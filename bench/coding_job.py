@@ -1,0 +1,77 @@
+"""The coding job against the first analysis, in the same script (issue 11's target: after a
+batch of decisions, retraining the coder and re-assigning the answers takes seconds).
+
+    PYTHONPATH=. python bench/coding_job.py [N]
+
+N synthetic residents' answers (the generator of tests/browser/test_guided_coding_browser.py)
+are analysed with the real engine (the baseline: the first analysis, embedding cache cold),
+then 50 answers are checked in the review queue (an oracle naming each answer's concern),
+then the ``analysis.code`` job runs: vectors from the embedding cache, the coder trained,
+the unreviewed answers re-assigned, not-yet-themed answers clustered, the queue reordered.
+Prints both timings and their ratio."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main(n: int) -> None:
+    from consult import create_app
+    from consult.analysis import curation, service
+    from consult.analysis import queue as review_queue
+    from consult.analysis.models import AnalysedAnswer, AnalysisRun
+    from consult.db import create_all, get_db
+    from consult.jobs import enqueue
+    from consult.survey_store import load_folder
+    from tests.browser.test_guided_coding_browser import answers
+    from tests.consult.test_analysis_support import add_response, resident, version_of
+
+    tmp = Path(tempfile.mkdtemp())
+    os.environ["CONSULT_INSTANCE_PATH"] = str(tmp / "instance")
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp / 'b.sqlite3'}",
+                      "JOBS_SYNC": True})
+    with app.app_context():
+        create_all()
+        db = get_db()
+        load_folder(db, Path(app.config["SURVEYS_DIR"]), app.config["DISTRICTS"])
+        concern = {}
+        for text, c in answers(n, seed=1):
+            concern[add_response(db, resident(text)).id] = c
+        db.commit()
+        run = service.create_run(db, version_ids=[version_of(db).id],
+                                 question_codes=["worry_text"], user=None)
+        db.commit()
+        t0 = time.perf_counter()
+        job = enqueue("analysis.run", {"run_id": run.id}, db=db)
+        first = time.perf_counter() - t0
+        assert job.status == "succeeded", job.message
+        run = db.get(AnalysisRun, run.id)
+        names: dict[str, object] = {}
+        for _ in range(50):
+            answer = review_queue.next_answer(db, run)
+            want = concern[answer.response_id]
+            if want is None:
+                review_queue.check(db, run, answer, "not_relevant", None)
+            elif want in names:
+                review_queue.check(db, run, answer, "other", None, theme=names[want])
+            else:
+                review_queue.check(db, run, answer, "new", None, label=want)
+                names[want] = next(t for t in curation.answer_themes(db, answer))
+            db.commit()
+        t0 = time.perf_counter()
+        job = enqueue("analysis.code", {"run_id": run.id}, db=db)
+        coding = time.perf_counter() - t0
+        assert job.status == "succeeded", job.message
+        answered = db.query(AnalysedAnswer).filter_by(run_id=run.id).count()
+        print(f"answers {answered}: first analysis {first:.1f} s, coding job after 50 "
+              f"decisions {coding:.1f} s, ratio {coding / first:.3f}; job result {job.result}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)

@@ -1,0 +1,316 @@
+"""Guided coding: a classifier trained on the analyst's decisions re-assigns the rest.
+
+- ``GuidedCoder`` learns theme keys from answers the analyst has coded (their sentence
+  vectors, plus TF-IDF word and character n-grams of their text where the text is given) and
+  suggests themes for the others: several where an answer raises several concerns, "not yet
+  themed" where it fits no theme well (unlike every coded answer, or no theme likely enough).
+- ``review_order`` picks the next answers to check: those the coder is unsure about and
+  unlike the ones already reviewed, in dense parts of the data (so a decision teaches about
+  many answers, not one odd one).
+- ``agreement`` is the honest estimate shown beside the queue: the share of the last
+  decisions where the coder's top suggestion was what the analyst chose, with a Wilson 95%
+  interval.
+
+No Flask, no database: the caller passes vectors, texts and theme keys (any strings).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# The class an answer marked "not relevant" (an empty set of themes) is learned as.
+NOT_RELEVANT = "\x00not-relevant"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    themes: tuple[tuple[str, float], ...]  # (theme key, confidence 0..1), best first
+    unthemed: bool  # fits no theme well: "not yet themed"
+    not_relevant: bool = False  # most like answers the analyst marked not relevant
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"vectors must be 2-D, got shape {x.shape}")
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return x / norms
+
+
+class GuidedCoder:
+    """A multinomial logistic regression over answer vectors and (optionally) TF-IDF.
+
+    Parameters:
+        C                 inverse regularisation strength of the logistic regression
+        class_weight      "balanced" (rare themes count as much as common ones) or None
+        lexical           use TF-IDF word 1-2-grams and character 2-5-grams of the texts
+                          when texts are given (they are stacked with the vectors)
+        lexical_weight    scale of the TF-IDF blocks against the (unit) vectors
+        further_share     a further theme needs this share of the top theme's confidence
+        further_min       ... and at least this confidence
+        unthemed_below    top confidence under this (or under 1.5 / number of themes):
+                          "not yet themed"
+        min_similarity    cosine similarity to the nearest coded answer under this:
+                          "not yet themed" (the coder has seen nothing like it)
+        random_state      seed (the solver is deterministic; kept for sklearn style)
+
+    Multi-label decisions are learned as one training row per theme. Learned attributes:
+    ``classes_`` (theme keys, plus ``NOT_RELEVANT`` when answers were marked so),
+    ``n_decisions_``.
+    """
+
+    def __init__(
+        self,
+        *,
+        C: float = 4.0,
+        class_weight: str | None = "balanced",
+        lexical: bool = True,
+        lexical_weight: float = 0.3,
+        further_share: float = 0.5,
+        further_min: float = 0.2,
+        unthemed_below: float = 0.25,
+        min_similarity: float = 0.25,
+        random_state: int = 0,
+    ):
+        self.C = C
+        self.class_weight = class_weight
+        self.lexical = lexical
+        self.lexical_weight = lexical_weight
+        self.further_share = further_share
+        self.further_min = further_min
+        self.unthemed_below = unthemed_below
+        self.min_similarity = min_similarity
+        self.random_state = random_state
+
+    # -- features ------------------------------------------------------------------------
+
+    def _fit_lexical(self, texts: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.word_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+                                     lowercase=True, strip_accents="unicode")
+        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                     min_df=2, lowercase=True, strip_accents="unicode")
+        self.word_.fit(texts)
+        try:
+            self.char_.fit(texts)
+        except ValueError:  # too few texts for min_df: every n-gram once
+            self.char_.set_params(min_df=1).fit(texts)
+
+    def _features(self, vectors: np.ndarray, texts: Sequence[str] | None, lexical: bool):
+        if not lexical:
+            return vectors
+        from scipy import sparse
+
+        w = self.lexical_weight
+        return sparse.hstack(
+            [sparse.csr_matrix(vectors), w * self.word_.transform(texts),
+             w * self.char_.transform(texts)],
+            format="csr",
+        )
+
+    def _uses_lexical(self, texts) -> bool:
+        return self.lexical_ and texts is not None
+
+    # -- fit / predict -------------------------------------------------------------------
+
+    def fit(
+        self,
+        vectors: np.ndarray,
+        labels: Sequence[Collection[str]],
+        texts: Sequence[str] | None = None,
+    ) -> GuidedCoder:
+        """Learn from coded answers: ``labels[i]`` is the set of theme keys the analyst gave
+        answer ``i`` (a bare string counts as one key); an empty set means "not relevant"."""
+        from sklearn.linear_model import LogisticRegression
+
+        vectors = _unit(vectors)
+        if len(labels) != len(vectors):
+            raise ValueError(f"got {len(vectors)} vectors but {len(labels)} label sets")
+        if texts is not None and len(texts) != len(vectors):
+            raise ValueError(f"got {len(vectors)} vectors but {len(texts)} texts")
+        rows, keys, weights = [], [], []
+        for i, given in enumerate(labels):
+            given = [given] if isinstance(given, str) else list(dict.fromkeys(given))
+            given = given or [NOT_RELEVANT]
+            for key in given:
+                rows.append(i)
+                keys.append(str(key))
+                weights.append(1.0 / len(given))
+        classes = sorted(set(keys))
+        if not classes:
+            raise ValueError("no decisions to learn from")
+        self.classes_ = classes
+        self.n_decisions_ = len(vectors)
+        self.train_vectors_ = vectors
+        rows_a = np.asarray(rows)
+        y = np.asarray([classes.index(k) for k in keys])
+        w = np.asarray(weights)
+        if self.class_weight == "balanced":
+            counts = np.bincount(y, weights=w, minlength=len(classes))
+            w = w * (w.sum() / (len(classes) * counts[y]))
+        self.lexical_ = bool(self.lexical and texts is not None)
+        if self.lexical_:
+            self._fit_lexical([str(t) for t in texts])
+        self.models_ = {}
+        for lexical in {False, self.lexical_}:
+            if len(classes) == 1:
+                self.models_[lexical] = None
+                continue
+            X = self._features(vectors, texts, lexical)
+            model = LogisticRegression(C=self.C, max_iter=300, random_state=self.random_state)
+            model.fit(X[rows_a], y, sample_weight=w)
+            self.models_[lexical] = model
+        return self
+
+    def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None
+                      ) -> np.ndarray:
+        """Confidence per class (columns in ``classes_`` order), rows summing to 1."""
+        vectors = _unit(vectors)
+        lexical = self._uses_lexical(texts)
+        model = self.models_[lexical]
+        if model is None:
+            return np.ones((len(vectors), 1))
+        return model.predict_proba(self._features(vectors, texts, lexical))
+
+    def nearest_similarity(self, vectors: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each answer to the nearest coded answer."""
+        vectors = _unit(vectors)
+        if not len(vectors):
+            return np.zeros(0)
+        return (vectors @ self.train_vectors_.T).max(axis=1)
+
+    def predict(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> list[str]:
+        """The most likely class per answer."""
+        proba = self.predict_proba(vectors, texts)
+        return [self.classes_[j] for j in proba.argmax(axis=1)]
+
+    def suggest(self, vectors: np.ndarray, texts: Sequence[str] | None = None
+                ) -> list[Suggestion]:
+        proba = self.predict_proba(vectors, texts)
+        near = self.nearest_similarity(vectors)
+        out = []
+        for p, sim in zip(proba, near, strict=True):
+            order = np.argsort(-p, kind="stable")
+            top = float(p[order[0]])
+            themes = tuple(
+                (self.classes_[j], round(float(p[j]), 4))
+                for j in order
+                if self.classes_[j] != NOT_RELEVANT
+                and (j == order[0] or (p[j] >= self.further_share * top
+                                       and p[j] >= self.further_min))
+            )
+            not_relevant = self.classes_[order[0]] == NOT_RELEVANT
+            # "Likely enough" grows with few themes: 0.4 of 3 is barely above a guess.
+            unthemed = not not_relevant and bool(
+                top < max(self.unthemed_below, 1.5 / len(self.classes_))
+                or sim < self.min_similarity
+            )
+            out.append(Suggestion(themes=themes, unthemed=unthemed, not_relevant=not_relevant))
+        return out
+
+
+# -- review queue ------------------------------------------------------------------------
+
+
+def _uncertainty(proba: np.ndarray) -> np.ndarray:
+    """1 - margin between the two most likely classes (1: a coin toss, 0: certain)."""
+    if proba.shape[1] < 2:
+        return np.zeros(len(proba))
+    part = np.partition(proba, -2, axis=1)
+    return 1.0 - (part[:, -1] - part[:, -2])
+
+
+def _density(vectors: np.ndarray, rng: np.random.Generator, sample: int = 2000,
+             k: int = 10) -> np.ndarray:
+    """How typical each answer is: mean similarity to its k nearest answers in a sample."""
+    n = len(vectors)
+    idx = rng.choice(n, size=min(sample, n), replace=False) if n > sample else np.arange(n)
+    sims = vectors @ vectors[idx].T
+    k = min(k + 1, sims.shape[1])  # +1: an answer in the sample is its own neighbour
+    top = np.partition(sims, -k, axis=1)[:, -k:]
+    return np.clip(top.mean(axis=1), 0.0, None)
+
+
+def review_order(
+    coder: GuidedCoder | None,
+    vectors: np.ndarray,
+    reviewed: np.ndarray,
+    n: int = 1,
+    random_state: int = 0,
+    texts: Sequence[str] | None = None,
+    *,
+    density_power: float = 1.0,
+    distance_power: float = 1.0,
+) -> list[int]:
+    """Indices of the ``n`` unreviewed answers (``reviewed``: bool mask) the coder learns
+    most from: uncertain, unlike those already reviewed (or picked earlier in this batch),
+    and typical of many answers. ``coder`` None (nothing learned yet): diverse, typical
+    answers. ``texts`` lets the coder use its lexical features."""
+    vectors = _unit(vectors)
+    reviewed = np.asarray(reviewed, dtype=bool)
+    if len(reviewed) != len(vectors):
+        raise ValueError(f"got {len(vectors)} vectors but a mask of {len(reviewed)}")
+    pool = np.flatnonzero(~reviewed)
+    if not len(pool) or n <= 0:
+        return []
+    rng = np.random.default_rng(random_state)
+    pv = vectors[pool]
+    if coder is None:
+        score = np.ones(len(pool))
+    else:
+        pool_texts = [texts[i] for i in pool] if texts is not None else None
+        score = _uncertainty(coder.predict_proba(pv, pool_texts))
+        score = score + 1e-3  # still diverse when the coder is sure of everything
+    score = score * _density(pv, rng) ** density_power
+    if reviewed.any():
+        distance = 1.0 - (pv @ vectors[reviewed].T).max(axis=1)
+    else:
+        distance = np.ones(len(pool))
+    distance = np.clip(distance, 0.0, 2.0)
+    picked: list[int] = []
+    for _ in range(min(n, len(pool))):
+        total = score * (distance + 1e-6) ** distance_power
+        total[picked] = -np.inf
+        best = int(np.argmax(total))
+        picked.append(best)
+        distance = np.minimum(distance, np.clip(1.0 - pv @ pv[best], 0.0, 2.0))
+    return [int(pool[j]) for j in picked]
+
+
+# -- agreement ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Agreement:
+    n: int
+    share: float | None
+    low: float | None
+    high: float | None
+
+
+def wilson_interval(hits: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for a proportion (95% by default)."""
+    if n <= 0:
+        raise ValueError("no trials")
+    p = hits / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def agreement(hits: Sequence[bool], last: int = 50) -> Agreement:
+    """Share of the last ``last`` decisions where the coder's top suggestion was what the
+    analyst chose, with a 95% Wilson interval (None while there are no decisions)."""
+    recent = list(hits)[-last:] if last > 0 else []
+    if not recent:
+        return Agreement(n=0, share=None, low=None, high=None)
+    k = sum(bool(h) for h in recent)
+    low, high = wilson_interval(k, len(recent))
+    return Agreement(n=len(recent), share=k / len(recent), low=low, high=high)
