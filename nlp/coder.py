@@ -42,6 +42,45 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / norms
 
 
+class Lexicon:
+    """TF-IDF word 1-2-grams and character 2-5-grams (within words), fitted once on a run's
+    answers. Rows of the texts it was fitted on are looked up, not recomputed, so retraining
+    after each batch of decisions does not re-tokenise 10,000 answers."""
+
+    def __init__(self, texts: Sequence[str] | None = None):
+        if texts is not None:
+            self.fit(texts)
+
+    def fit(self, texts: Sequence[str]) -> Lexicon:
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts = [str(t) for t in texts]
+        self.word_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+                                     strip_accents="unicode", dtype=np.float32)
+        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                     min_df=2 if len(texts) >= 50 else 1,
+                                     strip_accents="unicode", dtype=np.float32)
+        unique = list(dict.fromkeys(texts))
+        self.rows_ = {t: i for i, t in enumerate(unique)}
+        self.matrix_ = sparse.hstack([self.word_.fit_transform(unique),
+                                      self.char_.fit_transform(unique)], format="csr")
+        return self
+
+    def transform(self, texts: Sequence[str]):
+        from scipy import sparse
+
+        texts = [str(t) for t in texts]
+        new = list(dict.fromkeys(t for t in texts if t not in self.rows_))
+        if not new:
+            return self.matrix_[[self.rows_[t] for t in texts]]
+        extra = sparse.hstack([self.word_.transform(new), self.char_.transform(new)],
+                              format="csr")
+        at = {t: len(self.rows_) + i for i, t in enumerate(new)}
+        both = sparse.vstack([self.matrix_, extra], format="csr")
+        return both[[self.rows_.get(t, at.get(t)) for t in texts]]
+
+
 class GuidedCoder:
     """A multinomial logistic regression over answer vectors and (optionally) TF-IDF.
 
@@ -57,6 +96,11 @@ class GuidedCoder:
                           "not yet themed"
         min_similarity    cosine similarity to the nearest coded answer under this:
                           "not yet themed" (the coder has seen nothing like it)
+        lexicon           a ``Lexicon`` fitted on the run's answers (shared across retrains:
+                          their TF-IDF rows are computed once); default: fitted on the texts
+        self_training     weight of the answers the coder is sure of (given ``unlabelled``
+                          to ``fit``) as extra examples; 0: off
+        self_training_threshold  confidence an answer needs for that
         random_state      seed (the solver is deterministic; kept for sklearn style)
 
     Multi-label decisions are learned as one training row per theme. Learned attributes:
@@ -75,6 +119,9 @@ class GuidedCoder:
         further_min: float = 0.2,
         unthemed_below: float = 0.25,
         min_similarity: float = 0.25,
+        lexicon: Lexicon | None = None,
+        self_training: float = 0.0,
+        self_training_threshold: float = 0.9,
         random_state: int = 0,
     ):
         self.C = C
@@ -85,32 +132,20 @@ class GuidedCoder:
         self.further_min = further_min
         self.unthemed_below = unthemed_below
         self.min_similarity = min_similarity
+        self.lexicon = lexicon
+        self.self_training = self_training
+        self.self_training_threshold = self_training_threshold
         self.random_state = random_state
 
     # -- features ------------------------------------------------------------------------
-
-    def _fit_lexical(self, texts: Sequence[str]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        self.word_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
-                                     lowercase=True, strip_accents="unicode")
-        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                     min_df=2, lowercase=True, strip_accents="unicode")
-        self.word_.fit(texts)
-        try:
-            self.char_.fit(texts)
-        except ValueError:  # too few texts for min_df: every n-gram once
-            self.char_.set_params(min_df=1).fit(texts)
 
     def _features(self, vectors: np.ndarray, texts: Sequence[str] | None, lexical: bool):
         if not lexical:
             return vectors
         from scipy import sparse
 
-        w = self.lexical_weight
         return sparse.hstack(
-            [sparse.csr_matrix(vectors), w * self.word_.transform(texts),
-             w * self.char_.transform(texts)],
+            [sparse.csr_matrix(vectors), self.lexical_weight * self.lexicon_.transform(texts)],
             format="csr",
         )
 
@@ -124,9 +159,14 @@ class GuidedCoder:
         vectors: np.ndarray,
         labels: Sequence[Collection[str]],
         texts: Sequence[str] | None = None,
+        unlabelled: np.ndarray | None = None,
+        unlabelled_texts: Sequence[str] | None = None,
     ) -> GuidedCoder:
         """Learn from coded answers: ``labels[i]`` is the set of theme keys the analyst gave
-        answer ``i`` (a bare string counts as one key); an empty set means "not relevant"."""
+        answer ``i`` (a bare string counts as one key); an empty set means "not relevant".
+        ``unlabelled`` (optional): the other answers' vectors (and texts): their word
+        statistics weight the lexical features, and with ``self_training`` the answers the
+        coder is sure of are learned too."""
         from sklearn.linear_model import LogisticRegression
 
         vectors = _unit(vectors)
@@ -155,8 +195,11 @@ class GuidedCoder:
             counts = np.bincount(y, weights=w, minlength=len(classes))
             w = w * (w.sum() / (len(classes) * counts[y]))
         self.lexical_ = bool(self.lexical and texts is not None)
+        if unlabelled_texts is None:
+            unlabelled = None
         if self.lexical_:
-            self._fit_lexical([str(t) for t in texts])
+            corpus = list(texts) + (list(unlabelled_texts) if unlabelled is not None else [])
+            self.lexicon_ = self.lexicon if self.lexicon is not None else Lexicon(corpus)
         self.models_ = {}
         for lexical in {False, self.lexical_}:
             if len(classes) == 1:
@@ -166,7 +209,28 @@ class GuidedCoder:
             model = LogisticRegression(C=self.C, max_iter=300, random_state=self.random_state)
             model.fit(X[rows_a], y, sample_weight=w)
             self.models_[lexical] = model
+        if self.self_training > 0 and unlabelled is not None and len(classes) > 1:
+            self._self_train(X[rows_a], y, w, _unit(unlabelled), unlabelled_texts)
         return self
+
+    def _self_train(self, X, y, w, unlabelled, unlabelled_texts) -> None:
+        """Refit once with the unlabelled answers the coder is sure of as extra examples."""
+        from scipy import sparse
+        from sklearn.linear_model import LogisticRegression
+
+        proba = self.predict_proba(unlabelled, unlabelled_texts)
+        sure = np.flatnonzero(proba.max(axis=1) >= self.self_training_threshold)
+        if not len(sure):
+            return
+        lexical = self._uses_lexical(unlabelled_texts)
+        texts = [unlabelled_texts[i] for i in sure] if lexical else None
+        Xu = self._features(unlabelled[sure], texts, lexical)
+        X2 = sparse.vstack([X, Xu], format="csr") if sparse.issparse(X) else np.vstack([X, Xu])
+        y2 = np.concatenate([y, proba[sure].argmax(axis=1)])
+        w2 = np.concatenate([w, np.full(len(sure), self.self_training * w.mean())])
+        model = LogisticRegression(C=self.C, max_iter=300, random_state=self.random_state)
+        self.models_[lexical] = model.fit(X2, y2, sample_weight=w2)
+        self.n_self_trained_ = int(len(sure))
 
     def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None
                       ) -> np.ndarray:
@@ -226,10 +290,14 @@ def _uncertainty(proba: np.ndarray) -> np.ndarray:
     return 1.0 - (part[:, -1] - part[:, -2])
 
 
-def _density(vectors: np.ndarray, rng: np.random.Generator, sample: int = 2000,
-             k: int = 10) -> np.ndarray:
-    """How typical each answer is: mean similarity to its k nearest answers in a sample."""
+def typicality(vectors: np.ndarray, random_state: int = 0, sample: int = 1000,
+               k: int = 10) -> np.ndarray:
+    """How typical each answer is: mean similarity to its k nearest answers in a random
+    sample. It does not change as decisions come in: a coding job computes it once per run
+    and passes it to ``review_order``."""
+    vectors = _unit(vectors)
     n = len(vectors)
+    rng = np.random.default_rng(random_state)
     idx = rng.choice(n, size=min(sample, n), replace=False) if n > sample else np.arange(n)
     sims = vectors @ vectors[idx].T
     k = min(k + 1, sims.shape[1])  # +1: an answer in the sample is its own neighbour
@@ -245,13 +313,15 @@ def review_order(
     random_state: int = 0,
     texts: Sequence[str] | None = None,
     *,
+    typical: np.ndarray | None = None,
     density_power: float = 1.0,
     distance_power: float = 1.0,
 ) -> list[int]:
     """Indices of the ``n`` unreviewed answers (``reviewed``: bool mask) the coder learns
     most from: uncertain, unlike those already reviewed (or picked earlier in this batch),
     and typical of many answers. ``coder`` None (nothing learned yet): diverse, typical
-    answers. ``texts`` lets the coder use its lexical features."""
+    answers. ``texts`` lets the coder use its lexical features; ``typical`` is
+    ``typicality(vectors)`` when the caller keeps it between calls."""
     vectors = _unit(vectors)
     reviewed = np.asarray(reviewed, dtype=bool)
     if len(reviewed) != len(vectors):
@@ -259,7 +329,6 @@ def review_order(
     pool = np.flatnonzero(~reviewed)
     if not len(pool) or n <= 0:
         return []
-    rng = np.random.default_rng(random_state)
     pv = vectors[pool]
     if coder is None:
         score = np.ones(len(pool))
@@ -267,7 +336,9 @@ def review_order(
         pool_texts = [texts[i] for i in pool] if texts is not None else None
         score = _uncertainty(coder.predict_proba(pv, pool_texts))
         score = score + 1e-3  # still diverse when the coder is sure of everything
-    score = score * _density(pv, rng) ** density_power
+    if typical is None:
+        typical = typicality(vectors, random_state)
+    score = score * np.asarray(typical)[pool] ** density_power
     if reviewed.any():
         distance = 1.0 - (pv @ vectors[reviewed].T).max(axis=1)
     else:

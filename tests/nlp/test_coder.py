@@ -148,14 +148,14 @@ def test_answers_unlike_anything_coded_are_not_yet_themed(residents):
 
 def test_review_order_prefers_uncertain_answers(tiny, hashing):
     texts, truth, vectors = tiny
-    coder = GuidedCoder(lexical=False).fit(vectors[::2], [{t} for t in truth[::2]])
-    mixed = ["speeding cars and drug dealing", "litter"]
-    all_vectors = np.vstack([vectors, hashing.embed(mixed)])
-    reviewed = np.zeros(len(all_vectors), dtype=bool)
-    reviewed[: len(vectors) : 2] = True
-    first = review_order(coder, all_vectors, reviewed, n=1)
-    assert first == [len(vectors)]  # the answer the coder cannot decide between two themes
-    assert not reviewed[first].any()
+    coder = GuidedCoder(lexical=False).fit(vectors, [{t} for t in truth])
+    new = ["drug dealers near the station", "speeding cars and drug dealing",
+           "cars speeding on our road"]
+    all_vectors = np.vstack([vectors, hashing.embed(new)])
+    reviewed = np.arange(len(all_vectors)) < len(vectors)
+    # First the answer the coder cannot decide between two themes.
+    assert review_order(coder, all_vectors, reviewed, n=1) == [len(vectors) + 1]
+    assert sorted(review_order(coder, all_vectors, reviewed, n=5)) == [24, 25, 26]
 
 
 def test_review_order_spreads_a_batch_over_different_answers(tiny):
