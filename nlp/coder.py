@@ -33,6 +33,12 @@ class Suggestion:
     not_relevant: bool = False  # most like answers the analyst marked not relevant
 
 
+def _stack(a, b):
+    from scipy import sparse
+
+    return sparse.vstack([a, b], format="csr") if sparse.issparse(a) else np.vstack([a, b])
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2:
@@ -92,7 +98,7 @@ class GuidedCoder:
         lexical_weight    scale of the TF-IDF blocks against the (unit) vectors
         further_share     a further theme needs this share of the top theme's confidence
         further_min       ... and at least this confidence
-        unthemed_below    top confidence under this (or under 1.5 / number of themes):
+        unthemed_below    top confidence under this (or under 1.75 / number of themes):
                           "not yet themed"
         min_similarity    cosine similarity to the nearest coded answer under this:
                           "not yet themed" (the coder has seen nothing like it)
@@ -111,10 +117,10 @@ class GuidedCoder:
     def __init__(
         self,
         *,
-        C: float = 4.0,
+        C: float = 8.0,
         class_weight: str | None = "balanced",
         lexical: bool = True,
-        lexical_weight: float = 0.3,
+        lexical_weight: float = 0.5,
         further_share: float = 0.5,
         further_min: float = 0.2,
         unthemed_below: float = 0.25,
@@ -167,7 +173,6 @@ class GuidedCoder:
         ``unlabelled`` (optional): the other answers' vectors (and texts): their word
         statistics weight the lexical features, and with ``self_training`` the answers the
         coder is sure of are learned too."""
-        from sklearn.linear_model import LogisticRegression
 
         vectors = _unit(vectors)
         if len(labels) != len(vectors):
@@ -200,47 +205,61 @@ class GuidedCoder:
         if self.lexical_:
             corpus = list(texts) + (list(unlabelled_texts) if unlabelled is not None else [])
             self.lexicon_ = self.lexicon if self.lexicon is not None else Lexicon(corpus)
+        self._train = (vectors, list(texts) if texts is not None else None, rows_a, y, w)
         self.models_ = {}
-        for lexical in {False, self.lexical_}:
-            if len(classes) == 1:
-                self.models_[lexical] = None
-                continue
-            X = self._features(vectors, texts, lexical)
-            model = LogisticRegression(C=self.C, max_iter=300, random_state=self.random_state)
-            model.fit(X[rows_a], y, sample_weight=w)
-            self.models_[lexical] = model
+        self._model(self.lexical_)
         if self.self_training > 0 and unlabelled is not None and len(classes) > 1:
-            self._self_train(X[rows_a], y, w, _unit(unlabelled), unlabelled_texts)
+            self._self_train(_unit(unlabelled), unlabelled_texts)
         return self
 
-    def _self_train(self, X, y, w, unlabelled, unlabelled_texts) -> None:
-        """Refit once with the unlabelled answers the coder is sure of as extra examples."""
-        from scipy import sparse
+    def _model(self, lexical: bool):
+        """The fitted model on vectors alone or with the lexical features (the second one
+        fitted when first needed: suggestions without texts)."""
+        if lexical not in self.models_:
+            self.models_[lexical] = self._fit_model(lexical, *self._train)
+        return self.models_[lexical]
+
+    def _fit_model(self, lexical, vectors, texts, rows, y, w, extra=None):
         from sklearn.linear_model import LogisticRegression
 
+        if len(self.classes_) == 1:
+            return None
+        X = self._features(vectors, texts, lexical)[rows]
+        if extra is not None:
+            X, y, w = _stack(X, extra[0]), np.concatenate([y, extra[1]]), np.concatenate(
+                [w, extra[2]])
+        # Only the columns some coded answer uses: the others would keep a zero weight
+        # anyway (L2), and dropping them keeps L-BFGS fast with 100,000s of n-grams.
+        cols = np.unique(X.indices) if hasattr(X, "indices") else None
+        model = LogisticRegression(C=self.C, max_iter=300, random_state=self.random_state)
+        model.fit(X[:, cols] if cols is not None else X, y, sample_weight=w)
+        return model, cols
+
+    def _self_train(self, unlabelled, unlabelled_texts) -> None:
+        """Refit once with the unlabelled answers the coder is sure of as extra examples."""
         proba = self.predict_proba(unlabelled, unlabelled_texts)
         sure = np.flatnonzero(proba.max(axis=1) >= self.self_training_threshold)
+        self.n_self_trained_ = int(len(sure))
         if not len(sure):
             return
         lexical = self._uses_lexical(unlabelled_texts)
         texts = [unlabelled_texts[i] for i in sure] if lexical else None
         Xu = self._features(unlabelled[sure], texts, lexical)
-        X2 = sparse.vstack([X, Xu], format="csr") if sparse.issparse(X) else np.vstack([X, Xu])
-        y2 = np.concatenate([y, proba[sure].argmax(axis=1)])
-        w2 = np.concatenate([w, np.full(len(sure), self.self_training * w.mean())])
-        model = LogisticRegression(C=self.C, max_iter=300, random_state=self.random_state)
-        self.models_[lexical] = model.fit(X2, y2, sample_weight=w2)
-        self.n_self_trained_ = int(len(sure))
+        w = self._train[4]
+        extra = (Xu, proba[sure].argmax(axis=1), np.full(len(sure), self.self_training * w.mean()))
+        self.models_ = {lexical: self._fit_model(lexical, *self._train, extra=extra)}
 
     def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None
                       ) -> np.ndarray:
         """Confidence per class (columns in ``classes_`` order), rows summing to 1."""
         vectors = _unit(vectors)
         lexical = self._uses_lexical(texts)
-        model = self.models_[lexical]
-        if model is None:
+        fitted = self._model(lexical)
+        if fitted is None:
             return np.ones((len(vectors), 1))
-        return model.predict_proba(self._features(vectors, texts, lexical))
+        model, cols = fitted
+        X = self._features(vectors, texts, lexical)
+        return model.predict_proba(X[:, cols] if cols is not None else X)
 
     def nearest_similarity(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine similarity of each answer to the nearest coded answer."""
@@ -270,9 +289,9 @@ class GuidedCoder:
                                        and p[j] >= self.further_min))
             )
             not_relevant = self.classes_[order[0]] == NOT_RELEVANT
-            # "Likely enough" grows with few themes: 0.4 of 3 is barely above a guess.
+            # "Likely enough" grows with few themes: 0.55 of 3 is barely above a guess.
             unthemed = not not_relevant and bool(
-                top < max(self.unthemed_below, 1.5 / len(self.classes_))
+                top < max(self.unthemed_below, 1.75 / len(self.classes_))
                 or sim < self.min_similarity
             )
             out.append(Suggestion(themes=themes, unthemed=unthemed, not_relevant=not_relevant))
