@@ -194,3 +194,15 @@ def test_agreement_is_the_share_of_recent_hits_with_a_wilson_interval():
     # Few decisions: a wide interval.
     low, high = wilson_interval(1, 2)
     assert low < 0.1 and high > 0.9
+
+
+def test_self_training_learns_from_the_answers_it_is_sure_of(tiny):
+    texts, truth, vectors = tiny
+    seen = np.arange(len(texts)) % 4 == 0
+    rest = [t for t, s in zip(texts, seen, strict=True) if not s]
+    coder = GuidedCoder(self_training=0.5, self_training_threshold=0.5).fit(
+        vectors[seen], [{t} for t in truth[seen]], [t for t, s in zip(texts, seen, strict=True)
+                                                    if s],
+        unlabelled=vectors[~seen], unlabelled_texts=rest)
+    assert coder.n_self_trained_ > 0
+    assert np.mean(np.asarray(coder.predict(vectors[~seen], rest)) == truth[~seen]) >= 0.8
