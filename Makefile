@@ -7,7 +7,7 @@ CONSULT := $(VENV)/bin/consult
 STATIC  := consult/static
 GOVUK   := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: run test install assets lint serve worker security migration migration-initial
+.PHONY: run test install assets lint serve worker security migration migration-initial constraints
 
 run: install
 	$(CONSULT) init-db
@@ -35,12 +35,24 @@ security:
 install: $(VENV)/.stamp-install assets
 
 # torch first, pinned to the CPU build: a looser pin pulls several GB of CUDA packages.
-$(VENV)/.stamp-install: pyproject.toml
+# constraints.txt pins every installed package, direct or not (`make constraints`).
+$(VENV)/.stamp-install: pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[nlp,dev]'
+	$(PIP) install --quiet -c constraints.txt torch==2.13.0
+	$(PIP) install --quiet -c constraints.txt -e '.[nlp,dev]'
 	touch $@
+
+# Regenerate constraints.txt from the virtualenv as it is (after adding or changing a
+# dependency in pyproject.toml and installing it). The project itself is left out, and
+# torch's local build label (+cpu), which is this machine's wheel, not a version.
+constraints:
+	@{ echo "# Every installed package, pinned: make installs with -c constraints.txt."; \
+	  echo "# Regenerate with: make constraints (README, \"Dependencies\")."; \
+	  $(PIP) freeze --exclude-editable | grep -v -i '^consult[= @]' \
+	    | sed -E 's/^(torch|torchvision|torchaudio)==([^+]+)\+.*/\1==\2/'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	@echo "constraints.txt: $$(grep -c '==' constraints.txt) packages pinned"
 
 assets: $(STATIC)/govuk/.stamp
 

@@ -15,6 +15,25 @@ graceful_timeout = 30
 accesslog = None  # the privacy notice says IP addresses are not stored: no access log
 
 
+def on_starting(server):
+    """More than one worker with in-memory rate limits: say so loudly, or refuse
+    (CONSULT_REQUIRE_SHARED_LIMITS=1)."""
+    import os
+    from pathlib import Path
+
+    from consult.config import PER_WORKER_WARNING, rate_limit_storage
+
+    workers = int(server.cfg.workers)
+    instance = os.environ.get(
+        "CONSULT_INSTANCE_PATH", str(Path(__file__).resolve().parent / "instance")
+    )
+    if workers > 1 and rate_limit_storage(instance).startswith("memory://"):
+        message = PER_WORKER_WARNING.format(workers=workers, tenfold=10 * workers)
+        server.log.warning(message)
+        if os.environ.get("CONSULT_REQUIRE_SHARED_LIMITS", "").lower() in ("1", "true", "yes"):
+            raise SystemExit("Refusing to start: set REDIS_URL or run one worker.")
+
+
 def post_worker_init(worker):
     try:
         import torch

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# ../shared/data beside the repository (or beside the folder of worktrees).
+_HERE = Path(__file__).resolve()
+DATA = next((p / "shared" / "data" for p in _HERE.parents if (p / "shared" / "data").exists()),
+            _HERE.parents[2] / "shared" / "data")
 
 
 def nhs(label: str = "label") -> tuple[list[str], list[str]]:

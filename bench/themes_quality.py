@@ -3,6 +3,7 @@
     .venv/bin/python bench/themes_quality.py            # all datasets
     .venv/bin/python bench/themes_quality.py nhs_label  # one
     .venv/bin/python bench/themes_quality.py --int8     # the large-corpus (int8) encoder
+    .venv/bin/python bench/themes_quality.py --sample 2000  # a seeded random sample of each
 
 For each dataset: the engine (redaction, non-answers, its own number of themes), then on the
 same redacted embeddings BERTopic with default settings and KMeans told the true number of
@@ -30,11 +31,23 @@ from nlp.themes import ThemeEngine  # noqa: E402
 def main(names: list[str]) -> None:
     int8 = "--int8" in names
     names = [n for n in names if n != "--int8"]
+    sample = None
+    if "--sample" in names:
+        at = names.index("--sample")
+        sample = int(names[at + 1])
+        names = names[:at] + names[at + 2:]
     out_path = HERE / "out" / ("quality_int8.json" if int8 else "quality.json")
+    if sample:
+        out_path = out_path.with_name(f"{out_path.stem}_sample{sample}.json")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     results = json.loads(out_path.read_text()) if out_path.exists() else {}
     for name in names or list(DATASETS):
         texts, labels = DATASETS[name]()
+        if sample and sample < len(texts):
+            import random
+
+            keep = sorted(random.Random(0).sample(range(len(texts)), sample))
+            texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
         # --int8: the encoder the engine uses from 50,000 distinct answers, at any size.
         engine = ThemeEngine(cache_dir=str(HERE / "out" / "cache"),
                              **({"large_corpus_size": 0} if int8 else {}))

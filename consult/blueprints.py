@@ -17,3 +17,6 @@ def register_all(app: Flask) -> None:
     analysis.init_app(app)
     app.register_blueprint(schools_bp)
     safeguarding.init_app(app)
+    from consult.editor.views import bp as editor_bp  # the survey editor
+
+    app.register_blueprint(editor_bp)

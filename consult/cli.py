@@ -122,7 +122,10 @@ def users_create(email, role, name, school, password_stdin=False):
     create_all()
     db = get_db()
     try:
-        user = create_user(db, email=email, role=role, password=password, name=name, school=school)
+        user = create_user(
+            db, email=email, role=role, password=password, name=name, school=school,
+            via="command line",
+        )
     except AccountError as exc:
         db.rollback()
         raise click.ClickException(str(exc)) from None
@@ -140,6 +143,8 @@ def _register_feature_commands() -> None:
         "consult.retention",
         "consult.admin.cli",
         "consult.jobs.cli",
+        "consult.analysis.cli",
+        "consult.safeguarding.cli",
     ):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(cli)

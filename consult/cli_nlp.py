@@ -111,6 +111,20 @@ def _wrap_model_errors(fn):
         raise click.ClickException(str(exc)) from exc
 
 
+def _load_frame_option(ctx, param, value):
+    """``--frame FILE``: read the code frame now (a bad file is a usage error naming the
+    file, row and problem) and keep it in ``ctx.meta`` for the command body."""
+    if value is None:
+        return None
+    from nlp.codeframe import CodeFrameError, load_frame
+
+    try:
+        ctx.meta["analyse_csv.frame"] = load_frame(value)
+    except CodeFrameError as exc:
+        raise click.BadParameter(str(exc), param_hint="--frame") from exc
+    return value
+
+
 @click.command("analyse-csv")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--text-column", required=True, help="Column holding the free-text answers.")
@@ -121,6 +135,11 @@ def _wrap_model_errors(fn):
               help="Folder for assignments.csv, themes.json and report.html.")
 @click.option("--taxonomy", type=click.Path(path_type=Path), default=DEFAULT_TAXONOMY,
               show_default=True, help="Priority taxonomy YAML.")
+@click.option("--frame", type=click.Path(path_type=Path), default=None, expose_value=False,
+              callback=_load_frame_option,
+              help="Code frame (CSV or YAML: theme name, description, examples) to start "
+                   "from: answers are first assigned to its themes by similarity, the rest "
+                   "clustered into emerging themes.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
               help="Embedding cache folder (default: $CONSULT_EMBEDDING_CACHE or "
                    "OUT/.embedding-cache).")
@@ -161,6 +180,7 @@ def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache
 
     tax = _wrap_model_errors(lambda: load_taxonomy(taxonomy)) if taxonomy else None
     engine = _engine(cache_dir, taxonomy, min_theme_size, spacy_model, seed)
+    engine.frame = click.get_current_context().meta.get("analyse_csv.frame")
     bar = _ProgressBar(enabled=not quiet)
     start = time.perf_counter()
     try:

@@ -38,8 +38,14 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_LOGIN": "10 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Sign-in throttling (consult/auth/throttle.py): wrong passwords for one email from
+        # one client, and from one client for any email, within LOGIN_LOCKOUT_MINUTES.
         "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_CLIENT_MAX_FAILURES": 30,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # Staff sessions (server-side): idle sign-out and an absolute lifetime.
+        "STAFF_IDLE_MINUTES": 60,
+        "STAFF_SESSION_HOURS": 10,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
@@ -69,6 +75,36 @@ def from_environment(config: dict) -> None:
         config["SESSION_COOKIE_SECURE"] = True
     if config.get("REDIS_URL") and config.get("RATELIMIT_STORAGE_URI") == "memory://":
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    # The host names this service answers to (README, "Production"): a request for any
+    # other Host gets a 400, so no absolute URL (the projector's join address and QR code,
+    # redirects) can name a host an attacker chose. Comma-separated; ".example.org" also
+    # admits its subdomains.
+    if os.environ.get("CONSULT_TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [
+            h.strip() for h in os.environ["CONSULT_TRUSTED_HOSTS"].split(",") if h.strip()
+        ]
+
+
+def rate_limit_storage(instance_path: str) -> str:
+    """Where the rate limits will be counted, from the same layers as ``create_app``
+    (defaults, instance/config.py, environment), without building an app."""
+    from flask import Config
+
+    config = Config(instance_path, defaults(instance_path))
+    config.from_pyfile("config.py", silent=True)
+    from_environment(config)
+    return str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+
+
+PER_WORKER_WARNING = """
+============================================================================================
+  WARNING: {workers} gunicorn workers and no REDIS_URL: every rate limit is counted per
+  worker, so each limit is really {workers} times what it says (sign-in 10/min becomes
+  {tenfold}/min). Sign-in throttling (failed passwords) is kept in the database and is shared;
+  the per-minute request limits are not. Set REDIS_URL (README, "Production"), or run one
+  worker. CONSULT_REQUIRE_SHARED_LIMITS=1 turns this warning into a refusal to start.
+============================================================================================
+"""
 
 
 def ensure_secret_key(config: dict, instance_path: str) -> None:

@@ -73,6 +73,8 @@ def import_models() -> None:
     __import__("consult.analysis.models")  # analysis runs and themes (consult/analysis)
     __import__("consult.schools.models")  # classroom sessions (consult/schools)
     __import__("consult.safeguarding.models")  # safeguarding flags (consult/safeguarding)
+    __import__("consult.editor.models")  # survey drafts (consult/editor)
+    __import__("consult.auth.models")  # staff sessions and sign-in failures (consult/auth)
 
 
 def init_app(app: Flask) -> None:

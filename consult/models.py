@@ -10,12 +10,14 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -108,6 +110,12 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Set while an administrator has disabled the account: it cannot sign in.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A temporary password set by an administrator: the first sign-in must change it.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class AuditEvent(Base):

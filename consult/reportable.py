@@ -8,9 +8,10 @@ and not cleared by a reviewer). Every export, report and analysis builds its que
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select, union
+from sqlalchemy.orm import Session
 
 from consult.models import Response
 
@@ -29,3 +30,27 @@ def reportable(stmt: Select | None = None) -> Select:
     for rule in exclusion_rules:
         stmt = stmt.where(Response.id.not_in(rule()))
     return stmt
+
+
+def held_back() -> Select:
+    """A SELECT of the ids of every response some rule holds back *now* (e.g. a pupil's
+    answer a safeguarding lead has not cleared, or cleared and then reopened). Stored
+    analysis results (theme assignments, quotes, coder training rows) must be read through
+    this (``.where(X.response_id.not_in(held_back()))``) every time they are shown,
+    counted, exported or fed to a job, because a hold can start after the run."""
+    rules = [rule() for rule in exclusion_rules]
+    if not rules:
+        return select(Response.id).where(false())
+    return union(*rules) if len(rules) > 1 else rules[0]
+
+
+def held_back_ids(db: Session, response_ids: Iterable[int] | None = None) -> set[int]:
+    """The ids among ``response_ids`` (default: all) that are held back now."""
+    column = held_back().subquery().c[0]
+    stmt = select(column)
+    if response_ids is not None:
+        ids = list(response_ids)
+        if not ids:
+            return set()
+        stmt = stmt.where(column.in_(ids))
+    return set(db.scalars(stmt))

@@ -7,6 +7,15 @@
   fields are refused the same way: PostgreSQL cannot store NUL in text, and none of them
   belongs in an answer.
 
+- A number in the address too big for a database integer (``?page=99999999999999999999``,
+  ``/analysis/runs/99999999999999999999``) is refused with a 400 or 404 page. Left alone it
+  would reach an OFFSET or a primary-key lookup and fail there: a 500 on SQLite ("Python
+  int too large to convert to SQLite INTEGER"), a misleading "database unavailable" 503 on
+  PostgreSQL.
+
+- A Host (or, behind a proxy, X-Forwarded-Host) not in ``TRUSTED_HOSTS`` gets a 400, so
+  no absolute URL names a host an attacker chose.
+
 Body size limits are applied before this (``PUBLIC_MAX_CONTENT_LENGTH``, ``MAX_CONTENT_LENGTH``):
 an oversize body gets the 413 page before it is read.
 """
@@ -70,16 +79,85 @@ def _form_ok() -> tuple[str, str] | None:
     return None
 
 
+# Query parameters that views read as whole numbers.
+NUMBER_PARAMS = ("page", "run", "theme", "version", "baseline")
+# The largest value of a 32-bit integer column (PostgreSQL INTEGER, our primary keys).
+MAX_NUMBER = 2**31 - 1
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+\s*")
+TOO_BIG = (
+    "That page does not exist",
+    "The address asks for a number that is too big. Go back and use the links on the page.",
+)
+
+
+def _too_big(value: str) -> bool:
+    if not _WHOLE_NUMBER.fullmatch(value):
+        return False
+    digits = value.strip().lstrip("+-").lstrip("0")
+    return len(digits) > 10 or int(digits or "0") > MAX_NUMBER
+
+
+def _numbers_ok() -> tuple[int, tuple[str, str]] | None:
+    for key in NUMBER_PARAMS:
+        if any(_too_big(v) for v in request.args.getlist(key)):
+            return 400, TOO_BIG
+    if any(_too_big(part) for part in request.path.split("/") if part):
+        return 404, TOO_BIG
+    return None
+
+
 def _query_ok() -> bool:
     raw = request.query_string
     return not raw or _valid_utf8_urlencoded(raw)
 
 
+class TrustedHosts:
+    """WSGI middleware: a request for a host name not in ``TRUSTED_HOSTS`` gets a plain 400
+    before Flask sees it (Flask would refuse it too, but then cannot build the URLs its
+    error page needs). Sits inside ProxyFix, so a forwarded host is checked as well."""
+
+    def __init__(self, wsgi_app, flask_app: Flask):
+        self.wsgi_app = wsgi_app
+        self.flask_app = flask_app
+
+    def __call__(self, environ, start_response):
+        trusted = self.flask_app.config.get("TRUSTED_HOSTS")
+        if trusted:
+            from werkzeug.exceptions import SecurityError
+            from werkzeug.wrappers import Response
+            from werkzeug.wsgi import get_host
+
+            try:
+                get_host(environ, trusted)
+            except SecurityError:
+                response = Response(
+                    "Bad request: this service does not answer to that host name.\n",
+                    status=400,
+                    mimetype="text/plain",
+                )
+                return response(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+
+def _install_host_check(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    if isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app.app = TrustedHosts(app.wsgi_app.app, app)
+    else:
+        app.wsgi_app = TrustedHosts(app.wsgi_app, app)
+
+
 def init_app(app: Flask) -> None:
+    _install_host_check(app)
+
     @app.before_request
     def _refuse_unreadable_text():
         if not _query_ok():
             return render_error(400, *NOT_UTF8)
+        numbers = _numbers_ok()
+        if numbers is not None:
+            return render_error(numbers[0], *numbers[1])
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
             problem = _form_ok()
             if problem is not None:

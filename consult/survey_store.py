@@ -39,6 +39,14 @@ def load_file(db: Session, path: Path, districts: list[str]) -> LoadResult:
     already stored is refused: publish it as a new version instead.
     """
     defn = resolve(load_definition(path), districts)
+    return publish(db, defn, source=str(path))
+
+
+def publish(db: Session, defn: SurveyDefinition, source: str) -> LoadResult:
+    """Store a resolved definition as a published version (``load_file`` and the survey
+    editor both publish through here): the same content again is a no-op, different
+    content under a version already stored is refused."""
+    path = source
     digest = defn.definition_hash()
     existing = db.scalar(
         select(SurveyVersion).where(
@@ -61,7 +69,7 @@ def load_file(db: Session, path: Path, districts: list[str]) -> LoadResult:
             audience=defn.audience,
             definition=defn.model_dump(mode="json"),
             definition_hash=digest,
-            source_file=str(path),
+            source_file=source[:300],
         )
     )
     db.flush()

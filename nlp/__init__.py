@@ -34,6 +34,15 @@ with ``name`` and ``embed(texts)``; see ``nlp.embeddings``), ``reducer`` (UMAP-l
 ``clusterer`` (HDBSCAN-like), ``labeller`` (``nlp.labelling.ThemeLabeller``),
 ``redactor`` (``nlp.redact.Redactor``).
 
+Place names and code frames::
+
+    ThemeEngine(place_names=["Adur", "Worthing"])   # the configured districts; recurring
+        # place and organisation names in the answers are found too (nlp.places.
+        # PlaceNameFinder): never a theme, its label or a keyword
+    from nlp.codeframe import load_frame, assign_to_frame
+    ThemeEngine(frame=load_frame("frame.csv"))      # or frame="surveys/priorities.yaml":
+        # answers first assigned to the frame's themes (Theme.from_frame), the rest clustered
+
 Priorities::
 
     from nlp.priorities import load_taxonomy, map_to_priorities

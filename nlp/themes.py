@@ -4,9 +4,13 @@ Pipeline (each stage an object passed in and stored untouched, BERTopic style)::
 
     redactor      personal data -> typed placeholders          (nlp.redact.Redactor)
     non-answers   "nothing", "n/a", "don't know" -> counted, not themed
-    places        place phrases ("on the canal path") left out of what is embedded, so
-                  themes gather concerns, not places; listed per theme (nlp.places)
+    places        place phrases ("on the canal path") and recurring place and organisation
+                  names ("Warren County", "WKU", the configured districts) left out of what
+                  is embedded and labelled, so themes gather concerns, not places; listed
+                  per theme (nlp.places)
     embedding     all-MiniLM-L6-v2, cached on disk by text hash (nlp.embeddings)
+    code frame    optional: answers similar enough to a theme of the frame are assigned to
+                  it first, named as in the frame; the rest go on (nlp.codeframe)
     reducer       UMAP to a few dimensions                     (fit_transform)
     clusterer     HDBSCAN; below ``small_corpus_size`` answers a silhouette-chosen
                   agglomerative clustering on the embeddings instead
@@ -37,7 +41,7 @@ from .embeddings import (
 )
 from .labelling import ThemeLabeller, _stem
 from .nonanswers import classify_non_answer
-from .places import find_places, strip_places
+from .places import PlaceNameFinder, find_places, strip_places
 from .priorities import Taxonomy, load_taxonomy, map_to_priorities
 from .redact import Redactor
 
@@ -59,6 +63,7 @@ class Theme:
     emerging: bool = False
     places: list[tuple[str, int]] = field(default_factory=list)
     centroid: list[float] = field(default_factory=list, repr=False)
+    from_frame: bool = False  # a theme of the code frame the run started from
 
     def to_dict(self, centroid: bool = True) -> dict:
         d = asdict(self)
@@ -144,6 +149,15 @@ class ThemeEngine:
                            with the places each is raised about listed per theme)
         large_corpus_size  from this many distinct answers the default model runs with int8
                            weights (embedding in about 0.7 of the time)
+        place_names        names of the area the consultation covers (the configured
+                           districts): never a theme, its label or a keyword
+        name_finder        ``PlaceNameFinder``-like stage (``fit``, ``mask``, ``find``) that
+                           finds the recurring place and organisation names to leave out
+        frame              code frame to start from: a list of ``nlp.codeframe.FrameTheme``
+                           or the path of a CSV/YAML frame; answers are assigned to its
+                           themes by similarity first, the rest clustered as emerging themes
+        frame_threshold    similarity an answer needs to join a frame theme (default
+                           ``nlp.codeframe.DEFAULT_THRESHOLD``)
     """
 
     def __init__(
@@ -168,6 +182,10 @@ class ThemeEngine:
         twin_threshold: float = 0.8,
         mask_places: bool = True,
         large_corpus_size: int = 50_000,
+        place_names: Sequence[str] = (),
+        name_finder=None,
+        frame=None,
+        frame_threshold: float | None = None,
     ):
         self.embedding_backend = embedding_backend
         self.cache_dir = cache_dir
@@ -189,6 +207,10 @@ class ThemeEngine:
         self.twin_threshold = twin_threshold
         self.mask_places = mask_places
         self.large_corpus_size = large_corpus_size
+        self.place_names = place_names
+        self.name_finder = name_finder
+        self.frame = frame
+        self.frame_threshold = frame_threshold
 
     # -- stage helpers -------------------------------------------------------------------
 
@@ -286,17 +308,31 @@ class ThemeEngine:
         answer_idx = np.array([i for i, k in enumerate(kinds) if k is None], dtype=int)
         answer_texts = [redacted[i] for i in answer_idx]
 
+        names = self._fit_names(answer_texts)
         report("embed", 0.0)
         backend = self._backend(len(set(answer_texts)))
-        to_embed = [strip_places(t) for t in answer_texts] if self.mask_places else answer_texts
+        to_embed = (
+            [names.mask(strip_places(t)) for t in answer_texts]
+            if self.mask_places
+            else answer_texts
+        )
         if len(answer_texts):
             emb = backend.embed(to_embed, progress=lambda f: report("embed", f))
         else:
             emb = np.zeros((0, 1), dtype=np.float32)
         self.embeddings_ = emb
 
-        labels = self._cluster(emb, report)
-        labels, centroids = self._finish_clusters(emb, labels)
+        frame = self._frame()
+        framed = self._assign_frame(frame, emb, backend)
+        rest = np.flatnonzero(framed < 0)
+        labels = self._cluster(emb[rest], report)
+        labels, _ = self._finish_clusters(emb[rest], labels)
+        if frame:
+            labels, n_frame = _with_frame(framed, rest, labels)
+            centroids = _centroids(emb, labels)
+        else:
+            n_frame = 0
+            centroids = _centroids(emb, labels)
         self.labels_ = labels
         self.centroids_ = centroids
         sims = emb @ centroids.T if len(centroids) else np.zeros((len(emb), 0))
@@ -308,6 +344,7 @@ class ThemeEngine:
         labeller = _fresh(self.labeller) if self.labeller is not None else ThemeLabeller()
         if isinstance(labeller, ThemeLabeller):
             labeller.cache_ = self._cache()  # parsed phrases are reused on a re-run
+            labeller.excluded_ = tuple(names.names_)  # names never label a theme
         labeller.fit(to_embed, labels, own)  # labels name the concern; places are listed apart
         self.labeller_ = labeller
 
@@ -326,10 +363,11 @@ class ThemeEngine:
             members = np.flatnonzero(labels == t)
             keywords = [k for k, _ in labeller.keywords_.get(t, [])]
             pid, pscore = mapping[t]
+            label = labeller.labels_.get(t, f"Theme {t + 1}")
             themes.append(
                 Theme(
                     id=t,
-                    label=labeller.labels_.get(t, f"Theme {t + 1}"),
+                    label=self.frame_names_[t] if t < n_frame else label,
                     keywords=keywords,
                     size=int(len(members)),
                     share=round(len(members) / n, 4) if n else 0.0,
@@ -337,8 +375,9 @@ class ThemeEngine:
                     priority=pid,
                     priority_score=float(pscore),
                     emerging=taxonomy is not None and pid is None,
-                    places=_top_places(answer_texts, members),
+                    places=_top_places(answer_texts, members, names),
                     centroid=[round(float(v), 6) for v in centroids[t]],
+                    from_frame=t < n_frame,
                 )
             )
 
@@ -382,11 +421,51 @@ class ThemeEngine:
                 "path": self.path_,
                 "min_theme_size": self.min_theme_size_,
                 "random_state": self.random_state,
+                **({"frame_themes": len(frame), "frame_assigned": int((framed >= 0).sum())}
+                   if frame else {}),
             },
         )
         self.result_ = result
         report("done", 1.0)
         return result
+
+    def _frame(self):
+        from .codeframe import load_frame
+
+        frame = self.frame
+        if frame is None:
+            return []
+        if isinstance(frame, str | bytes) or hasattr(frame, "__fspath__"):
+            frame = load_frame(frame)
+        return list(frame)
+
+    def _assign_frame(self, frame, emb: np.ndarray, backend) -> np.ndarray:
+        """Frame theme index per answer, -1 where none fits (or there is no frame)."""
+        from .codeframe import assign_to_frame, frame_vectors
+
+        self.frame_names_ = [t.name for t in frame]
+        if not frame or not len(emb):
+            return np.full(len(emb), -1, dtype=int)
+        framed, _ = assign_to_frame(frame, emb, frame_vectors(frame, backend),
+                                    self.frame_threshold)
+        # Frame themes keep the frame's order; those no answer fits are not reported.
+        used = [i for i in range(len(frame)) if (framed == i).any()]
+        self.frame_names_ = [frame[i].name for i in used]
+        remap = {old: new for new, old in enumerate(used)}
+        return np.array([remap.get(int(x), -1) for x in framed], dtype=int)
+
+    def _fit_names(self, texts: list[str]):
+        """The place and organisation names to leave out of these answers' themes."""
+        if self.name_finder is not None:
+            finder = _fresh(self.name_finder)
+        else:
+            finder = PlaceNameFinder(configured=tuple(self.place_names))
+        if self.place_names and not getattr(finder, "configured", None):
+            finder.configured = tuple(self.place_names)
+        finder.cache_ = self._cache()  # entity tags are reused on a re-run
+        finder.fit(texts)
+        self.name_finder_ = finder
+        return finder
 
     # -- clustering ----------------------------------------------------------------------
 
@@ -539,6 +618,15 @@ def _fresh(estimator):
         return copy.deepcopy(estimator)
 
 
+def _with_frame(framed: np.ndarray, rest: np.ndarray, labels: np.ndarray):
+    """One label per answer: the frame themes first (0..F-1), then the emerging themes
+    clustered from the ``rest`` of the answers (F..)."""
+    n_frame = int(framed.max()) + 1 if len(framed) and framed.max() >= 0 else 0
+    out = framed.copy()
+    out[rest] = np.where(labels >= 0, labels + n_frame, -1)
+    return out, n_frame
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(x, axis=-1, keepdims=True)
     n[n == 0] = 1
@@ -556,29 +644,32 @@ def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _small_corpus_labels(emb: np.ndarray, random_state: int, max_themes: int = 15) -> np.ndarray:
-    """Small consultations: agglomerative clustering (cosine, average linkage) with the number
-    of themes chosen by silhouette, since density clustering needs more points."""
-    from sklearn.cluster import AgglomerativeClustering
+    """Small consultations: Ward clustering of the unit embeddings, with the number of themes
+    (half to the whole square root of the answers) chosen by silhouette, since density
+    clustering needs more points. Ward keeps themes of comparable size: average linkage
+    (used before) split 165 answers on one topic into 1 theme of 161 and a few outliers."""
+    from scipy.cluster.hierarchy import fcluster, linkage
     from sklearn.metrics import silhouette_score
 
     n = len(emb)
-    emb = emb.copy()
+    emb = _unit(emb.copy())
     zero = np.linalg.norm(emb, axis=1) == 0
     emb[zero, 0] = 1.0  # an empty embedding (no usable words) cannot have a cosine distance
-    if len({row.tobytes() for row in emb}) < 2:
+    distinct = len({row.tobytes() for row in emb})
+    if distinct < 2:
         return np.zeros(n, dtype=int)
     best_labels = np.zeros(n, dtype=int)
     best_score = -1.0
-    max_k = int(min(15, max_themes or 15, max(2, n // 4)))
-    for k in range(2, max_k + 1):
-        labels = AgglomerativeClustering(
-            n_clusters=k, metric="cosine", linkage="average"
-        ).fit_predict(emb)
+    # From half to the whole square root of the answers: silhouette alone prefers 2 on a
+    # consultation about one topic (its sub-concerns overlap), which tells an analyst nothing.
+    max_k = int(min(max_themes or 15, distinct - 1, max(2, round(np.sqrt(n)))))
+    min_k = int(min(max_k, max(2, round(np.sqrt(n) / 2))))
+    tree = linkage(emb.astype(np.float64), method="ward")  # one tree, cut at each k
+    for k in range(min_k, max_k + 1):
+        labels = fcluster(tree, t=k, criterion="maxclust") - 1
         if len(set(labels)) < 2:
             continue
         score = silhouette_score(emb, labels, metric="cosine", random_state=random_state)
-        # A mild preference for fewer themes: analysts merge less.
-        score -= 0.004 * k
         if score > best_score:
             best_score, best_labels = score, labels
     return best_labels.astype(int)
@@ -588,10 +679,15 @@ _WORDS = re.compile(r"\w+")
 _CLAUSE_BREAK = re.compile(r"[,;.!?\n]|\b(?:and|but|also|plus|as well as)\b|&")
 
 
-def _top_places(texts: Sequence[str], members: np.ndarray, n: int = 5) -> list[tuple[str, int]]:
+def _top_places(
+    texts: Sequence[str], members: np.ndarray, names=None, n: int = 5
+) -> list[tuple[str, int]]:
     """The places most often named in a theme's answers (each answer counted once per
-    place), those named at least twice."""
-    counts = Counter(p for i in members for p in set(find_places(texts[i])))
+    place), those named at least twice: place phrases and recurring names."""
+    def places(text: str) -> set[str]:
+        return set(find_places(text)) | set(names.find(text) if names is not None else ())
+
+    counts = Counter(p for i in members for p in places(texts[i]))
     return [(p, c) for p, c in counts.most_common(n) if c >= 2]
 
 

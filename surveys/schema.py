@@ -25,6 +25,15 @@ CHOICE_TYPES = {"radio", "checkboxes", "select", "scale"}
 TEXT_TYPES = {"short_text", "long_text"}
 
 
+class Located(ValueError):
+    """A problem found by a whole-definition check, with the path it is at (pydantic
+    would place it at the top level)."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path = path
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -139,45 +148,65 @@ class SurveyDefinition(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> SurveyDefinition:
         if self.closes < self.opens:
-            raise ValueError("closes is before opens")
+            raise Located("closes", f"closes is before opens ({self.closes} < {self.opens})")
         seen_pages: set[str] = set()
         questions: dict[str, Question] = {}
-        for page in self.pages:
+        every_code = {q.code for page in self.pages for q in page.questions}
+        for i, page in enumerate(self.pages):
+            where_page = f"pages[{i}] ({page.id})"
             if page.id in seen_pages:
-                raise ValueError(f"page id {page.id!r} is used twice")
+                raise Located(f"{where_page}.id", f"page id {page.id!r} is used twice")
             seen_pages.add(page.id)
-            self._check_condition(page.show_if, questions, f"page {page.id!r}")
+            self._check_condition(page.show_if, questions, every_code, f"{where_page}.show_if")
             page_codes = {q.code for q in page.questions}
+            # Conditions first: a show_if naming a question that does not exist would
+            # otherwise be reported as "needs a title" (it makes its question top level).
+            for j, q in enumerate(page.questions):
+                # A condition may only look back: to an earlier question.
+                where_q = f"{where_page}.questions[{j}] ({q.code})"
+                self._check_condition(q.show_if, questions, every_code, f"{where_q}.show_if",
+                                      same_page=page.questions[:j])
+                if q.code in questions or q.code in {x.code for x in page.questions[:j]}:
+                    raise Located(f"{where_q}.code", f"question code {q.code!r} is used twice")
             top_level = [
                 q for q in page.questions if not (q.show_if and q.show_if.question in page_codes)
             ]
             if len(top_level) > 1 and not page.title:
                 # One question per page, or a tight group under a heading of its own.
-                raise ValueError(f"page {page.id!r} has several questions, so it needs a title")
+                raise Located(
+                    where_page, f"page {page.id!r} has several questions, so it needs a title"
+                )
             for q in page.questions:
-                # A condition may only look back: to an earlier question.
-                self._check_condition(q.show_if, questions, f"question {q.code!r}")
-                if q.code in questions:
-                    raise ValueError(f"question code {q.code!r} is used twice")
                 questions[q.code] = q
         return self
 
     @staticmethod
-    def _check_condition(cond: Condition | None, questions: dict, where: str) -> None:
+    def _check_condition(
+        cond: Condition | None, questions: dict, every_code: set, where: str, same_page=()
+    ) -> None:
         if cond is None:
             return
-        if cond.question not in questions:
-            raise ValueError(
-                f"{where}: show_if refers to {cond.question!r}, which is not an earlier question"
-            )
-        target = questions[cond.question]
+        earlier = {**questions, **{q.code: q for q in same_page}}
+        if cond.question not in earlier:
+            if cond.question in every_code:
+                problem = (
+                    f"show_if refers to {cond.question!r}, which comes later: a condition can "
+                    "only look back to an earlier question"
+                )
+            else:
+                problem = (
+                    f"show_if refers to {cond.question!r}, but there is no question with that "
+                    "code (not an earlier question)"
+                )
+            raise Located(f"{where}.question", problem)
+        target = earlier[cond.question]
         wanted = [cond.equals] if cond.equals is not None else cond.any_of or []
         if target.options and wanted:
             codes = {o.code for o in target.options}
             unknown = [w for w in wanted if w not in codes]
             if unknown:
-                raise ValueError(
-                    f"{where}: show_if on {cond.question!r} uses unknown option {unknown[0]!r}"
+                raise Located(
+                    where, f"show_if on {cond.question!r} uses unknown option {unknown[0]!r}"
                 )
 
     # --- navigation helpers -------------------------------------------------------------
@@ -265,8 +294,25 @@ def parse_definition(data, file: str = "<definition>") -> SurveyDefinition:
         problems = []
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append((_path_of(err["loc"], data), msg))
+            path = _path_of(err["loc"], data)
+            original = (err.get("ctx") or {}).get("error")
+            if isinstance(original, Located):
+                path = ".".join(p for p in (path, original.path) if p)
+            elif err["type"].startswith(("date_", "datetime_")):
+                msg = f"{err.get('input')!r} is not a real date, like 2026-03-31 ({msg})"
+            problems.append((path, msg))
         raise DefinitionError(file, problems) from None
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """YAML's own date parsing raises a bare ValueError on ``2027-02-30`` (a traceback,
+    naming neither file nor key): dates stay text here and the schema judges them."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def load_definition(path: str | Path) -> SurveyDefinition:
@@ -276,7 +322,7 @@ def load_definition(path: str | Path) -> SurveyDefinition:
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(str(path), [("", f"cannot read the file: {exc}")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_DatesAsText)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

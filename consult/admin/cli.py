@@ -3,7 +3,8 @@
     consult responses mapping --survey residents FILE > mapping.json   # suggested, to edit
     consult responses import --survey residents --version 1 --mapping mapping.json FILE
 
-    consult users unlock --email E                                      # after a lockout
+    consult users unlock --email E                                      # after throttling
+    consult users list|disable|enable|set-role|reset-password           # consult.auth.cli
 
 The same checks as the web import: every row judged like a web submission, and a file
 with any problem stores nothing. Wired in by ``consult.cli`` calling :func:`register`.
@@ -53,7 +54,7 @@ def _read(path: Path) -> tuple[bytes, importing.CsvTable]:
 @click.option("--email", required=True)
 @with_appcontext
 def users_unlock(email):
-    """Unlock a staff account locked after too many failed sign-ins."""
+    """Forget an email's failed sign-ins (from every device), so it is no longer throttled."""
     from consult.auth import audit
     from consult.auth.accounts import AccountError, unlock_user
 
@@ -70,7 +71,11 @@ def users_unlock(email):
 def register(cli: click.Group) -> None:
     users = cli.commands.get("users")
     if isinstance(users, click.Group):
+        from consult.auth.cli import COMMANDS
+
         users.add_command(users_unlock)
+        for command in COMMANDS:
+            users.add_command(command)
 
     @cli.group("responses")
     def responses():
@@ -137,7 +142,10 @@ def register(cli: click.Group) -> None:
         if dry_run:
             click.echo(f"All {len(report.rows)} rows passed the checks. Nothing stored (dry run).")
             return
-        queries.store_import(db, found, batch, report.rows, user=None, filename=file.name)
+        queries.store_import(
+            db, found, batch, report.rows, user=None, filename=file.name,
+            submitted_at=report.submitted_at,
+        )
         db.commit()
         click.echo(
             f"Imported {len(report.rows)} responses into {found.survey_id} version "

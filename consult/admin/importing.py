@@ -12,6 +12,7 @@ checkboxes hold a list separated by ``separator`` (";" by default).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -49,12 +50,44 @@ class CsvTable:
         return found
 
 
+def _not_utf8(data: bytes, error: UnicodeDecodeError) -> ImportFileError:
+    """Say where the first byte that is not UTF-8 is: row (as a spreadsheet numbers
+    them, counting line breaks inside quoted cells as the row they are in) and byte."""
+    before = data[: error.start]
+    try:
+        text_before = before.decode("utf-8-sig")
+        row = sum(1 for _ in csv.reader(io.StringIO(text_before, newline=""))) or 1
+        if text_before.endswith(("\n", "\r")):
+            row += 1
+    except (csv.Error, UnicodeDecodeError):
+        row = before.count(b"\n") + 1
+    line_start = before.rfind(b"\n") + 1
+    column = error.start - line_start + 1
+    return ImportFileError(
+        f"Row {row} of the file is not valid UTF-8 text: byte {error.start + 1} of the file "
+        f"(character {column} of its line) is 0x{data[error.start]:02X}. The rest of the "
+        "file is UTF-8, so nothing was imported rather than guess. In your spreadsheet, "
+        "choose Save as, then ‘CSV UTF-8’, and upload it again"
+    )
+
+
 def _decode(data: bytes) -> tuple[str, str]:
+    """UTF-8; or, for a file with no UTF-8 at all in it (a spreadsheet saved as "CSV" on
+    Windows), Windows-1252. A UTF-8 file with a bad byte somewhere is refused, saying where:
+    reading it all as Windows-1252 would turn every "café" into "cafÃ©"."""
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        # Spreadsheets saved as "CSV" on Windows are often Windows-1252.
-        return data.decode("cp1252", errors="replace"), "windows-1252"
+    except UnicodeDecodeError as exc:
+        first_error = exc
+    looks_utf8 = re.search(rb"[\xc2-\xf4][\x80-\xbf]+", data) is not None and any(
+        ord(ch) > 127 and ch != "\ufffd" for ch in data.decode("utf-8", errors="replace")
+    )
+    if looks_utf8:
+        raise _not_utf8(data, first_error)
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError as exc:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D mean nothing there
+        raise _not_utf8(data, exc) from None
 
 
 def read_csv(data: bytes) -> CsvTable:
@@ -126,9 +159,15 @@ class Mapping:
 
     columns: dict[str, str | None]
     separator: str = DEFAULT_SEPARATOR
+    # The column holding each response's original submission date (retention counts from
+    # it). None: found by its heading (``SUBMITTED_HEADINGS``) if the file has one.
+    submitted_column: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"columns": self.columns, "separator": self.separator}, indent=2)
+        data = {"columns": self.columns, "separator": self.separator}
+        if self.submitted_column:
+            data["submitted_at"] = self.submitted_column
+        return json.dumps(data, indent=2)
 
     @classmethod
     def from_dict(cls, data: dict) -> Mapping:
@@ -137,7 +176,37 @@ class Mapping:
         return cls(
             columns={str(k): (str(v) if v else None) for k, v in data.get("columns", {}).items()},
             separator=str(data.get("separator") or DEFAULT_SEPARATOR),
+            submitted_column=str(data["submitted_at"]) if data.get("submitted_at") else None,
         )
+
+
+# Headings recognised as the original submission date (our own export says submitted_at).
+SUBMITTED_HEADINGS = (
+    "submitted_at", "submitted", "date submitted", "submission date", "date received",
+    "received", "timestamp", "completed", "date completed", "date",
+)
+_DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
+)
+
+
+def submitted_column(headers: list[str], mapping: Mapping) -> str | None:
+    if mapping.submitted_column:
+        return mapping.submitted_column
+    by_name = {_norm(h): h for h in headers}
+    return next((by_name[n] for n in SUBMITTED_HEADINGS if n in by_name), None)
+
+
+def parse_submitted(cell: str) -> dt.datetime | None:
+    """An ISO or UK (day first) date, with or without a time; UTC kept as UTC."""
+    text = cell.strip().removesuffix("Z").removesuffix("+00:00").strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
 
 
 def suggest_mapping(defn: SurveyDefinition, headers: list[str]) -> Mapping:
@@ -206,6 +275,9 @@ class ImportReport:
     warnings: list[RowProblem] = field(default_factory=list)
     blank_rows: int = 0
     unused_columns: list[str] = field(default_factory=list)
+    # Original submission dates by row number (rows of a file with a date column).
+    submitted_at: dict[int, dt.datetime] = field(default_factory=dict)
+    submitted_column: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -259,8 +331,18 @@ def validate_rows(defn: SurveyDefinition, table: CsvTable, mapping: Mapping) -> 
     """Judge every row as the web journey judges a submission. Nothing is stored here."""
     report = ImportReport(blank_rows=table.blank_rows)
     mapped = {code: h for code, h in mapping.columns.items() if h}
-    report.unused_columns = [h for h in table.headers if h not in set(mapped.values())]
     index = {h: i for i, h in enumerate(table.headers)}
+    date_column = submitted_column(table.headers, mapping)
+    if date_column is not None and date_column not in index:
+        report.errors.append(
+            RowProblem(1, "", f"Select a date column in this file: there is no ‘{date_column}’")
+        )
+        return report
+    report.submitted_column = date_column
+    report.unused_columns = [
+        h for h in table.headers if h not in set(mapped.values()) and h != date_column
+    ]
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     questions = {q.code: q for q in defn.questions()}
     for number, cells in table.rows:
         if len(cells) > len(table.headers) and any(c.strip() for c in cells[len(table.headers):]):
@@ -270,6 +352,24 @@ def validate_rows(defn: SurveyDefinition, table: CsvTable, mapping: Mapping) -> 
             continue
         raw: dict = {}
         problems: dict[str, str] = {}
+        if date_column is not None:
+            i = index[date_column]
+            cell = (cells[i] if i < len(cells) else "").strip()
+            when = parse_submitted(cell) if cell else None
+            if when is None:
+                report.errors.append(RowProblem(
+                    number, date_column,
+                    f"Enter the date this response was submitted, like 2026-03-31 or "
+                    f"31/03/2026 (found ‘{cell[:40]}’)" if cell else
+                    "Enter the date this response was submitted, like 2026-03-31",
+                ))
+                continue
+            if when > now:
+                report.errors.append(RowProblem(
+                    number, date_column, "The date this response was submitted is in the future"
+                ))
+                continue
+            report.submitted_at[number] = when
         for code, header in mapped.items():
             q = questions.get(code)
             if q is None:

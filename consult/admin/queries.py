@@ -59,6 +59,7 @@ def store_import(
     *,
     user: User | None,
     filename: str = "",
+    submitted_at: dict | None = None,
 ) -> list[Response]:
     """Add every row as a Response (the caller commits: all or nothing). The batch id
     comes from the file's content, so the same file is never imported twice."""
@@ -78,7 +79,8 @@ def store_import(
             definition_hash=version.definition_hash,
             respondent_type="imported",
             answers=answers,
-            submitted_at=now,
+            # The original submission date when the file has one: retention counts from it.
+            submitted_at=(submitted_at or {}).get(row_number, now),
             submission_key=f"import:{batch}:{row_number}",
             import_batch=batch,
         )

@@ -220,6 +220,7 @@ def import_map(version_id: int, batch: str):
                     queries.store_import(
                         db, version, batch, report.rows,
                         user=current_user(), filename=meta.get("filename", ""),
+                        submitted_at=report.submitted_at,
                     )
                 except queries.AlreadyImported as exc:
                     db.rollback()

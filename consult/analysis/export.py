@@ -1,7 +1,14 @@
 """Exports of the "public views" section: charts (PNG), a Word document, CSV and JSON.
 
 All of them render a :class:`~consult.analysis.report.PublicViews`; none reads the
-database itself, so none can reach a held-back response or an unapproved quote.
+database itself, so none can reach a held-back response, an unapproved quote or a theme
+no analyst has reviewed.
+
+The Word document is built to be published as it is by a public body (accessibility
+regulations): heading styles in order (1, 2, 3), alternative text on every chart, table
+header rows marked and repeated on each page, headings kept with what follows, page numbers,
+the document's title and language set, charts no wider than the text, and colours that pass
+WCAG contrast (:data:`CONTRAST_COLOURS`).
 """
 
 from __future__ import annotations
@@ -13,65 +20,127 @@ import json
 from consult.analysis.report import (
     AUDIENCE_NOUNS,
     CSV_FIELDS,
+    DEFINITIONS,
+    TYPE_LABELS,
     PublicViews,
+    ThemeFigures,
+    cached_artifact,
     csv_rows,
     to_public_dict,
 )
-from consult.analysis.stats import GROWING, NEW, SHRINKING, STEADY, bar_chart_png
+from consult.analysis.stats import (
+    BAR_COLOUR,
+    GROWING,
+    NEW,
+    SECOND_COLOUR,
+    SHRINKING,
+    STEADY,
+    TEXT_COLOUR,
+    Proportion,
+    bar_chart_png,
+    suppressed_text,
+)
 
 MAX_CHART_ROWS = 12
+NOTHING_REVIEWED = "No theme has been reviewed yet, so there is nothing to report."
+MAX_DIFFERENCE_BARS = 4
 CHANGE_WORDS = {
     NEW: "New this year",
     GROWING: "Raised by more people than last year",
     SHRINKING: "Raised by fewer people than last year",
-    STEADY: "About the same as last year",
+    STEADY: "No clear change since last year",
 }
+TEXT_WIDTH_CM = 16.0  # A4 (21 cm) less two 2.5 cm margins
+# Every colour the document or a chart uses for text or bars, against white.
+CONTRAST_COLOURS = (TEXT_COLOUR, BAR_COLOUR, SECOND_COLOUR)
+
+
+def change_words(change, last_year: str) -> str:
+    """The change column of a priority table: "Up from 16% in 2025"."""
+    if change is None:
+        return "–"
+    prev = change.previous
+    if change.status == NEW:
+        return f"Not raised {last_year}"
+    if prev is None or prev.suppressed:
+        return f"{suppressed_text(prev.threshold if prev else 5)} people {last_year}"
+    if change.status == GROWING:
+        return f"Up from {prev.display_share} {last_year}"
+    if change.status == SHRINKING:
+        return f"Down from {prev.display_share} {last_year}"
+    return f"No clear change ({prev.display_share} {last_year})"
 
 
 # --- charts -------------------------------
 def chart_names(report: PublicViews) -> list[str]:
-    names = []
-    for key in report.priorities:
-        names += [f"priorities-{key}", f"themes-{key}"]
-    names += [f"closed-{t.code}" for t in report.closed]
+    names = [f"priorities-{key}" for key, rk in report.rankings.items() if rk.rows]
+    names += [f"theme-{f.id}" for f in report.all_themes]
     return names
 
 
-def chart_title(report: PublicViews, name: str) -> str:
+def _chart_rows(report: PublicViews, name: str):
+    """(rows, colours, title, xlabel) of a chart, or None."""
     kind, _, key = name.partition("-")
-    if kind == "priorities":
-        return f"Priorities raised by {AUDIENCE_NOUNS.get(key, key)}"
-    if kind == "themes":
-        return f"Themes raised by {AUDIENCE_NOUNS.get(key, key)}"
-    for t in report.closed:
-        if t.code == key:
-            return t.label
-    return name
+    if kind == "priorities" and key in report.rankings:
+        noun = AUDIENCE_NOUNS[key]
+        rows = [(r.name, r.share) for r in report.rankings[key].rows][:MAX_CHART_ROWS]
+        return (
+            rows,
+            None,
+            f"Priorities raised by {noun}",
+            f"Percentage of {noun} who wrote an answer",
+        )
+    if kind == "theme" and key.isdigit():
+        f = next((f for f in report.all_themes if f.id == int(key)), None)
+        if f is None:
+            return None
+        rows, colours = [], []
+        for akey, p in f.audiences.items():
+            noun = AUDIENCE_NOUNS[akey].capitalize()
+            rows.append((f"{noun} {report.period}".strip(), p))
+            colours.append(BAR_COLOUR)
+            c = f.changes.get(akey)
+            if c is not None and c.previous is not None and report.baseline_period:
+                rows.append((f"{noun} {report.baseline_period}", c.previous))
+                colours.append(SECOND_COLOUR)
+        for d in f.differences[:MAX_DIFFERENCE_BARS]:
+            rows.append((f"{AUDIENCE_NOUNS[d.audience].capitalize()} {d.phrase}", d.diff.share))
+            colours.append(BAR_COLOUR)
+        return rows, colours, f"{f.label}: share of people raising it", "Percentage of people"
+    return None
+
+
+def chart_title(report: PublicViews, name: str) -> str:
+    found = _chart_rows(report, name)
+    return found[2] if found else name
+
+
+def chart_alt(report: PublicViews, name: str) -> str:
+    """Alternative text: what the chart shows, with every figure in it."""
+    found = _chart_rows(report, name)
+    if not found:
+        return ""
+    rows, _colours, title, _xlabel = found
+    values = "; ".join(f"{label}: {_figure_words(p)}" for label, p in rows)
+    return f"Bar chart, {title.lower() if title[:1].isupper() else title}. {values}."
+
+
+def _figure_words(p: Proportion) -> str:
+    if p.suppressed:
+        return suppressed_text(p.threshold)
+    return f"{p.display_share} (95% CI {p.display_interval})"
 
 
 def chart_png(report: PublicViews, name: str) -> bytes | None:
-    kind, _, key = name.partition("-")
-    if kind == "priorities" and key in report.priorities:
-        rows = [(r.name, r.share) for r in report.priorities[key]][:MAX_CHART_ROWS]
-        xlabel = f"Percentage of {AUDIENCE_NOUNS[key]} who wrote an answer"
-    elif kind == "themes" and key in report.audience_bases:
-        ranked = sorted(
-            (f for f in report.themes if key in f.audiences),
-            key=lambda f: -f.audiences[key].share,
-        )
-        rows = [(f.label, f.audiences[key]) for f in ranked][:MAX_CHART_ROWS]
-        xlabel = f"Percentage of {AUDIENCE_NOUNS[key]} who wrote an answer"
-    elif kind == "closed":
-        table = next((t for t in report.closed if t.code == key), None)
-        if table is None:
+    def make():
+        found = _chart_rows(report, name)
+        if not found or not found[0]:
             return None
-        rows = [(label, p) for _c, label, p in table.rows]
-        xlabel = "Percentage of those who answered"
-    else:
-        return None
-    if not rows:
-        return None
-    return bar_chart_png(rows, chart_title(report, name), xlabel=xlabel)
+        rows, colours, _title, xlabel = found
+        # No title in the image: the page and the document caption it, so it is never cut.
+        return bar_chart_png(rows, None, xlabel=xlabel, colours=colours)
+
+    return cached_artifact(report, f"chart:{name}", make)
 
 
 # --- CSV and JSON -------------------------------
@@ -95,139 +164,455 @@ def to_json(report: PublicViews) -> str:
     return json.dumps(to_public_dict(report), ensure_ascii=False, indent=2)
 
 
+def share_text(p: Proportion) -> str:
+    return suppressed_text(p.threshold) if p.suppressed else p.display_share
+
+
 # --- Word -------------------------------
 def to_docx(report: PublicViews) -> bytes:
-    from docx import Document
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Cm, Pt
+    return cached_artifact(report, "docx", lambda: _Word(report).build())
 
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Arial"
-    style.font.size = Pt(11)
-    for section in doc.sections:
-        section.left_margin = section.right_margin = Cm(2.2)
 
-    doc.add_heading("Public views: what residents and young people told us", level=1)
-    doc.add_paragraph(
-        f"{report.partnership}. Strategic assessment {report.period}: consultation findings."
-    )
+class _Word:
+    def __init__(self, report: PublicViews):
+        from docx import Document
 
-    doc.add_heading("How we asked and who answered", level=2)
-    for para in report.method_paragraphs():
-        doc.add_paragraph(para)
-    table = doc.add_table(rows=1, cols=2)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    _header(table, ["Who responded", "Responses"])
-    from consult.analysis.report import TYPE_LABELS
+        self.r = report
+        self.doc = Document()
 
-    for key, n in sorted(report.responses_by_type.items()):
-        _row(table, [TYPE_LABELS.get(key, key), _n(n, report.threshold)])
-    for key, n in report.audience_bases.items():
-        _row(table, [f"{AUDIENCE_NOUNS[key].capitalize()} who wrote an answer",
-                     _n(n, report.threshold)])
+    # --- set-up -------------------------------
+    def _styles(self) -> None:
+        from docx.enum.style import WD_STYLE_TYPE
+        from docx.shared import Pt
 
-    for key, rows in report.priorities.items():
-        noun = AUDIENCE_NOUNS[key]
-        doc.add_heading(f"What {noun} want the partnership to prioritise", level=2)
-        doc.add_paragraph(
-            f"Priorities ranked by the share of {noun} whose answers raised them. Themes that "
-            "no current priority covers are shown as emerging."
-        )
-        t = doc.add_table(rows=1, cols=4)
+        styles = self.doc.styles
+        for name, size in (
+            ("Normal", 11),
+            ("Heading 1", 20),
+            ("Heading 2", 15),
+            ("Heading 3", 12.5),
+            ("Quote", 11),
+            ("Caption", 9.5),
+            ("List Bullet", 11),
+        ):
+            try:
+                style = styles[name]
+            except KeyError:
+                style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+                style.base_style = styles["Normal"]
+            _plain_font(style, size)
+            if name.startswith("Heading"):
+                style.paragraph_format.keep_with_next = True
+                style.paragraph_format.keep_together = True
+                style.paragraph_format.space_before = Pt(14 if name != "Heading 3" else 10)
+                style.paragraph_format.space_after = Pt(4)
+        styles["Normal"].paragraph_format.space_after = Pt(6)
+        styles["Quote"].paragraph_format.left_indent = Pt(18)
+        styles["Quote"].paragraph_format.space_after = Pt(4)
+
+    def _page(self) -> None:
+        from docx.shared import Cm
+
+        for section in self.doc.sections:
+            section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+            section.left_margin = section.right_margin = Cm(2.5)
+            section.top_margin = section.bottom_margin = Cm(2.0)
+            footer = section.footer.paragraphs[0]
+            footer.text = f"{self.r.partnership}: public views {self.r.period}. Page "
+            _field(footer, "PAGE")
+            footer.add_run(" of ")
+            _field(footer, "NUMPAGES")
+
+    def _properties(self) -> None:
+        props = self.doc.core_properties
+        props.title = self.title
+        props.subject = f"{self.r.partnership}: strategic assessment {self.r.period}"
+        props.language = "en-GB"
+        props.author = self.r.partnership
+        _set_language(self.doc, "en-GB")
+
+    @property
+    def title(self) -> str:
+        return f"Public views: what residents and young people told us ({self.r.period})"
+
+    # --- helpers -------------------------------
+    def h(self, text: str, level: int, page_break: bool = False):
+        p = self.doc.add_heading(text, level=level)
+        if page_break:
+            p.paragraph_format.page_break_before = True
+        return p
+
+    def para(self, text: str, keep: bool = False, style: str | None = None, italic=False):
+        p = self.doc.add_paragraph(text, style=style)
+        if keep:
+            p.paragraph_format.keep_with_next = True
+        if italic:
+            for run in p.runs:
+                run.italic = True
+        return p
+
+    def table(self, caption: str, headers: list[str], rows: list[list[str]], widths=None,
+              numeric_from: int = 1, size: float = 9.5):
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Cm, Pt
+
+        t = self.doc.add_table(rows=1, cols=len(headers))
         t.style = "Table Grid"
-        _header(t, ["Rank", "Priority", f"Share of {noun}", "95% confidence interval"])
-        for rank, r in enumerate(rows, start=1):
-            name = f"{r.name} (emerging)" if r.emerging else r.name
-            _row(t, [str(rank), name, _share(r.share), r.share.display_interval or "–"])
-        _picture(doc, report, f"priorities-{key}", Cm(16))
+        _table_caption(t, caption)
+        _mark_header(t.rows[0])
+        for cell, label in zip(t.rows[0].cells, headers, strict=True):
+            cell.text = label
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+        for values in rows:
+            row = t.add_row()
+            _cant_split(row)
+            for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
+                cell.text = str(value)
+                if i >= numeric_from:
+                    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if widths:  # fixed widths that fit the text width (Word and LibreOffice alike)
+            t.autofit = False
+            for column, w in zip(t.columns, widths, strict=True):
+                column.width = Cm(w)
+            for row in t.rows:
+                for cell, w in zip(row.cells, widths, strict=True):
+                    cell.width = Cm(w)
+        for row in t.rows:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    p.paragraph_format.space_after = Pt(1)
+                    for run in p.runs:
+                        run.font.size = Pt(size)
+        # Keep a short table together with the sentence before it.
+        if len(rows) <= 12:
+            for row in t.rows[:-1]:
+                for cell in row.cells:
+                    for p in cell.paragraphs:
+                        p.paragraph_format.keep_with_next = True
+        self.doc.add_paragraph().paragraph_format.space_after = 0
+        return t
 
-    doc.add_heading("Themes", level=2)
-    for f in report.themes:
-        doc.add_heading(f.label, level=3)
-        tag = []
-        if f.priority_name:
-            tag.append(f"Priority: {f.priority_name}")
-        if f.emerging:
-            tag.append("Emerging: not covered by a current priority")
-        status = f.change_status
-        if status in CHANGE_WORDS:
-            tag.append(CHANGE_WORDS[status])
-        if tag:
-            doc.add_paragraph(". ".join(tag) + ".").runs[0].italic = True
-        for sentence in f.sentences:
-            doc.add_paragraph(sentence)
-        bt = doc.add_table(rows=1, cols=3)
-        bt.style = "Table Grid"
-        _header(bt, ["Group", "Share", "95% confidence interval"])
-        for title, pairs in (("District", f.by_district), ("Age group", f.by_age),
-                             ("Respondent type", f.by_type)):
-            if not pairs:
+    def chart(self, name: str, caption: str | None = None) -> None:
+        from docx.shared import Cm
+
+        png = chart_png(self.r, name)
+        if not png:
+            return
+        if caption:
+            self.para(caption, keep=True, style="Caption")
+        p = self.doc.add_paragraph()
+        p.paragraph_format.keep_together = True
+        run = p.add_run()
+        width = Cm(TEXT_WIDTH_CM)
+        shape = run.add_picture(io.BytesIO(png), width=width)
+        # Never taller than a third of the page: a half-page theme keeps its chart.
+        limit = Cm(8.5)
+        if shape.height > limit:
+            ratio = limit / shape.height
+            shape.height = limit
+            shape.width = int(shape.width * ratio)
+        doc_pr = shape._inline.docPr
+        doc_pr.set("descr", chart_alt(self.r, name))
+        doc_pr.set("title", chart_title(self.r, name))
+
+    # --- the document -------------------------------
+    def build(self) -> bytes:
+        self._styles()
+        self._page()
+        self._properties()
+        r = self.r
+        self.h(self.title, 1)
+        self.para(f"{r.partnership}. Consultation findings for the strategic assessment "
+                  f"{r.period}.")
+        self.summary()
+        self.priorities()
+        self.theme_section("What people raised, theme by theme", r.themes)
+        if r.emerging:
+            self.theme_section("Emerging concerns", r.emerging, emerging=True)
+        self.feeling_safe()
+        self.method()
+        self.annex()
+        out = io.BytesIO()
+        self.doc.save(out)
+        return out.getvalue()
+
+    def summary(self) -> None:
+        r = self.r
+        self.h("Summary", 2)
+        self.para(r.who_answered())
+        self.para(r.caveat())
+        for key, a in r.audiences.items():
+            if not a.responses:
                 continue
-            cells = bt.add_row().cells
-            cells[0].merge(cells[2])
-            cells[0].text = title
-            cells[0].paragraphs[0].runs[0].bold = True
-            for group, p in pairs:
-                _row(bt, [group, _share(p), p.display_interval or "–"])
-        if f.quotes:
-            doc.add_paragraph("In their own words:")
+            noun = a.noun
+            self.h(f"Top priorities of {noun}", 3)
+            if not a.reported:
+                self.para(a.too_few_line)
+                continue
+            rk = r.rankings.get(key)
+            if not r.all_themes:
+                self.para(NOTHING_REVIEWED)
+                continue
+            if rk is None or not rk.rows:
+                self.para(f"No reviewed theme linked to a priority was raised by {r.threshold} "
+                          f"or more {noun}.")
+                continue
+            self.para(
+                f"The share of the {a.people:,} {noun} who wrote an answer whose answers raised "
+                "each priority, with its 95% confidence interval.",
+                keep=True,
+            )
+            headers = ["Rank", "Priority", f"Share of {noun}", "95% CI"]
+            rows = [[str(i), row.name, share_text(row.share), row.share.display_interval]
+                    for i, row in enumerate(rk.top, start=1)]
+            widths = [1.5, 7.9, 3.3, 3.3]
+            if r.baseline_period:
+                headers.append(f"Change since {r.baseline_period}")
+                for row, p in zip(rows, rk.top, strict=True):
+                    row.append(change_words(p.change, r.last_year))
+                widths = [1.5, 5.0, 2.8, 2.6, 4.1]
+            self.table(f"Top priorities of {noun}", headers, rows, widths=widths, numeric_from=2)
+        if r.emerging:
+            self.h("Emerging concerns, not in the ranking", 3)
+            self.para("Concerns no current priority covers. They are not ranked with the "
+                      "priorities above.", keep=True)
+            for f in r.emerging:
+                self.para(f.sentence, style="List Bullet")
+
+    def priorities(self) -> None:
+        r = self.r
+        shown = [(k, rk) for k, rk in r.rankings.items() if rk.rows]
+        if not shown:
+            return
+        self.h("Priorities, ranked", 2, page_break=True)  # the summary is a page of its own
+        for key, rk in shown:
+            noun = AUDIENCE_NOUNS[key]
+            self.chart(f"priorities-{key}",
+                       f"Figure: priorities raised by {noun}, with 95% confidence intervals "
+                       "(the full table is in the annex)")
+            if rk.few:
+                self.para(f"Also raised, by fewer than {r.threshold} {noun} each: "
+                          f"{', '.join(rk.few)}.")
+
+    def theme_section(self, title: str, themes: list[ThemeFigures], page_break=False,
+                      emerging=False) -> None:
+        if not themes:
+            return
+        self.h(title, 2, page_break=page_break)
+        if emerging:
+            self.para("Reviewed themes that no current priority covers.")
+        for f in themes:
+            self.h(f.label, 3)
+            tag = [f"Priority: {f.priority_name}"] if f.priority_name else []
+            if emerging:
+                tag.append("Emerging: not covered by a current priority")
+            if tag:
+                self.para(". ".join(tag) + ".", keep=True, italic=True)
+            self.para(f.sentence, keep=True)
+            self.chart(f"theme-{f.id}")
+            for d in f.differences:
+                self.para(d.sentence(AUDIENCE_NOUNS[d.audience]))
             for q in f.quotes:
-                para = doc.add_paragraph(f"“{q}”", style="Quote")
-                para.paragraph_format.left_indent = Cm(1)
-    if report.gone:
-        doc.add_heading(f"Themes from {report.baseline_period} not seen this year", level=3)
-        for label in report.gone:
-            doc.add_paragraph(label, style="List Bullet")
-    for key in report.audience_bases:
-        _picture(doc, report, f"themes-{key}", Cm(16))
+                self.para(f"“{q}”", style="Quote")
 
-    if report.closed:
-        doc.add_heading("Feeling safe, problems and worries", level=2)
-        for t in report.closed:
-            doc.add_heading(t.label, level=3)
-            doc.add_paragraph(f"Base: {_n(t.base, report.threshold)} people who answered.")
-            ct = doc.add_table(rows=1, cols=4)
-            ct.style = "Table Grid"
-            _header(ct, ["Answer", "Number", "Share", "95% confidence interval"])
-            for _code, label, p in t.rows:
-                _row(ct, [label, p.display_count, _share(p), p.display_interval or "–"])
-            _picture(doc, report, f"closed-{t.code}", Cm(15))
+    def feeling_safe(self) -> None:
+        r = self.r
+        if not r.closed:
+            return
+        self.h("How safe people feel", 2)
+        for t in r.closed:
+            self.para(t.headline, style="List Bullet")
+        self.para("The full answers to each question are in the annex.")
 
-    doc.add_paragraph(
-        f"Figures generated on {report.generated_at:%d %B %Y} from analysis run "
-        f"{report.run_id}. Underlying figures are available as CSV and JSON."
-    ).runs[0].italic = True
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    def method(self) -> None:
+        r = self.r
+        self.h("How we asked and who answered", 2)
+        for para in r.method_paragraphs():
+            self.para(para)
+        self.h("The words used", 3)
+        for word, text in DEFINITIONS.items():
+            self.para(f"{word.capitalize()}: {text}", style="List Bullet")
+        rows = [[TYPE_LABELS.get(k, k), f"{n:,}"] for k, n in sorted(r.responses_by_type.items())]
+        for a in r.audiences.values():
+            if a.responses:
+                rows.append([f"{a.noun.capitalize()} who wrote an answer", f"{a.people:,}"])
+                rows.append([f"Answers those {a.noun} wrote", f"{a.answers:,}"])
+        self.table("Who answered", ["Who answered", "Number"], rows, widths=[11, 5])
+
+    def annex(self) -> None:
+        r = self.r
+        self.h("Annex: all the figures", 2, page_break=True)
+        self.para("Underlying figures are also published as CSV and JSON. "
+                  f"‘{suppressed_text(r.threshold)}’: too few people to show the number.")
+        for key, rk in r.rankings.items():
+            if not rk.rows:
+                continue
+            noun = AUDIENCE_NOUNS[key]
+            self.h(f"All priorities of {noun}", 3)
+            headers = ["Rank", "Priority", "People", f"Share of {noun}", "95% CI"]
+            rows = [[str(i), row.name, f"{row.share.count:,}", share_text(row.share),
+                     row.share.display_interval] for i, row in enumerate(rk.rows, start=1)]
+            widths = [1.5, 7.3, 2.2, 2.6, 2.4]
+            if r.baseline_period:
+                headers.append("Change")
+                for row, p in zip(rows, rk.rows, strict=True):
+                    row.append(change_words(p.change, r.last_year))
+                widths = [1.5, 4.3, 1.8, 2.4, 2.4, 3.6]
+            self.table(f"All priorities of {noun}", headers, rows, widths=widths,
+                       numeric_from=2)
+            if rk.few:
+                self.para(f"Also raised, by fewer than {r.threshold} {noun} each: "
+                          f"{', '.join(rk.few)}.")
+        for b in r.breakdowns:
+            noun = AUDIENCE_NOUNS[b.audience]
+            if len(b.groups) >= 2:
+                self.h(f"{b.title}: share of {noun} raising each theme", 3)
+                self.breakdown_table(b, noun)
+            if b.small:
+                self.para(f"Too few {noun} to report separately ({b.title.lower()}): "
+                          + ", ".join(_people(g, n) for g, n in b.small) + ".")
+        if r.closed:
+            for t in r.closed:
+                noun = AUDIENCE_NOUNS[t.audience]
+                self.h(f"{t.label} ({t.survey})", 3)
+                if t.base < r.min_base:
+                    self.para(t.headline)
+                    continue
+                self.para(f"{t.base:,} {noun} answered.", keep=True)
+                self.table(
+                    t.label,
+                    ["Answer", "People", "Share", "95% CI"],
+                    [[label, f"{p.count:,}", p.display_share, p.display_interval]
+                     for _c, label, p in t.shown],
+                    widths=[8.5, 2.2, 2.2, 3.1],
+                )
+                if t.few:
+                    self.para(f"Given by fewer than {r.threshold} {noun} each: "
+                              f"{', '.join(t.few)}.")
+        if r.gone:
+            self.h(f"Themes from {r.baseline_period} not seen this year", 3)
+            for label in r.gone:
+                self.para(label, style="List Bullet")
+        self.para(
+            f"Figures generated on {r.generated_at:%d %B %Y} from analysis run {r.run_id}.",
+            italic=True,
+        )
 
 
-def _n(n: int, threshold: int) -> str:
-    return f"fewer than {threshold}" if n < threshold else f"{n:,}"
+    def breakdown_table(self, b, noun: str) -> None:
+        """Themes down, groups across (people in each group in brackets); more than five
+        groups are split into tables of even width, so no group's name breaks mid-word."""
+        r = self.r
+        chunks = -(-len(b.groups) // 5)
+        per = -(-len(b.groups) // chunks)
+        for start in range(0, len(b.groups), per):
+            groups = b.groups[start:start + per]
+            each = min(2.6, (TEXT_WIDTH_CM - 4.5) / len(groups))
+            widths = [TEXT_WIDTH_CM - each * len(groups)] + [each] * len(groups)
+            self.table(
+                f"{b.title}: share of {noun} raising each theme",
+                ["Theme"] + [f"{g[:1].upper() + g[1:]} ({n:,})" for g, n in groups],
+                [
+                    [f.label] + [share_text(p) for p in b.shares[f.id][start:start + per]]
+                    for f in r.all_themes
+                ],
+                widths=widths,
+                size=8.5,
+            )
 
 
-def _share(p) -> str:
-    return p.display_count if p.suppressed else p.display_share
+def _people(group: str, n: int) -> str:
+    return f"{group} ({n:,} {'person' if n == 1 else 'people'})"
 
 
-def _header(table, labels) -> None:
-    cells = table.rows[0].cells
-    for cell, label in zip(cells, labels, strict=True):
-        cell.text = label
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
+# --- OOXML details python-docx has no API for -------------------------------
+def _plain_font(style, size) -> None:
+    """Arial in near-black, with no theme font or theme colour (which would override the
+    colour and fail contrast, e.g. the default template's light blue headings)."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    style.font.name = "Arial"
+    style.font.size = Pt(size)
+    style.font.color.rgb = RGBColor.from_string(TEXT_COLOUR.lstrip("#").upper())
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is not None:
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attr), None)
+        fonts.set(qn("w:cs"), "Arial")
+    color = rpr.find(qn("w:color"))
+    if color is not None:
+        for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
+            color.attrib.pop(qn(attr), None)
 
 
-def _row(table, values) -> None:
-    cells = table.add_row().cells
-    for cell, value in zip(cells, values, strict=True):
-        cell.text = str(value)
+def _set_language(doc, lang: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    rpr = rpr_default.find(qn("w:rPr"))
+    el = rpr.find(qn("w:lang"))
+    if el is None:
+        el = OxmlElement("w:lang")
+        rpr.append(el)
+    el.set(qn("w:val"), lang)
+    el.set(qn("w:eastAsia"), lang)
+    el.set(qn("w:bidi"), lang)
 
 
-def _picture(doc, report, name, width) -> None:
-    png = chart_png(report, name)
-    if png:
-        doc.add_picture(io.BytesIO(png), width=width)
-        doc.add_paragraph(chart_title(report, name)).runs[0].italic = True
+def _field(paragraph, instruction: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    shown = OxmlElement("w:t")
+    shown.text = "1"
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for el in (begin, instr, separate, shown, end):
+        run._r.append(el)
+
+
+def _mark_header(row) -> None:
+    """Mark a row as the table's header: announced as such and repeated on every page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):  # the schema's order
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "true")
+        tr_pr.append(el)
+
+
+def _cant_split(row) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    el = OxmlElement("w:cantSplit")
+    el.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(el)
+
+
+def _table_caption(table, caption: str) -> None:
+    """The table's title and description (what a screen reader announces)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tbl_pr = table._tbl.tblPr
+    for tag in ("w:tblCaption", "w:tblDescription"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), caption[:250])
+        tbl_pr.append(el)

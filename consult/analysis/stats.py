@@ -10,6 +10,9 @@
 * :func:`closed_question_table` counts and shares for a closed question
 * :func:`bar_chart_png`         a horizontal bar chart as PNG bytes (matplotlib, Agg)
 * :func:`theme_sentence`        the sentence a report prints for a theme
+* :func:`group_differences`     groups whose share differs from the rest of their audience
+                                (two-proportion z-test, Holm-corrected across the groups)
+* :func:`figure_sentence`       one sentence of a theme's figures across audiences
 """
 
 from __future__ import annotations
@@ -262,6 +265,54 @@ def closed_question_table(
     return base, rows
 
 
+def holm(p_values: Sequence[float], alpha: float = DEFAULT_ALPHA) -> list[bool]:
+    """Holm–Bonferroni: which of several tests stay significant at ``alpha`` together
+    (the chance of any false alarm among them stays at most ``alpha``)."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    keep = [False] * len(p_values)
+    m = len(p_values)
+    for rank, i in enumerate(order):
+        if p_values[i] * (m - rank) >= alpha:
+            break
+        keep[i] = True
+    return keep
+
+
+@dataclass(frozen=True)
+class GroupDifference:
+    """A group whose share of a theme differs from everyone else's in its audience."""
+
+    group: str
+    share: Proportion
+    rest: Proportion
+    p_value: float
+
+    @property
+    def higher(self) -> bool:
+        return self.share.share > self.rest.share
+
+
+def group_differences(
+    groups: Sequence[tuple[str, Proportion, Proportion]],
+    alpha: float = DEFAULT_ALPHA,
+    min_base: int = 1,
+) -> list[GroupDifference]:
+    """``groups``: (group, its share, everyone else's share). Tested are groups and rests of
+    at least ``min_base`` people; kept are those whose difference survives Holm's correction
+    at ``alpha`` and whose own share can be shown (not suppressed)."""
+    tested = [
+        (g, p, rest) for g, p, rest in groups if p.base >= min_base and rest.base >= min_base
+    ]
+    if not tested:
+        return []
+    ps = [two_proportion_z_test(p.count, p.base, r.count, r.base)[1] for _, p, r in tested]
+    return [
+        GroupDifference(g, p, r, pv)
+        for (g, p, r), pv, keep in zip(tested, ps, holm(ps, alpha), strict=True)
+        if keep and not p.suppressed
+    ]
+
+
 # --- words -------------------------------
 def _sentence_case(label: str) -> str:
     label = label.strip()
@@ -306,49 +357,97 @@ def theme_sentence(
     )
 
 
+def figure_fragment(audience: str, current: Proportion, change: Change | None,
+                    last_year: str) -> str:
+    """E.g. "60% of residents (95% CI 47–71%; up from 16% in 2025)"."""
+    if current.suppressed:
+        return f"{suppressed_text(current.threshold)} {audience}"
+    inside = f"95% CI {current.display_interval}"
+    if change is not None and change.status == NEW:
+        inside += f"; not among the themes {last_year}"
+    elif change is not None and change.previous is not None:
+        prev = change.previous
+        if prev.suppressed:
+            inside += f"; {suppressed_text(prev.threshold)} {audience} {last_year}"
+        elif change.status == GROWING:
+            inside += f"; up from {prev.display_share} {last_year}"
+        elif change.status == SHRINKING:
+            inside += f"; down from {prev.display_share} {last_year}"
+        else:
+            inside += f"; {prev.display_share} {last_year}, a difference that could be chance"
+    return f"{current.display_share} of {audience} ({inside})"
+
+
+def figure_sentence(label: str, fragments: Sequence[str]) -> str:
+    """One sentence for a theme: 'Speeding was raised by A and by B.'"""
+    if not fragments:
+        return f"{_sentence_case(label)} was raised by too few people to report a share."
+    return f"{_sentence_case(label)} was raised by " + " and by ".join(fragments) + "."
+
+
 # --- charts -------------------------------
+# GOV.UK blue and dark grey: both pass 4.5:1 against white (5.2:1 and 7.0:1), so bars and
+# their labels are legible; text is near-black (#0b0c0c, 19.6:1).
+BAR_COLOUR = "#1d70b8"
+SECOND_COLOUR = "#505a5f"
+TEXT_COLOUR = "#0b0c0c"
+
+
 def bar_chart_png(
     rows: Sequence[tuple[str, Proportion]],
-    title: str,
+    title: str | None = None,
     xlabel: str = "Percentage of respondents",
-    width: float = 7.0,
+    width: float = 6.3,
+    colours: Sequence[str] | None = None,
 ) -> bytes:
-    """Horizontal bars with 95% intervals; suppressed rows are labelled, never drawn."""
+    """Horizontal bars with 95% intervals; suppressed rows are labelled, never drawn.
+    ``width`` in inches (6.3 in = 16 cm, the text width of the Word document): the image
+    is saved with a tight bounding box, so no label or title is ever cut off."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     labels = [label for label, _ in rows][::-1]
     props = [p for _, p in rows][::-1]
-    height = max(1.6, 0.42 * len(rows) + 1.0)
+    colours = list(colours or [BAR_COLOUR] * len(rows))[::-1]
+    height = max(1.0, 0.34 * len(rows) + 0.8)
     fig, ax = plt.subplots(figsize=(width, height), dpi=150)
     try:
         values = [0 if p.suppressed else 100 * p.share for p in props]
         lows = [0 if p.suppressed else max(0.0, 100 * (p.share - p.interval[0])) for p in props]
         highs = [0 if p.suppressed else max(0.0, 100 * (p.interval[1] - p.share)) for p in props]
-        y = range(len(props))
-        ax.barh(list(y), values, color="#1d70b8", xerr=[lows, highs], ecolor="#0b0c0c",
-                capsize=3)
+        y = list(range(len(props)))
+        ax.barh(y, values, color=colours, xerr=[lows, highs], ecolor=TEXT_COLOUR, capsize=3,
+                height=0.6)
+        top = max([v + h for v, h in zip(values, highs, strict=True)] + [10])
+        right = min(100, top * 1.25 + 6)
         for i, p in enumerate(props):
             text = suppressed_text(p.threshold) if p.suppressed else p.display_share
-            ax.text((values[i] + highs[i]) + 1, i, text, va="center", fontsize=8)
-        ax.set_yticks(list(y))
-        ax.set_yticklabels([_wrap(label) for label in labels], fontsize=8)
-        top = max([v + h for v, h in zip(values, highs, strict=True)] + [10])
-        ax.set_xlim(0, min(100, top + 12))
-        ax.set_xlabel(xlabel, fontsize=8)
-        ax.set_title(title, fontsize=10, loc="left")
+            ax.text(values[i] + highs[i] + right * 0.015, i, text, va="center", fontsize=9,
+                    color=TEXT_COLOUR)
+        ax.set_ylim(-0.6, len(props) - 0.4)  # bars as thick with one row as with ten
+        ax.set_yticks(y)
+        ax.set_yticklabels([_wrap(label, 30) for label in labels], fontsize=9, color=TEXT_COLOUR)
+        ax.set_xlim(0, right)
+        ax.set_xlabel(xlabel, fontsize=9, color=TEXT_COLOUR)
+        ax.tick_params(axis="x", labelsize=8, colors=TEXT_COLOUR)
+        if title:
+            ax.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=10, loc="left",
+                         color=TEXT_COLOUR)
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
+        ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
         out = io.BytesIO()
-        fig.savefig(out, format="png")
+        fig.savefig(out, format="png", bbox_inches="tight", pad_inches=0.08)
         return out.getvalue()
     finally:
         plt.close(fig)
 
 
-def _wrap(text: str, width: int = 34) -> str:
+def _wrap(text: str, width: int = 30) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width)) or text

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -15,11 +14,11 @@ from flask import (
     url_for,
 )
 
-from consult.analysis import export, queries, service
+from consult.analysis import queries, service
 from consult.analysis.engine import get_engine
 from consult.analysis.models import COMPLETE, AnalysedAnswer, AnalysisRun, Quote
 from consult.analysis.priorities import priority_names
-from consult.analysis.report import TYPE_LABELS, build_report
+from consult.analysis.report import TYPE_LABELS
 from consult.auth import current_user, role_required
 from consult.auth.audit import record as audit
 from consult.db import get_db
@@ -561,83 +560,10 @@ def edit_quote(run_id: int, quote_id: int):
     )
 
 
-# --- the public views section -------------------------------
-def _report(run: AnalysisRun):
-    return build_report(get_db(), run)
-
-
-@bp.get("/runs/<int:run_id>/report")
-@role_required(*ROLES)
-def report(run_id: int):
-    db = get_db()
-    run = _complete_or_404(run_id)
-    data = _report(run)
-    return render_template(
-        "analysis/report.html",
-        run=run,
-        report=data,
-        charts=export.chart_names(data),
-        chart_title=export.chart_title,
-        change_words=export.CHANGE_WORDS,
-        candidates=queries.baseline_candidates(db, run),
-        baseline=queries.baseline_run_for(db, run),
-        type_labels=TYPE_LABELS,
-    )
-
-
-@bp.get("/runs/<int:run_id>/charts/<name>.png")
-@role_required(*ROLES)
-def chart(run_id: int, name: str):
-    run = _complete_or_404(run_id)
-    png = export.chart_png(_report(run), name)
-    if png is None:
-        abort(404)
-    return Response(png, mimetype="image/png")
-
-
-def _download(run: AnalysisRun, body, mimetype: str, ext: str, what: str):
-    db = get_db()
-    audit(
-        db,
-        "analysis_export",
-        user=current_user(),
-        target=f"analysis_run:{run.id}",
-        details={"format": what},
-    )
-    db.commit()
-    name = f"public-views-run-{run.id}.{ext}"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
-
-
-@bp.get("/runs/<int:run_id>/report.docx")
-@role_required(*ROLES)
-def report_docx(run_id: int):
-    run = _complete_or_404(run_id)
-    return _download(
-        run,
-        export.to_docx(_report(run)),
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "docx",
-        "docx",
-    )
-
-
-@bp.get("/runs/<int:run_id>/report.csv")
-@role_required(*ROLES)
-def report_csv(run_id: int):
-    run = _complete_or_404(run_id)
-    return _download(run, export.to_csv(_report(run)), "text/csv; charset=utf-8", "csv", "csv")
-
-
-@bp.get("/runs/<int:run_id>/report.json")
-@role_required(*ROLES)
-def report_json(run_id: int):
-    run = _complete_or_404(run_id)
-    return _download(run, export.to_json(_report(run)), "application/json", "json", "json")
-
-
 @bp.app_template_filter("analysed_answer")
 def _analysed_answer(answer_id: int):
     return get_db().get(AnalysedAnswer, answer_id)
+
+
+# The public views pages and downloads live in their own module, on this blueprint.
+from consult.analysis import report_views  # noqa: E402, F401

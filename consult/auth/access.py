@@ -12,52 +12,63 @@ Use in any staff view::
 An anonymous visitor is sent to the sign-in page (and back afterwards); a signed-in member
 of staff without the role gets 403. Every page behind ``role_required`` is sent with
 ``Cache-Control: no-store`` so a shared computer's back button shows nothing.
+
+Sessions are kept on the server (``consult.auth.sessions``): the cookie carries only a
+random token, so signing out, an administrator's change to the account and the absolute
+lifetime end a session for every copy of the cookie. An account whose temporary password
+has not been changed yet sees only the change-password page.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, make_response, redirect, request, session, url_for
+from flask import abort, g, make_response, redirect, request, session, url_for
 
+from consult.auth import sessions
 from consult.db import get_db
 from consult.models import User
 
 SESSION_USER = "staff_user_id"
+SESSION_TOKEN = "staff_session"  # noqa: S105 (a cookie key)
 SESSION_STAMP = "staff_stamp"
-SESSION_SEEN = "staff_seen"
-# Signed-in staff are signed out after this long without a request (config may override).
-DEFAULT_IDLE_MINUTES = 60
+_SESSION_KEYS = (SESSION_USER, SESSION_TOKEN, SESSION_STAMP, "staff_seen")
+# Kept for callers that read it; the limits themselves live in consult.auth.sessions.
+DEFAULT_IDLE_MINUTES = sessions.DEFAULT_IDLE_MINUTES
 
 
-def _stamp(user: User) -> str:
-    # Changes when the password changes, so a new password ends every other session.
+def password_stamp(user: User) -> str:
+    # Changes when the password changes.
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def _idle_limit() -> dt.timedelta:
-    return dt.timedelta(minutes=current_app.config.get("STAFF_IDLE_MINUTES", DEFAULT_IDLE_MINUTES))
-
-
 def sign_in_user(user: User) -> None:
-    """Start a fresh staff session (the old one is cleared: no session fixation)."""
+    """Start a fresh staff session (the old cookie is cleared: no session fixation). The
+    session row is added to the request's database session: the caller commits."""
     session.clear()
+    session[SESSION_TOKEN] = sessions.start(get_db(), user)
     session[SESSION_USER] = user.id
-    session[SESSION_STAMP] = _stamp(user)
-    session[SESSION_SEEN] = int(time.time())
+    session[SESSION_STAMP] = password_stamp(user)
     session.permanent = False
     g.staff_user = user
 
 
-def sign_out_user() -> None:
+def sign_out_user(reason: str = "sign_out") -> None:
+    """End the session on the server (a replayed cookie is refused) and clear the cookie.
+    The caller commits."""
+    sessions.end(get_db(), session.get(SESSION_TOKEN), reason)
     session.clear()
     g.staff_user = None
+
+
+def _forget_cookie_keys() -> None:
+    for key in _SESSION_KEYS:
+        if key in session:
+            session.pop(key)
 
 
 def current_user() -> User | None:
@@ -65,22 +76,24 @@ def current_user() -> User | None:
     if "staff_user" in g:
         return g.staff_user
     user = None
-    user_id = session.get(SESSION_USER)
-    if user_id is not None:
-        seen = session.get(SESSION_SEEN, 0)
-        if time.time() - seen > _idle_limit().total_seconds():
-            for key in (SESSION_USER, SESSION_STAMP, SESSION_SEEN):
-                session.pop(key, None)
+    token = session.get(SESSION_TOKEN)
+    if token is not None:
+        db = get_db()
+        found = sessions.find_valid(db, token)
+        if found is not None and session.get(SESSION_STAMP) != password_stamp(found.user):
+            # The password changed by some other way than consult.auth.accounts (which
+            # ends the sessions itself): this session is over too.
+            sessions.end(db, token, "password_changed")
+            db.commit()
+            found = None
+        if found is None:
+            _forget_cookie_keys()
         else:
-            user = get_db().get(User, user_id)
-            if user is None or session.get(SESSION_STAMP) != _stamp(user):
-                user = None
-                for key in (SESSION_USER, SESSION_STAMP, SESSION_SEEN):
-                    session.pop(key, None)
-            else:
-                now = int(time.time())
-                if now - seen > 60:  # refresh the idle clock at most once a minute
-                    session[SESSION_SEEN] = now
+            user = found.user
+            if not sessions.is_background_request() and sessions.touch(db, found):
+                db.commit()
+    elif SESSION_USER in session:  # a cookie from before server-side sessions
+        _forget_cookie_keys()
     g.staff_user = user
     return user
 
@@ -103,6 +116,9 @@ def safe_next(target: str | None) -> str | None:
     """Only a path on this site is a safe place to return to after signing in."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        # CR/LF would split the Location header; a backslash is a slash to some browsers.
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
@@ -123,6 +139,9 @@ def role_required(*roles: str) -> Callable:
                 return no_store(
                     redirect(url_for("auth.sign_in", next=safe_next(target)))
                 )
+            if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                # A temporary password set by an administrator: change it before anything.
+                return no_store(redirect(url_for("auth.change_password")))
             if not has_role(user, *roles):
                 abort(403)
             return no_store(make_response(view(*args, **kwargs)))
@@ -134,6 +153,8 @@ def role_required(*roles: str) -> Callable:
 
 
 login_required = role_required()
+# Reachable while a temporary password is still in use.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.sign_out"}
 
 
 # --- navigation -----------------------------------------------------------------------------

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from consult.auth import audit
 from consult.auth.access import (
+    SESSION_TOKEN,
     current_user,
     links_for,
     login_required,
@@ -18,7 +27,7 @@ from consult.auth.access import (
     sign_in_user,
     sign_out_user,
 )
-from consult.auth.accounts import authenticate, find_by_email
+from consult.auth.accounts import authenticate, change_own_password
 from consult.db import get_db
 from consult.extensions import limiter
 
@@ -51,8 +60,23 @@ def _staff_context():
     return {"staff_user": user, "nav_items": nav_items(user), "role_names": ROLE_NAMES}
 
 
+@bp.before_app_request
+def _resolve_staff_session():
+    # Before any view has work of its own in the transaction: checking (and touching) the
+    # server-side session may commit.
+    if SESSION_TOKEN in session:
+        current_user()
+
+
 def _lockout_minutes() -> int:
     return int(current_app.config["LOGIN_LOCKOUT_MINUTES"])
+
+
+WRONG = "Enter a correct email address and password"
+THROTTLED = (
+    "There have been too many attempts to sign in from this device. Wait {minutes} minutes "
+    "and try again, or ask an administrator to reset your password"
+)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -72,37 +96,36 @@ def sign_in():
             errors["password"] = "Enter your password"  # noqa: S105 (a message)
         if not errors:
             db = get_db()
-            result = authenticate(
-                db,
-                email,
-                password,
-                max_failures=int(current_app.config["LOGIN_MAX_FAILURES"]),
-                lockout=dt.timedelta(minutes=_lockout_minutes()),
-            )
+            result = authenticate(db, email, password)
             if result.user is not None:
+                sign_in_user(result.user)
                 audit.record(db, "sign_in", user=result.user, target=result.user.email)
                 db.commit()
-                sign_in_user(result.user)
+                if result.user.must_change_password:
+                    return redirect(url_for("auth.change_password"))
                 return redirect(next_url or url_for("auth.home"))
-            known = find_by_email(db, email)
+            known = result.known
+            if result.throttled:
+                action = "sign_in_throttled"
+            elif result.disabled:
+                action = "sign_in_disabled"
+            else:
+                action = "sign_in_failed"
             # The typed email is recorded only when it names an account: people sometimes
             # type a password into the email box.
             audit.record(
                 db,
-                "sign_in_locked" if result.locked else "sign_in_failed",
+                action,
                 user=known,
                 target=known.email if known else "",
                 details={} if known else {"reason": "unknown email"},
             )
             db.commit()
-            if result.locked:
-                errors["email"] = (
-                    "This account is locked because of too many failed sign-in attempts. "
-                    f"Try again in {_lockout_minutes()} minutes, or ask an administrator "
-                    "to unlock it"
-                )
+            # The same words whether or not the email has an account.
+            if result.throttled:
+                errors["email"] = THROTTLED.format(minutes=_lockout_minutes())
             else:
-                errors["email"] = "Enter a correct email address and password"
+                errors["email"] = WRONG
     return render_template(
         "auth/sign_in.html", errors=errors, email=email, next_url=next_url or ""
     )
@@ -115,12 +138,32 @@ def sign_out():
             return redirect(url_for("auth.sign_in"))
         return render_template("auth/sign_out.html")
     user = current_user()
+    db = get_db()
     if user is not None:
-        db = get_db()
         audit.record(db, "sign_out", user=user, target=user.email)
-        db.commit()
     sign_out_user()
+    db.commit()
     return render_template("auth/signed_out.html", nav_items=[])
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Choose a new password (required after an administrator's reset)."""
+    user = current_user()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        db = get_db()
+        errors = change_own_password(
+            db, user, request.form.get("current_password", ""),
+            request.form.get("new_password", ""),
+        )
+        if not errors:
+            sign_in_user(user)  # every old session ended: this device gets a fresh one
+            db.commit()
+            flash("Your password has been changed")
+            return redirect(url_for("auth.home"))
+    return render_template("auth/change_password.html", errors=errors, user=user)
 
 
 @bp.get("/")
@@ -130,3 +173,7 @@ def home():
     return render_template(
         "staff/home.html", user=user, links=links_for(user), role_name=ROLE_NAMES.get(user.role)
     )
+
+
+# Administrators' account pages live on this blueprint too (/staff/accounts).
+from consult.auth import account_views  # noqa: E402,F401

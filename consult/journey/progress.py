@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -64,6 +64,15 @@ def find_live(db: Session, token: str | None) -> Progress | None:
 def save_page(
     db: Session, progress: Progress, page_id: str, values: dict, lifetime: dt.timedelta
 ) -> None:
+    """Merge one page's answers into the progress.
+
+    Two saves from the same progress token at once (two tabs, a double submit of
+    different pages) must both land. The row is locked first (an UPDATE: a row lock on
+    PostgreSQL, the write lock on SQLite, held until the caller commits), then its answers
+    are read again, so this page's values go on top of whatever the other save committed
+    rather than over a copy read before it.
+    """
+    lock(db, progress)
     answers = dict(progress.answers or {})
     answers.update(values)
     progress.answers = answers
@@ -72,6 +81,17 @@ def save_page(
         done.append(page_id)
     progress.pages_done = done
     touch(progress, lifetime)
+
+
+def lock(db: Session, progress: Progress) -> None:
+    """Lock ``progress`` for this transaction and reload what others have committed."""
+    db.execute(
+        update(Progress)
+        .where(Progress.id == progress.id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.refresh(progress, attribute_names=["answers", "pages_done", "response_id"])
 
 
 def touch(progress: Progress, lifetime: dt.timedelta) -> None:

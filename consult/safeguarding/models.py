@@ -22,7 +22,13 @@ class SafeguardingFlag(Base):
     __tablename__ = "safeguarding_flag"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
+    # None while the answer is only in a pupil's saved progress (screened page by page); the
+    # submit links it to the response. A pupil who walks away leaves it unlinked, still queued.
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id"), index=True)
+    # The progress it was typed in: no foreign key, so purging expired progress keeps the flag.
+    progress_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # One queue item per pupil: "r<response id>", or "p<progress id>" until submitted.
+    item_key: Mapped[str] = mapped_column(String(32), default="", index=True)
     question_code: Mapped[str] = mapped_column(String(64))
     # The pupil's words, exactly as sent: the reviewer needs them unredacted.
     answer_text: Mapped[str] = mapped_column(Text)
@@ -33,6 +39,9 @@ class SafeguardingFlag(Base):
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     evidence: Mapped[list] = mapped_column(JSON, default=list)
     score: Mapped[float] = mapped_column(Float, default=0.0)
+    # How sure the screener is that this is a disclosure (0-1); the queue can sort by it, and
+    # an alert is sent whatever it is.
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
     method: Mapped[str] = mapped_column(String(64), default="")
     # open | reviewed
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
@@ -42,6 +51,10 @@ class SafeguardingFlag(Base):
     cleared: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    # When the school's lead and the partnership were emailed, and when it was escalated.
+    alerted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     actions: Mapped[list[SafeguardingAction]] = relationship(
@@ -70,11 +83,16 @@ class SafeguardingAction(Base):
 @register_exclusion
 def held_back_responses():
     """Responses with any flag a reviewer has not cleared: never reported."""
-    return select(SafeguardingFlag.response_id).where(SafeguardingFlag.cleared.is_(False))
+    # (never a NULL in a NOT IN list: that would hold back every response)
+    return select(SafeguardingFlag.response_id).where(
+        SafeguardingFlag.cleared.is_(False), SafeguardingFlag.response_id.is_not(None)
+    )
 
 
 @register_hold
 def unreviewed_responses():
     """Responses with a flag nobody has reviewed yet: kept past retention until reviewed,
     so a possible disclosure is never deleted unread."""
-    return select(SafeguardingFlag.response_id).where(SafeguardingFlag.status == "open")
+    return select(SafeguardingFlag.response_id).where(
+        SafeguardingFlag.status == "open", SafeguardingFlag.response_id.is_not(None)
+    )

@@ -11,6 +11,7 @@ suite's choice).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 
@@ -64,7 +65,11 @@ def warm_in_background(app) -> None:
     """``warm_now`` off the request path (the development server and other hosts)."""
     if app.config.get("SAFEGUARDING_SCREENER", "best") != "best" or app.config.get("TESTING"):
         return
-    threading.Thread(target=warm_now, args=(app,), name="warm-screener", daemon=True).start()
+    thread = threading.Thread(target=warm_now, args=(app,), name="warm-screener", daemon=True)
+    thread.start()
+    # A process that exits while PyTorch is still loading the model in this thread aborts
+    # ("terminate called without an active exception", exit 134): let the load finish first.
+    atexit.register(thread.join, 300)
 
 
 def reset() -> None:

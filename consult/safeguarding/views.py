@@ -5,12 +5,13 @@ with who and when."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from consult.auth import audit, current_user, role_required
 from consult.db import get_db
-from consult.models import Response
+from consult.models import Response, User
 from consult.safeguarding import queries
 from consult.safeguarding.models import SafeguardingFlag
 from consult.schools.forms import YEAR_LABELS, format_local_datetime
@@ -40,6 +41,38 @@ def _reason_label(value):
     return queries.reason_label(value)
 
 
+def _filters() -> tuple[queries.QueueFilters, dict[str, str]]:
+    """The queue's filters from the query string, and an error for each one not understood
+    (the queue is still shown, unfiltered by it)."""
+    args = request.args
+    errors: dict[str, str] = {}
+    filters = queries.QueueFilters(
+        school=args.get("school", "").strip(), category=args.get("category", "").strip()
+    )
+    if filters.category and filters.category not in queries.REASON_LABELS:
+        errors["category"] = "Select a reason from the list"
+        filters.category = ""
+    raw_session = args.get("session", "").strip()
+    if raw_session:
+        if raw_session.isdigit():
+            filters.session_id = int(raw_session)
+        else:
+            errors["session"] = "Enter a session number, like 12"
+    for field in ("sent_from", "sent_to"):
+        raw = args.get(field, "").strip()
+        if raw:
+            try:
+                setattr(filters, field, dt.date.fromisoformat(raw))
+            except ValueError:
+                errors[field] = "Enter a real date"
+    return filters, errors
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
 @bp.get("/")
 @role_required("safeguarding_lead")
 def queue():
@@ -47,36 +80,47 @@ def queue():
     status = request.args.get("status", "open")
     if status not in ("open", "reviewed"):
         status = "open"
+    sort = request.args.get("sort", "oldest")
+    if sort not in queries.SORTS:
+        sort = "oldest"
+    filters, errors = _filters()
     db = get_db()
-    flags = queries.queue(db, user, status)
+    result = queries.queue_page(
+        db, user, status, filters=filters, sort=sort, page=_page_number()
+    )
+    if result.page > result.pages:  # a page past the end (items were reviewed meanwhile)
+        return redirect(_queue_url(page=result.pages))
     return render_template(
         "safeguarding/queue.html",
-        flags=flags,
+        result=result,
         status=status,
+        sort=sort,
+        sorts=queries.SORTS,
+        filters=filters,
+        errors=errors,
         counts=queries.counts(db, user),
-        sessions=_sessions_of(flags),
+        schools=queries.schools_with_flags(db, user),
+        reasons=queries.REASON_LABELS,
         user=user,
         outcome_labels=queries.OUTCOME_LABELS,
         year_labels=YEAR_LABELS,
+        queue_url=_queue_url,
     )
+
+
+def _queue_url(**changes) -> str:
+    """This queue page's address with some arguments changed (None removes one)."""
+    args = {k: v for k, v in request.args.items() if v}
+    args.update(changes)
+    return url_for("safeguarding.queue", **{k: v for k, v in args.items() if v is not None})
 
 
 @bp.get("/counts.json")
 @role_required("safeguarding_lead")
 def counts():
-    """Open and reviewed counts for this lead, polled by the queue page to announce new
-    answers."""
+    """Open and reviewed counts (pupils) for this lead, polled by the queue page to announce
+    new answers."""
     return queries.counts(get_db(), current_user())
-
-
-def _sessions_of(flags: list[SafeguardingFlag]) -> dict[int, ClassroomSession]:
-    ids = {f.classroom_session_id for f in flags if f.classroom_session_id is not None}
-    if not ids:
-        return {}
-    from sqlalchemy import select
-
-    rows = get_db().scalars(select(ClassroomSession).where(ClassroomSession.id.in_(ids)))
-    return {s.id: s for s in rows}
 
 
 def _flag_or_404(flag_id: int) -> SafeguardingFlag:
@@ -88,31 +132,65 @@ def _flag_or_404(flag_id: int) -> SafeguardingFlag:
 
 def _render_item(flag: SafeguardingFlag, errors: dict | None = None, form: dict | None = None,
                  status_code: int = 200):
+    """The pupil's item: every flagged answer, the session, school, teacher and time, and
+    the pupil's other answers (what a lead needs to act)."""
     db = get_db()
-    response = db.get(Response, flag.response_id)
-    question_label = flag.question_code
-    if response is not None:
-        with contextlib.suppress(KeyError):  # a question code the definition no longer has
-            defn = definition_of(response.survey_version)
-            question_label = defn.question(flag.question_code).label
+    response = db.get(Response, flag.response_id) if flag.response_id is not None else None
+    answers, version = queries.pupil_answers(db, flag)
+    definition = None
+    if version is not None:
+        with contextlib.suppress(KeyError, ValueError):
+            definition = definition_of(version)
+    flags = queries.flags_of_item(db, flag)
     classroom = (
         db.get(ClassroomSession, flag.classroom_session_id)
         if flag.classroom_session_id is not None
         else None
     )
+    teacher = (
+        db.get(User, classroom.created_by_id)
+        if classroom is not None and classroom.created_by_id
+        else None
+    )
     return render_template(
         "safeguarding/item.html",
         flag=flag,
+        flags=flags,
         response=response,
-        question_label=question_label,
+        label_of=lambda code: _label(definition, code),
+        other_answers=_other_answers(definition, answers, {f.question_code for f in flags}),
         classroom=classroom,
-        others=queries.other_flags_of_response(db, flag),
+        teacher=teacher,
         outcomes=queries.OUTCOMES,
         outcome_labels=queries.OUTCOME_LABELS,
         year_labels=YEAR_LABELS,
         errors=errors or {},
         form=form or {},
     ), status_code
+
+
+def _label(definition, code: str) -> str:
+    if definition is None:
+        return code
+    try:
+        return definition.question(code).label
+    except KeyError:  # a question code the definition no longer has
+        return code
+
+
+def _other_answers(definition, answers: dict, flagged: set[str]) -> list[tuple[str, str]]:
+    """(question, answer shown as on the check page) for each answer not flagged."""
+    if definition is None:
+        return []
+    from surveys import answers as rules
+
+    rows = []
+    for question in definition.questions():
+        if question.code in flagged or answers.get(question.code) in (None, "", []):
+            continue
+        value = rules.display_value(question, answers.get(question.code))
+        rows.append((question.label, value))
+    return rows
 
 
 @bp.get("/flags/<int:flag_id>")

@@ -105,9 +105,10 @@ class SessionForm:
             errors["year_group"] = "Select a year group from the list"
         if not self.expected_pupils:
             errors["expected_pupils"] = "Enter how many pupils you expect"
-        elif not self.expected_pupils.isdigit():
+        elif not re.fullmatch(r"[0-9]+", self.expected_pupils):
+            # Only ASCII digits: str.isdigit() accepts "²" and "①", which int() refuses.
             errors["expected_pupils"] = "Number of pupils must be a whole number, like 28"
-        elif not 1 <= int(self.expected_pupils) <= MAX_PUPILS:
+        elif len(self.expected_pupils) > 6 or not 1 <= int(self.expected_pupils) <= MAX_PUPILS:
             errors["expected_pupils"] = f"Number of pupils must be between 1 and {MAX_PUPILS}"
         else:
             self.pupils = int(self.expected_pupils)

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, make_response, render_template, request, session, url_for
+from flask import (
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from consult.db import get_db
 from consult.journey import hooks as journey_hooks
@@ -77,6 +85,71 @@ def classroom_start_guard(progress: Progress):
     return _no_store(make_response(html))
 
 
+# Questions a classroom session already answers, by question code: the pupils' year group
+# comes from the session (unless the teacher chose "mixed years").
+def _session_answers(classroom, definition: SurveyDefinition) -> dict:
+    found = {}
+    for question in definition.questions():
+        if question.code == "year_group" and classroom is not None:
+            codes = {o.code for o in question.options or []}
+            if classroom.year_group in codes:
+                found[question.code] = classroom.year_group
+    return found
+
+
+def _pages_answered_by_session(definition: SurveyDefinition, answers: dict) -> list[str]:
+    return [
+        page.id for page in definition.pages
+        if page.questions and all(q.code in answers for q in page.questions)
+    ]
+
+
+def prefill_from_session(progress: Progress, classroom, definition: SurveyDefinition) -> None:
+    """Record what the session already says (the year group) so the pupil is not asked."""
+    given = _session_answers(classroom, definition)
+    if not given:
+        return
+    progress.answers = {**(progress.answers or {}), **given}
+    done = list(progress.pages_done or [])
+    done += [p for p in _pages_answered_by_session(definition, given) if p not in done]
+    progress.pages_done = done
+
+
+def session_answered_guard(progress: Progress):
+    """``page_guard``: a page whose every question the session answers is never shown to
+    the pupil (the back link and "Change" included): on to the next page to answer."""
+    if (
+        request.endpoint != "journey.page"
+        or progress.classroom_session_id is None
+        or progress.response_id is not None
+    ):
+        return None
+    definition = _definition(progress)
+    classroom = queries.get(get_db(), progress.classroom_session_id)
+    given = _session_answers(classroom, definition)
+    page_id = (request.view_args or {}).get("page_id")
+    if not given or page_id not in _pages_answered_by_session(definition, given):
+        return None
+    from surveys import answers as rules
+
+    if request.args.get("change") == "1":
+        target = url_for("journey.check", survey_id=definition.id)
+    else:
+        # Only the back link leads here (moving on skips these pages): go back past it, to
+        # the page before it, or to the start page (the intro).
+        skipped = set(_pages_answered_by_session(definition, given))
+        answers = rules.prune(definition, progress.answers or {})
+        ids = [p.id for p in rules.visible_pages(definition, answers)]
+        earlier = ids[: ids.index(page_id)] if page_id in ids else []
+        before = [i for i in earlier if i not in skipped]
+        target = (
+            url_for("journey.page", survey_id=definition.id, page_id=before[-1])
+            if before
+            else url_for("journey.start", survey_id=definition.id)
+        )
+    return _no_store(make_response(redirect(target)))
+
+
 def _definition(progress: Progress) -> SurveyDefinition:
     from consult.survey_store import definition_of
 
@@ -105,7 +178,7 @@ def classroom_finish(progress: Progress, definition: SurveyDefinition):
 
 
 def register() -> None:
-    for guard in (session_closed_guard, classroom_start_guard):
+    for guard in (session_closed_guard, classroom_start_guard, session_answered_guard):
         if guard not in journey_hooks.page_guards:
             journey_hooks.page_guards.append(guard)
     journey_hooks.finish_views["classroom"] = classroom_finish

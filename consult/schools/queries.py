@@ -20,27 +20,15 @@ JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 JOIN_CODE_LENGTH = 6
 # A session can run for at most this long (a lesson, or a school day at the outside).
 MAX_SESSION_HOURS = 12
-# Wrong codes one client may try per minute (successful joins are not counted).
-JOIN_RATE_LIMIT = "10 per minute"
 
 
 def new_join_code() -> str:
     """A random join code: 6 characters from a 25-character alphabet, from ``secrets``.
 
-    Why that is not guessable within the rate limit:
-
-    - there are 25**6 = 244,140,625 codes;
-    - a client gets 10 wrong codes a minute (``JOIN_RATE_LIMIT``; right codes are not
-      counted, so a whole class behind one school address is never held up);
-    - a session lives at most ``MAX_SESSION_HOURS`` = 12 hours, so one client can try at
-      most 10 * 60 * 12 = 7,200 codes in a session's whole life;
-    - with n sessions open at once, the chance that client hits any open code is at most
-      7,200 * n / 244,140,625: about 1 in 34,000 for one open session, and about 1 in
-      340 for 100 sessions open at the same moment across the partnership (far more than
-      a partnership runs). Each single guess succeeds with probability n / 244,140,625.
-
-    And a right guess only lets someone add answers to that class's session: no answers
-    can be read with a code. Codes are unique among open sessions (a partial unique index).
+    25**6 = 244,140,625 codes, unique among open sessions (a partial unique index). How
+    wrong codes are limited, and the odds of guessing one within those limits, are in
+    ``consult.schools.join_limits``. A right guess only lets someone add answers to that
+    class's session: no answers can be read with a code.
     """
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 

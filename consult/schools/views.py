@@ -11,7 +11,6 @@ import segno
 from flask import (
     Blueprint,
     abort,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -23,8 +22,9 @@ from flask import (
 from consult.auth import audit, current_user, role_required
 from consult.db import get_db
 from consult.extensions import limiter
+from consult.journey.progress import find as find_progress
 from consult.journey.views import begin_for_classroom
-from consult.schools import queries
+from consult.schools import join_limits, queries
 from consult.schools.forms import (
     YEAR_GROUPS,
     YEAR_LABELS,
@@ -32,8 +32,10 @@ from consult.schools.forms import (
     format_local_datetime,
     format_local_time,
 )
+from consult.schools.hooks import prefill_from_session
 from consult.schools.models import ClassroomSession
 from consult.survey_store import current_version, definition_of, get_version
+from surveys.answers import first_incomplete_page
 
 bp = Blueprint("schools", __name__)
 
@@ -69,70 +71,75 @@ def _display_code(value):
 
 
 # --- pupils: join ------------------------------------------------------------------------------
-def _join_limit() -> str:
-    return current_app.config.get("SCHOOLS_JOIN_RATELIMIT", queries.JOIN_RATE_LIMIT)
+TOO_MANY_HERE = (
+    "You have entered too many wrong codes on this device. Wait a minute, then try again"
+)
+TOO_MANY_NETWORK = (
+    "Too many wrong codes have been entered on your school’s network in the last minute. "
+    "Check the code on the board with your teacher, then try again"
+)
+TOO_MANY_ATTEMPTS = (
+    "Too many people are joining from your school’s network. Wait a minute, then try again"
+)
 
 
 def _render_join(code: str = "", error: str | None = None, status: int = 200):
     page = render_template("schools/join.html", code=code, errors={"code": error} if error else {})
-    return page, status
-
-
-def _too_many_wrong_codes(_limit):
-    page, status = _render_join(
-        request.form.get("code", "") if request.method == "POST" else "",
-        "You have entered too many wrong codes. Wait a minute, then try again",
-        429,
-    )
     return no_store(make_response(page, status))
 
 
-@bp.errorhandler(429)
-def _rate_limited(exc):
-    # The app-wide error page would hide the join page's own message (on_breach above).
-    if getattr(exc, "response", None) is not None:
-        return exc.response
-    page, status = _render_join("", "Too many requests. Wait a minute, then try again", 429)
-    return no_store(make_response(page, status))
+def _code_problem(typed: str, code: str) -> str | None:
+    """What is wrong with what was typed, before looking it up (None: a possible code)."""
+    if not code:
+        return "Enter the code shown on the board"
+    if not code.isalnum() or not code.isascii():
+        return "The code has only letters and numbers, like ACD 347. Check the code on the board"
+    if len(code) != queries.JOIN_CODE_LENGTH:
+        return (
+            f"The code is {queries.JOIN_CODE_LENGTH} letters and numbers, like ACD 347 "
+            f"(you entered {len(code)}). Check the code on the board"
+        )
+    return None
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit(
-    _join_limit,
-    methods=["POST"],
-    # Only wrong codes count: a class of 30 behind one school address all join at once.
-    deduct_when=lambda response: response.status_code != 302,
-    on_breach=_too_many_wrong_codes,
-)
+@limiter.exempt  # join_limits counts wrong codes only: a right code always joins
 def join():
     if request.method == "GET":
+        join_limits.browser_id()
         return _render_join(queries.normalise_code(request.args.get("code", ""))[:12])
     typed = request.form.get("code", "")
     code = queries.normalise_code(typed)
-    if not code:
-        return _render_join(typed, "Enter the code shown on the board")
-    if not queries.looks_like_code(code):
-        return _render_join(
-            typed,
-            f"The code must be {queries.JOIN_CODE_LENGTH} letters and numbers, like ACD 347. "
-            "Check the code on the board",
-        )
+    refused = join_limits.attempt_refused()
+    if refused is not None:
+        return _render_join(typed, TOO_MANY_HERE if refused == "browser" else TOO_MANY_ATTEMPTS,
+                            429)
+    problem = _code_problem(typed, code)
     db = get_db()
-    classroom = queries.find_open(db, code)
+    classroom = queries.find_open(db, code) if problem is None and queries.looks_like_code(
+        code) else None
     if classroom is None:
-        latest = queries.find_latest(db, code)
-        if latest is not None:
-            return _render_join(
-                typed, "This session has ended. Ask your teacher if there is a new code"
-            )
-        return _render_join(
-            typed, "There is no session with that code. Check the code on the board and try again"
-        )
+        if problem is None:
+            latest = queries.find_latest(db, code) if queries.looks_like_code(code) else None
+            if latest is not None:
+                problem = "This session has ended. Ask your teacher if there is a new code"
+            else:
+                problem = "No session has this code. Check it with your teacher"
+        if join_limits.wrong_code():
+            return _render_join(typed, TOO_MANY_NETWORK, 429)
+        return _render_join(typed, problem)
     version = get_version(db, classroom.survey_version_id)
     # A fresh anonymous session for each pupil: nothing from the last person on this device
     # (another pupil, or a member of staff who was signed in) carries over.
     session.clear()
     first_page = begin_for_classroom(version, classroom.id)
+    progress = find_progress(db, session.get(f"progress:{version.survey_id}"))
+    definition = definition_of(version)
+    if progress is not None:
+        prefill_from_session(progress, classroom, definition)
+        page = first_incomplete_page(definition, progress.answers, set(progress.pages_done))
+        if page is not None:
+            first_page = url_for("journey.page", survey_id=version.survey_id, page_id=page.id)
     db.commit()
     return redirect(first_page)
 
@@ -223,25 +230,40 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=10, border=2)
 
 
-@bp.get("/schools/sessions/<int:session_id>")
-@role_required(*STAFF_ROLES)
-def projector(session_id: int):
-    classroom = _session_or_404(session_id)
+def _projector_context(classroom: ClassroomSession) -> dict:
     db = get_db()
     join_url = _join_url(classroom)
     version = get_version(db, classroom.survey_version_id)
-    return render_template(
-        "schools/projector.html",
-        classroom=classroom,
-        count=queries.submission_count(db, classroom.id),
-        join_url=join_url,
+    count = queries.submission_count(db, classroom.id)
+    return {
+        "classroom": classroom,
+        "count": count,
+        "over_expected": max(0, count - classroom.expected_pupils),
+        "join_url": join_url,
         # Read aloud and typed by pupils: no "https://" (browsers add it).
-        join_page=url_for("schools.join", _external=True).split("://", 1)[-1],
-        qr=qr_data_uri(join_url),
-        year_labels=YEAR_LABELS,
-        survey=definition_of(version) if version else None,
-        ends=format_local_datetime(classroom.ends_at),
-        closed_since=classroom.closed_since(),
+        "join_page": url_for("schools.join", _external=True).split("://", 1)[-1],
+        "qr": qr_data_uri(join_url),
+        "year_labels": YEAR_LABELS,
+        "survey": definition_of(version) if version else None,
+        "ends": format_local_datetime(classroom.ends_at),
+        "closed_since": classroom.closed_since(),
+    }
+
+
+@bp.get("/schools/sessions/<int:session_id>")
+@role_required(*STAFF_ROLES)
+def projector(session_id: int):
+    return render_template(
+        "schools/projector.html", **_projector_context(_session_or_404(session_id))
+    )
+
+
+@bp.get("/schools/sessions/<int:session_id>/show")
+@role_required(*STAFF_ROLES)
+def present(session_id: int):
+    """The code for the class, full screen: no staff menu, no "Sign out", nothing else."""
+    return render_template(
+        "schools/present.html", **_projector_context(_session_or_404(session_id))
     )
 
 
@@ -249,9 +271,11 @@ def projector(session_id: int):
 @role_required(*STAFF_ROLES)
 def status(session_id: int):
     classroom = _session_or_404(session_id)
+    count = queries.submission_count(get_db(), classroom.id)
     return {
-        "count": queries.submission_count(get_db(), classroom.id),
+        "count": count,
         "expected": classroom.expected_pupils,
+        "over_expected": max(0, count - classroom.expected_pupils),
         "status": classroom.status,
     }
 

@@ -21,6 +21,7 @@ from consult.safeguarding.models import SafeguardingFlag
 from consult.survey_store import current_version
 from tests.browser.conftest import axe_check, screenshot, sign_in
 from tests.consult.test_schools import PUPIL_ANSWERS, in_an_hour
+from tests.smtp_server import smtp_inbox  # noqa: F401 (fixture)
 
 SCHOOL = "Hillside Browser Academy"
 DISCLOSURE = "my step dad gets angry and i have bruises"
@@ -38,7 +39,8 @@ def new_device(browser, live_server):
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 1024, "height": 800}
         )
-        context.set_default_timeout(15_000)
+        # (the first answers screened may wait for the screener's model to finish loading)
+        context.set_default_timeout(60_000)
         contexts.append(context)
         page = context.new_page()
         page.on(
@@ -167,7 +169,8 @@ def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
     device = new_device()
     first = {**PUPIL_ANSWERS, "worry_most": {"worry_text": DISCLOSURE}}
     seen = pupil_turn(device, code, first, check_blank=True, label="pupil 1")
-    assert {"year", "worries", "worry_most", "feel_safer", "who_tell"} <= set(seen)
+    assert {"worries", "worry_most", "feel_safer", "who_tell"} <= set(seen)
+    assert "year" not in seen  # the session says the year group
     screenshot(device, "pupil-finish")
     sent_at = time.monotonic()
     next_pupil = device.locator("#next-pupil").get_attribute("href")
@@ -237,7 +240,7 @@ def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
     with lead.expect_navigation():
         row.get_by_role("link").click()
     assert DISCLOSURE in lead.locator(".app-pupil-answer").inner_text()
-    assert SCHOOL in lead.locator(".govuk-summary-list").inner_text()
+    assert SCHOOL in lead.locator(".govuk-summary-list").first.inner_text()
     axe_check(lead, "safeguarding item")
     screenshot(lead, "safeguarding-item")
     # Record an outcome: first without a note (an error), then properly.
@@ -298,6 +301,7 @@ def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
         db.add(
             SafeguardingFlag(
                 response_id=flagged_response,
+                item_key=f"r{flagged_response}",
                 question_code="safer_text",
                 answer_text="he said he will hurt me if i tell",
                 school=SCHOOL,
@@ -314,3 +318,115 @@ def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
     lead.reload()
     assert "he said he will hurt me" in lead.locator("tbody").inner_text()
     assert lead.locator("#queue-watch-box").is_hidden()
+
+
+# --- an abandoned disclosure, an email, and a queue full of junk ------------------------------
+ABANDONED = "my uncle touches me when he babysits and says its our secret"
+OTHER_SCHOOL = "Riverside Browser School"
+
+
+def test_abandoned_disclosure_reaches_the_lead_by_email_past_3000_junk_flags(
+    staff_page, new_device, live_server, smtp_inbox  # noqa: F811
+):
+    import datetime as dt
+
+    from sqlalchemy import delete, insert
+
+    app = live_server.app
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_FROM",
+                                            "SERVICE_URL", "SAFEGUARDING_PARTNERSHIP_EMAIL")}
+    app.config.update(**smtp_inbox.config(), SERVICE_URL=live_server.url,
+                      SAFEGUARDING_PARTNERSHIP_EMAIL="csp.browser@example.org")
+    lead_email = "dsl.riverside@example.org"
+    live_server.create_user(lead_email, "safeguarding_lead", school=OTHER_SCHOOL)
+    try:
+        # A teacher opens a session; a pupil types a disclosure on one page and walks away.
+        teacher = staff_page("school_staff", school=OTHER_SCHOOL)
+        teacher.goto("/schools/sessions/new")
+        teacher.get_by_label("Year group").select_option("year_7")
+        teacher.get_by_label("How many pupils do you expect?").fill("25")
+        teacher.get_by_label("What time does the session end today?").fill(in_an_hour())
+        _continue(teacher, "Open session")
+        code = teacher.locator(".app-join-code [aria-hidden=true]").inner_text().replace(" ", "")
+
+        pupil = new_device()
+        pupil.set_viewport_size({"width": 375, "height": 667})  # a phone
+        pupil.goto("/join")
+        pupil.get_by_label("Enter your class’s code").fill(code)
+        _continue(pupil, "Start")
+        # On a phone the help is one line, and the question is above the fold.
+        help_line = pupil.locator("#help-now summary")
+        assert help_line.bounding_box()["height"] < 80
+        assert pupil.locator("h1, legend").first.bounding_box()["y"] < 400
+        screenshot(pupil, "pupil-phone-first-question")
+        for _ in range(12):
+            page_id = PAGE_URL.search(pupil.url).group(1)
+            if page_id == "worry_most":
+                pupil.locator('[name="worry_text"]').fill(ABANDONED)
+                _continue(pupil)
+                break
+            _answer(pupil, PUPIL_ANSWERS.get(page_id, {}))
+            _continue(pupil)
+        pupil.context.close()  # walks away: nothing is ever sent
+
+        # The lead is emailed: a link and the reason, not the pupil's words.
+        # (alerts still unsent from earlier tests, when no mail server was set, go first)
+        for count in range(1, 10):
+            ours = [(t, m) for t, m in smtp_inbox.wait_for(count) if lead_email in t]
+            if ours:
+                break
+        [(to, message)] = ours
+        assert "csp.browser@example.org" in to
+        body = message.get_content()
+        assert "uncle" not in body and "babysits" not in body and "Sexual abuse" in body
+        link = re.search(r"(http://\S+/safeguarding/flags/\d+)", body).group(1)
+
+        # Meanwhile 3,000 junk flags are imported, all newer than the real one.
+        with live_server.db() as db:
+            real = db.scalars(
+                select(SafeguardingFlag).where(SafeguardingFlag.answer_text == ABANDONED)
+            ).one()
+            assert real.response_id is None
+            start, real_id = real.created_at, real.id
+            db.execute(insert(SafeguardingFlag), [
+                {"item_key": f"junk-browser-{i}", "question_code": "worry_text",
+                 "answer_text": f"lol junk {i}", "school": OTHER_SCHOOL,
+                 "created_at": start + dt.timedelta(seconds=1 + i), "reasons": ["threatened"],
+                 "evidence": [], "score": 0.4, "confidence": 0.1, "method": "rules",
+                 "status": "open", "outcome_note": "", "cleared": False,
+                 "alerted_at": start}
+                for i in range(3000)
+            ])
+            db.commit()
+
+        lead = new_device()
+        sign_in(lead, lead_email)
+        lead.goto("/safeguarding/")
+        assert "To review (3001)" in lead.get_by_role("navigation", name="Answers by status").inner_text()
+        first_row = lead.locator("tbody tr").first
+        assert "my uncle touches me" in first_row.inner_text()
+        assert "Not sent" in first_row.inner_text()
+        assert "3001 pupils: 2951 more on other pages" in lead.locator("#queue-position").inner_text()
+        axe_check(lead, "safeguarding queue, 3001 items")
+        screenshot(lead, "safeguarding-queue-3001")
+
+        # The link in the email opens the item; the lead records an outcome.
+        lead.goto(link)
+        assert ABANDONED in lead.locator(".app-pupil-answer").inner_text()
+        assert "did not send" in lead.locator(".govuk-summary-list").first.inner_text()
+        axe_check(lead, "safeguarding item, not sent")
+        screenshot(lead, "safeguarding-item-not-sent")
+        lead.get_by_label("Referred to children’s social care").check()
+        lead.get_by_label("Note", exact=True).fill("Referred to MASH the same morning.")
+        _continue(lead, "Record outcome")
+        assert "Outcome recorded" in lead.locator(".govuk-notification-banner").inner_text()
+        assert "To review (3000)" in lead.get_by_role("navigation", name="Answers by status").inner_text()
+        with live_server.db() as db:
+            real = db.get(SafeguardingFlag, real_id)
+            assert real.status == "reviewed" and real.outcome == "referred_social_care"
+    finally:
+        with live_server.db() as db:
+            db.execute(delete(SafeguardingFlag).where(SafeguardingFlag.school == OTHER_SCHOOL,
+                                                      SafeguardingFlag.item_key.like("junk-%")))
+            db.commit()
+        app.config.update(saved)

@@ -156,3 +156,49 @@ def test_bar_chart_is_a_png_and_draws_no_suppressed_bar():
     )
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(png) > 2000
+
+
+def test_holm_keeps_only_what_survives_the_correction():
+    from consult.analysis.stats import holm
+
+    # Sorted 0.01, 0.02, 0.04: 0.01*3 < .05 kept; 0.02*2 < .05 kept; 0.04*1 < .05 kept.
+    assert holm([0.04, 0.01, 0.02]) == [True, True, True]
+    # 0.03*2 >= .05 stops there: the larger one is not kept either, however small alone.
+    assert holm([0.01, 0.03, 0.049]) == [True, False, False]
+    assert holm([0.2, 0.5]) == [False, False]
+    assert holm([]) == []
+
+
+def test_group_differences_against_the_rest_of_the_audience():
+    from consult.analysis.stats import group_differences
+
+    groups = [
+        ("Adur", proportion(20, 40), proportion(6, 40)),      # 50% against 15%: differs
+        ("Worthing", proportion(6, 40), proportion(20, 40)),  # 15% against 50%: differs
+        ("Arun", proportion(9, 40), proportion(8, 40)),       # 22% against 20%: does not
+        ("Crawley", proportion(3, 10), proportion(1, 70)),    # too few people to test
+        ("Horsham", proportion(2, 40), proportion(24, 40)),   # differs but "fewer than 5"
+    ]
+    found = group_differences(groups, 0.05, min_base=20)
+    assert [(d.group, d.higher) for d in found] == [("Adur", True), ("Worthing", False)]
+    assert all(d.p_value < 0.01 for d in found)
+
+
+def test_one_sentence_per_theme_across_audiences():
+    from consult.analysis.stats import compare, figure_fragment, figure_sentence
+
+    residents = proportion(36, 60)
+    change = compare(residents, proportion(8, 50))
+    young = proportion(7, 40)
+    sentence = figure_sentence("speeding", [
+        figure_fragment("residents", residents, change, "in 2025"),
+        figure_fragment("young people", young, compare(young, None), "in 2025"),
+    ])
+    assert sentence == (
+        "Speeding was raised by 60% of residents (95% CI 47–71%; up from 16% in 2025) and by "
+        "18% of young people (95% CI 9–32%; not among the themes in 2025)."
+    )
+    steady = figure_fragment("residents", proportion(30, 100), compare(
+        proportion(30, 100), proportion(25, 100)), "in 2025")
+    assert steady == "30% of residents (95% CI 22–40%; 25% in 2025, a difference that could be chance)"
+    assert figure_fragment("residents", proportion(3, 100), None, "") == "fewer than 5 residents"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -105,6 +106,11 @@ def test_run_review_merge_rename_approve_and_download(app, analyst):
     assert b"Merged" in history.data and b"Renamed" in history.data
     assert b"Approved a quote" in history.data and b"Ana analyst" in history.data
 
+    with app.app_context():  # only reviewed themes are published (issue 12)
+        db = get_db()
+        for t in db.scalars(select(Theme).where(Theme.run_id == run_id, Theme.state == "active")):
+            t.reviewed_at = t.reviewed_at or dt.datetime(2026, 4, 1)
+        db.commit()
     report = analyst.get(f"/analysis/runs/{run_id}/report")
     assert report.status_code == 200
     assert b"respondents select themselves" in report.data
@@ -114,10 +120,10 @@ def test_run_review_merge_rename_approve_and_download(app, analyst):
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
     assert "attachment" in docx.headers["Content-Disposition"]
     csv = analyst.get(f"/analysis/runs/{run_id}/report.csv")
-    assert csv.status_code == 200 and b"section,item,breakdown" in csv.data
+    assert csv.status_code == 200 and b"section,item,audience,breakdown" in csv.data
     data = analyst.get(f"/analysis/runs/{run_id}/report.json").get_json()
     assert {t["label"] for t in data["themes"]} == {"Speeding", "Drugs and dark streets"}
-    png = analyst.get(f"/analysis/runs/{run_id}/charts/themes-residents.png")
+    png = analyst.get(f"/analysis/runs/{run_id}/charts/priorities-residents.png")
     assert png.status_code == 200 and png.data[:4] == b"\x89PNG"
     assert analyst.get(f"/analysis/runs/{run_id}/charts/nonsense.png").status_code == 404
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from consult.admin import importing
@@ -346,3 +347,45 @@ def test_imported_responses_are_screened_and_exported(app, client):
     rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
     assert [r["respondent_type"] for r in rows] == ["imported"] * 3
     assert {r["district_label"] for r in rows} == {"Worthing", "Crawley", "Adur"}
+
+
+# --- text that is not UTF-8 ---------------------------------------------------------------------
+def _one_bad_byte() -> bytes:
+    """A UTF-8 file ("café" in row 2) whose row 4 has one Windows-1252 "é" (0xE9)."""
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[0][6] = "Speeding past the café"
+    rows[2][6] = "Nothing much, the new cafe is nice"
+    content = make_csv(rows)
+    return content.replace(b"new cafe", b"new caf\xe9")
+
+
+def test_a_utf8_file_with_one_bad_byte_names_the_row_and_byte(app, client):
+    content = _one_bad_byte()
+    with pytest.raises(importing.ImportFileError) as caught:
+        importing.read_csv(content)
+    message = str(caught.value)
+    at = content.index(b"\xe9") + 1
+    assert message.startswith("Row 4 of the file is not valid UTF-8 text")
+    assert f"byte {at} of the file" in message and "0xE9" in message
+    signed_in_as(app, client, "admin")
+    page = upload(client, version_id(app), content).data.decode()
+    assert "Row 4 of the file is not valid UTF-8 text" in page and "There is a problem" in page
+    assert count(app) == 0
+
+
+def test_a_utf8_file_with_one_bad_byte_from_the_command_line(app, runner, tmp_path):
+    data = tmp_path / "bad-byte.csv"
+    data.write_bytes(_one_bad_byte())
+    result = runner.invoke(responses_cli(), ["responses", "import", "--survey", "residents",
+                                             str(data)])
+    assert result.exit_code != 0
+    assert "Row 4 of the file is not valid UTF-8 text" in result.output
+    assert count(app) == 0
+
+
+def test_a_windows_1252_file_is_still_read_as_such():
+    rows = [list(r) for r in GOOD_ROWS]
+    rows[0][6] = "Speeding past the café"
+    table = importing.read_csv(make_csv(rows).decode().encode("cp1252"))
+    assert table.encoding == "windows-1252"
+    assert table.rows[0][1][6] == "Speeding past the café"

@@ -40,14 +40,14 @@ class Browser:
         )
 
     def get(self, path: str):
-        with self.opener.open(self.base + path, timeout=20) as r:
+        with self.opener.open(self.base + path, timeout=60) as r:
             return r.geturl(), r.read().decode()
 
     def post(self, path: str, data: dict, token_from: str):
         token = re.search(r'name="csrf_token" value="([^"]+)"', token_from).group(1)
         body = urllib.parse.urlencode({**data, "csrf_token": token}, doseq=True).encode()
         url = path if path.startswith("http") else self.base + path
-        with self.opener.open(url, data=body, timeout=20) as r:
+        with self.opener.open(url, data=body, timeout=60) as r:
             return r.geturl(), r.read().decode()
 
 
@@ -79,15 +79,19 @@ def served(empty_database_url, tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        # Each worker loads the screening model before it takes a request: on a busy
+        # 2-core machine that can take well over a minute.
+        deadline = time.monotonic() + 240
+        while True:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=10).read()
+                urllib.request.urlopen(base + "/healthz", timeout=30).read()
                 break
             except (urllib.error.URLError, OSError):
                 if server.poll() is not None:
                     pytest.fail(f"gunicorn exited: {server.stdout.read()}")
-                time.sleep(0.2)
+                if time.monotonic() > deadline:
+                    pytest.fail("gunicorn did not answer /healthz within 240 s")
+                time.sleep(0.5)
         yield base, empty_database_url
     finally:
         server.terminate()

@@ -138,3 +138,169 @@ def test_unreviewed_safeguarding_flag_holds_the_response_until_reviewed(app):
         assert purge(db, now=later).responses == 1
         db.commit()
         assert db.get(Response, flag.response_id) is None
+
+
+# --- issue 13: what purge got wrong ---------------------------------------------------------
+def test_dry_run_predicts_exactly_what_a_real_run_deletes(app):
+    from tests.consult.test_safeguarding import pupil_says
+    from tests.consult.test_schools import staff_client
+
+    for days in (1100, 1200, 1300):
+        _age(app, _submit(app), days)
+    _abandon(app, minutes_ago=5)
+    pupil_says(app, staff_client(app))  # a flagged pupil answer (held: not due anyway)
+    later = utcnow() + dt.timedelta(days=1)
+    with app.app_context():
+        db = get_db()
+        predicted = purge(db, now=later, dry_run=True)
+        assert _counts(app) == (4, 5)  # nothing went
+        done = purge(db, now=later)
+        db.commit()
+    assert predicted.responses == done.responses == 3
+    assert predicted.dependents == done.dependents
+    assert predicted.expired_progress == done.expired_progress > 0
+    assert [v.responses for v in predicted.versions] == [v.responses for v in done.versions]
+
+
+def _approved_quote(app, response_id: int, text: str) -> int:
+    from consult.analysis.models import AnalysedAnswer, AnalysisRun, Quote, Theme, ThemeEvent
+
+    with app.app_context():
+        db = get_db()
+        run = AnalysisRun(survey_id="residents")
+        db.add(run)
+        db.flush()
+        theme = Theme(run_id=run.id, label="Speeding")
+        db.add(theme)
+        db.flush()
+        answer = AnalysedAnswer(run_id=run.id, response_id=response_id,
+                                question_code="worry_text", redacted_text=text)
+        db.add(answer)
+        db.flush()
+        quote = Quote(run_id=run.id, theme_id=theme.id, answer_id=answer.id,
+                      response_id=response_id, question_code="worry_text", redacted_text=text,
+                      redacted=True, approved_at=utcnow())
+        db.add(quote)
+        db.flush()
+        db.add(ThemeEvent(run_id=run.id, theme_id=theme.id, action="approve_quote",
+                          details={"quote": quote.id, "text": text}, summary="Approved"))
+        db.add(ThemeEvent(run_id=run.id, theme_id=theme.id, action="rename",
+                          details={"from": "Cars", "to": "Speeding"}, summary="Renamed"))
+        db.commit()
+        return run.id
+
+
+def test_purge_scrubs_approved_quote_text_from_the_theme_history(app):
+    from consult.analysis.models import ThemeEvent
+
+    old = _submit(app)
+    _age(app, old, 1100)
+    words = "Cars race past [NAME]'s house on Elm Road every night"
+    _approved_quote(app, old, words)
+    result = app.test_cli_runner().invoke(cli, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 theme history event(s) had quoted text removed" in result.output
+    with app.app_context():
+        events = get_db().scalars(select(ThemeEvent).order_by(ThemeEvent.id)).all()
+        everything = str([(e.details, e.summary) for e in events])
+        assert words not in everything and "Elm Road" not in everything
+        assert events[0].action == "approve_quote" and "removed" in events[0].details["text"]
+        assert events[1].details == {"from": "Cars", "to": "Speeding"}  # no personal text
+
+
+def test_safeguarding_retention_runs_until_the_youngest_pupil_is_25():
+    from consult.retention import safeguarding_keep_until
+
+    # Year 8 in December 2026: born Sept 2013 - Aug 2014; the youngest is 25 on 31 Aug 2039.
+    assert safeguarding_keep_until(dt.datetime(2026, 12, 2), "year_8").date() == dt.date(2039, 8, 31)
+    # In June the school year began the September before.
+    assert safeguarding_keep_until(dt.datetime(2027, 6, 1), "year_8").date() == dt.date(2039, 8, 31)
+    assert safeguarding_keep_until(dt.datetime(2026, 12, 2), "year_13").date() == dt.date(2034, 8, 31)
+    # Mixed or unknown years: as young as a reception child.
+    assert safeguarding_keep_until(dt.datetime(2026, 12, 2), "mixed").date() == dt.date(2047, 8, 31)
+
+
+def test_reviewed_safeguarding_records_outlive_the_survey_retention(app):
+    from consult.retention import safeguarding_keep_until
+    from consult.safeguarding.models import SafeguardingAction, SafeguardingFlag
+    from consult.schools.models import ClassroomSession
+    from tests.consult.test_safeguarding import flags, pupil_says
+    from tests.consult.test_schools import staff_client
+
+    pupil_says(app, staff_client(app))
+    [flag] = flags(app)
+    with app.app_context():
+        db = get_db()
+        row = db.get(SafeguardingFlag, flag.id)
+        row.status, row.outcome = "reviewed", "referred"
+        db.add(SafeguardingAction(flag_id=flag.id, action="noted", note="Rang the DSL at 3pm"))
+        year = db.get(ClassroomSession, row.classroom_session_id).year_group
+        until = safeguarding_keep_until(row.created_at, year)
+        db.commit()
+        # Long past the survey's own retention, but the pupil is not yet 25: all kept.
+        report = purge(db, now=until - dt.timedelta(days=1))
+        db.commit()
+        assert report.responses == 0 and report.safeguarding_kept == 1
+        assert any("kept with their safeguarding records" in line for line in report.lines())
+        assert db.scalar(select(func.count(SafeguardingFlag.id))) == 1
+        assert db.scalar(select(func.count(SafeguardingAction.id))) >= 1
+        report = purge(db, now=until + dt.timedelta(days=1))
+        db.commit()
+        assert report.responses == 1
+        assert db.scalar(select(func.count(SafeguardingFlag.id))) == 0
+        assert db.scalar(select(func.count(SafeguardingAction.id))) == 0
+
+
+def test_safeguarding_retention_can_be_a_fixed_period(app):
+    from consult.safeguarding.models import SafeguardingFlag
+    from tests.consult.test_safeguarding import flags, pupil_says
+    from tests.consult.test_schools import staff_client
+
+    app.config["SAFEGUARDING_RETENTION_DAYS"] = 3650
+    pupil_says(app, staff_client(app))
+    [flag] = flags(app)
+    with app.app_context():
+        db = get_db()
+        db.get(SafeguardingFlag, flag.id).status = "reviewed"
+        db.commit()
+        assert purge(db, now=utcnow() + dt.timedelta(days=3640)).responses == 0
+        assert purge(db, now=utcnow() + dt.timedelta(days=3660)).responses == 1
+
+
+def test_imported_responses_keep_their_original_submission_date(app, tmp_path):
+    from tests.consult.test_import import GOOD_ROWS, HEADERS, make_csv, responses_cli
+
+    long_ago = (utcnow() - dt.timedelta(days=1100)).strftime("%d/%m/%Y")
+    recent = (utcnow() - dt.timedelta(days=30)).strftime("%Y-%m-%d")
+    rows = [[*r, d] for r, d in zip(GOOD_ROWS, [long_ago, recent, long_ago], strict=True)]
+    data = tmp_path / "paper.csv"
+    data.write_bytes(make_csv(rows, headers=[*HEADERS, "Date received"]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(responses_cli(), ["responses", "import", "--survey", "residents",
+                                             str(data)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        dates = sorted(get_db().scalars(select(Response.submitted_at)).all())
+        assert (utcnow() - dates[0]).days in (1100, 1101)
+        db = get_db()
+        report = purge(db)
+        db.commit()
+    assert report.responses == 2  # the two collected three years ago, not restarted today
+    assert _counts(app)[0] == 1
+
+
+def test_an_import_with_a_bad_date_stores_nothing(app, tmp_path):
+    from tests.consult.test_import import GOOD_ROWS, HEADERS, make_csv, responses_cli
+
+    rows = [[*r, d] for r, d in zip(GOOD_ROWS, ["2024-03-01", "31/02/2024", "2099-01-01"],
+                                    strict=True)]
+    data = tmp_path / "paper.csv"
+    data.write_bytes(make_csv(rows, headers=[*HEADERS, "Date received"]))
+    result = app.test_cli_runner().invoke(
+        responses_cli(), ["responses", "import", "--survey", "residents", str(data)])
+    assert result.exit_code != 0
+    assert "row 3: Date received: Enter the date this response was submitted" in result.output
+    assert "‘31/02/2024’" in result.output
+    assert "row 4: Date received: The date this response was submitted is in the future" in (
+        result.output)
+    assert _counts(app)[0] == 0

@@ -119,7 +119,7 @@ def test_screening_failure_flags_the_answer_and_keeps_the_response(app, teacher,
 
 
 # --- the queue --------------------------------------------------------------------------------
-def test_flag_appears_in_the_schools_queue_newest_first(app, teacher, lead):
+def test_flag_appears_in_the_schools_queue_oldest_first(app, teacher, lead):
     classroom = pupil_says(app, teacher)
     pupil_says(app, teacher, worry="i want to kill myself", school_session=classroom)
     page = lead.get("/safeguarding/")
@@ -128,8 +128,10 @@ def test_flag_appears_in_the_schools_queue_newest_first(app, teacher, lead):
     assert "no-store" in page.headers["Cache-Control"]
     assert DISCLOSURE in html and SCHOOL in html
     assert "Abuse, violence or neglect at home" in html
-    assert html.index("kill myself") < html.index(DISCLOSURE)  # newest first
+    assert html.index(DISCLOSURE) < html.index("kill myself")  # oldest first
     assert "To review (2)" in html
+    newest = lead.get("/safeguarding/?sort=newest").data.decode()
+    assert newest.index("kill myself") < newest.index(DISCLOSURE)
 
 
 def test_queue_page_announces_new_answers_without_a_refresh(app, teacher, lead):
@@ -258,12 +260,16 @@ def test_every_uncleared_flag_holds_the_response_back(app, teacher, lead):
     classroom = pupil_says(app, teacher, worry=DISCLOSURE, safer="i carry a knife now")
     [response] = responses_of(app, classroom.id)
     first, second = flags(app)
+    # One pupil, one decision: the outcome covers both flagged answers.
+    assert first.item_key == second.item_key == f"r{response.id}"
+    lead.post(f"/safeguarding/flags/{second.id}/reopen")  # (open already: no change)
+    assert response.id not in reportable_ids(app)
     lead.post(f"/safeguarding/flags/{first.id}/outcome",
               data={"outcome": "not_a_disclosure", "outcome_note": "ok"})
-    assert response.id not in reportable_ids(app)
-    lead.post(f"/safeguarding/flags/{second.id}/outcome",
-              data={"outcome": "not_a_disclosure", "outcome_note": "ok"})
     assert response.id in reportable_ids(app)
+    # reopening either answer holds the whole response back again
+    lead.post(f"/safeguarding/flags/{second.id}/reopen")
+    assert response.id not in reportable_ids(app)
 
 
 def test_flagged_answer_appears_in_no_export(app, teacher, lead):
@@ -280,3 +286,26 @@ def test_flagged_answer_appears_in_no_export(app, teacher, lead):
     assert DISCLOSURE not in body
     doc = analyst.get(f"/admin/surveys/{version.id}/responses.json").data.decode()
     assert DISCLOSURE not in doc and "people vaping" in doc
+
+
+def test_held_back_follows_clearing_and_reopening(app, teacher, lead):
+    """What analysis code calls to drop held-back answers from stored themes and jobs."""
+    from consult.reportable import held_back_ids
+
+    flagged_session = pupil_says(app, teacher)
+    pupil_says(app, teacher, worry="people vaping in the toilets")
+    [flagged] = responses_of(app, flagged_session.id)
+    with app.app_context():
+        db = get_db()
+        all_ids = set(db.scalars(select(Response.id)))
+        assert held_back_ids(db) == {flagged.id}
+        assert held_back_ids(db, all_ids - {flagged.id}) == set()
+        assert held_back_ids(db, []) == set()
+    [flag] = flags(app)
+    lead.post(f"/safeguarding/flags/{flag.id}/outcome",
+              data={"outcome": "not_a_disclosure", "outcome_note": "a film plot"})
+    with app.app_context():
+        assert held_back_ids(get_db()) == set()
+    lead.post(f"/safeguarding/flags/{flag.id}/reopen")
+    with app.app_context():
+        assert held_back_ids(get_db(), all_ids) == {flagged.id}

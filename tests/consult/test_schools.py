@@ -158,9 +158,11 @@ def test_join_page_prefills_the_code(client):
     "typed, message",
     [
         ("", "Enter the code shown on the board"),
-        ("AB", "The code must be 6 letters and numbers"),
-        ("ACD-34O", "The code must be 6 letters and numbers"),  # O is not in the alphabet
-        ("ACD347", "There is no session with that code"),
+        ("AB", "The code is 6 letters and numbers, like ACD 347 (you entered 2)"),
+        ("ACD/347", "The code has only letters and numbers"),
+        ("ACD-34O", "No session has this code. Check it with your teacher"),
+        ("ZZZZZZ", "No session has this code. Check it with your teacher"),
+        ("ACD347", "No session has this code. Check it with your teacher"),
     ],
 )
 def test_wrong_codes_get_a_clear_error(client, typed, message):
@@ -196,7 +198,8 @@ def test_code_is_not_case_or_space_sensitive(app, client):
     typed = f" {classroom.join_code[:3].lower()} {classroom.join_code[3:]} "
     response = join(client, typed)
     assert response.status_code == 302
-    assert response.location.endswith("/survey/schools/page/year")
+    # the session says the year group: the pupil is not asked it
+    assert response.location.endswith("/survey/schools/page/safe_school")
 
 
 def test_wrong_codes_are_rate_limited_but_right_ones_are_not(make_app):
@@ -204,14 +207,41 @@ def test_wrong_codes_are_rate_limited_but_right_ones_are_not(make_app):
     staff = staff_client(app)
     classroom = open_session(app, staff)
     client = app.test_client()
+    client.get("/join")
     # a whole class behind one school address joins: right codes never count
     for _ in range(15):
         assert join(client, classroom.join_code).status_code == 302
+    client.get("/join")
     for _ in range(10):
         assert join(client, "ACD347").status_code == 200
     blocked = join(client, "ACD349")
     assert blocked.status_code == 429
-    assert "too many wrong codes" in blocked.data.decode()
+    assert "too many wrong codes on this device" in blocked.data.decode()
+
+
+def test_a_classmates_wrong_codes_never_lock_out_the_right_code(make_app):
+    """12 wrong codes from one classroom address, then six pupils type the right one."""
+    app = make_app(RATELIMIT_ENABLED=True, SCHOOLS_WRONG_CODES_PER_ADDRESS="10 per minute")
+    classroom = open_session(app, staff_client(app))
+    prankster = app.test_client()
+    prankster.get("/join")
+    for _ in range(12):
+        assert join(prankster, "ACD347").status_code in (200, 429)
+    told = join(app.test_client(), "ACD349")
+    assert told.status_code == 429 and "school’s network" in told.data.decode()
+    for _ in range(6):
+        pupil = app.test_client()
+        pupil.get("/join")
+        assert join(pupil, classroom.join_code).status_code == 302
+
+
+def test_the_address_ceiling_bounds_guessing_without_cookies(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, SCHOOLS_JOIN_ATTEMPTS_PER_ADDRESS="5 per minute")
+    classroom = open_session(app, staff_client(app))
+    for _ in range(5):
+        assert join(app.test_client(), "ACD347").status_code == 200  # a fresh cookie each time
+    refused = join(app.test_client(), classroom.join_code)
+    assert refused.status_code == 429 and "Too many people are joining" in refused.data.decode()
 
 
 # --- the pupils' journey ----------------------------------------------------------------------
@@ -284,7 +314,7 @@ def test_two_pupils_one_after_another_on_one_device(app, client):
     join_page = client.get(f"/join?code={classroom.join_code}")
     assert classroom.join_code in join_page.data.decode()
     second_first_page = join(client, classroom.join_code).location
-    blank = client.get(second_first_page.replace("/year", "/worry_most")).data.decode()
+    blank = client.get(second_first_page.replace("/safe_school", "/worry_most")).data.decode()
     assert "older kids hanging round" not in blank
     second = {**PUPIL_ANSWERS, "year": {"year_group": "year_9"},
               "worry_most": {"worry_text": "people vaping in the toilets"}}
@@ -299,7 +329,7 @@ def test_two_pupils_one_after_another_on_one_device(app, client):
     assert "older kids" not in check.data.decode()
     client.post("/survey/schools/submit", data={"submission_token": token_of(check.data)})
     years = sorted(r.answers["year_group"] for r in responses_of(app, classroom.id))
-    assert years == ["year_8", "year_9"]
+    assert years == ["year_8", "year_8"]  # from the session, never asked
     assert staff.get(f"/schools/sessions/{classroom.id}/status.json").json["count"] == 2
 
 
@@ -457,7 +487,7 @@ def test_projector_shows_code_qr_and_count(app):
     assert "<style" not in html and "style=" not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)", html)  # no inline script
     status = staff.get(f"/schools/sessions/{classroom.id}/status.json")
-    assert status.json == {"count": 0, "expected": 28, "status": "open"}
+    assert status.json == {"count": 0, "expected": 28, "over_expected": 0, "status": "open"}
 
 
 def test_close_session_and_its_own_end_time(app):
@@ -488,16 +518,34 @@ def test_school_staff_see_only_their_schools_sessions(app):
     ).data.decode()
 
 
+def test_questions_the_session_answers_are_not_asked(app, client):
+    staff = staff_client(app)
+    classroom = open_session(app, staff, year_group="year_10")
+    first = join(client, classroom.join_code).location
+    assert first.endswith("/page/safe_school")
+    # the back link from the first question goes to the intro, not to the year question
+    back = client.get("/survey/schools/page/year")
+    assert back.status_code == 302 and back.location.endswith("/survey/schools/")
+    check = answer_all(client, classroom.join_code)
+    html = check.data.decode()
+    assert "Year 10" in html  # shown on check answers, from the session
+    change = client.get("/survey/schools/page/year?change=1")
+    assert change.location.endswith("/survey/schools/check")
+    # a mixed-years session asks each pupil
+    mixed = open_session(app, staff, year_group="mixed")
+    assert join(app.test_client(), mixed.join_code).location.endswith("/page/year")
+
+
 def test_back_from_the_first_page_shows_the_intro_and_carries_on(app, client):
     staff = staff_client(app)
     classroom = open_session(app, staff)
     first = join(client, classroom.join_code).location
-    client.post(first, data=PUPIL_ANSWERS["year"])
+    client.post(first, data=PUPIL_ANSWERS["safe_school"])
     page = client.get("/survey/schools/")
     html = page.data.decode()
     assert page.status_code == 200
     assert "Do not write your name" in html and "0800 1111" in html
-    assert 'href="/survey/schools/page/safe_school"' in html
+    assert 'href="/survey/schools/page/safe_journey"' in html
     assert "/survey/schools/start" not in html  # not the public "Start now" form
 
 
@@ -514,3 +562,43 @@ def test_no_names_or_addresses_are_stored_for_pupils(app, client):
     with app.app_context():
         [progress] = get_db().scalars(select(Progress)).all()
         assert "203.0.113.77" not in str(progress.answers)
+
+
+def test_staff_see_when_submissions_pass_the_expected_number(app):
+    staff = staff_client(app)
+    classroom = open_session(app, staff, expected="1")
+    complete_as_pupil(app.test_client(), classroom.join_code)
+    page = staff.get(f"/schools/sessions/{classroom.id}").data.decode()
+    assert 'id="over-expected" class="govuk-warning-text" hidden' in page
+    complete_as_pupil(app.test_client(), classroom.join_code)
+    complete_as_pupil(app.test_client(), classroom.join_code)
+    page = staff.get(f"/schools/sessions/{classroom.id}").data.decode()
+    assert "2 more answers than the 1 pupil you expected" in page
+    assert 'id="over-expected" class="govuk-warning-text" hidden' not in page
+    status = staff.get(f"/schools/sessions/{classroom.id}/status.json").json
+    assert status["count"] == 3 and status["over_expected"] == 2
+    listing = staff.get("/schools/sessions").data.decode()
+    assert "3 of 1" in listing and "More than expected" in listing
+
+
+def test_full_screen_projector_has_no_staff_navigation(app):
+    staff = staff_client(app)
+    classroom = open_session(app, staff)
+    normal = staff.get(f"/schools/sessions/{classroom.id}").data.decode()
+    assert "Sign out" in normal and f"/schools/sessions/{classroom.id}/show" in normal
+    shown = staff.get(f"/schools/sessions/{classroom.id}/show")
+    html = shown.data.decode()
+    assert shown.status_code == 200
+    assert f"{classroom.join_code[:3]} {classroom.join_code[3:]}" in html
+    assert "Sign out" not in html and "govuk-service-navigation" not in html
+    assert "Privacy notice" not in html and "Close session" not in html
+    assert app.test_client().get(f"/schools/sessions/{classroom.id}/show").status_code == 302
+
+
+def test_help_is_one_line_that_opens_the_full_text(app, client):
+    classroom = open_session(app, staff_client(app))
+    page = client.get(join(client, classroom.join_code).location).data.decode()
+    line = re.search(r'<summary class="govuk-details__summary">(.*?)</summary>', page, re.S)
+    assert "Need help now? Childline 0800 1111, or 999 in danger" in line.group(1)
+    assert len(re.sub(r"<[^>]+>", "", line.group(1)).strip()) < 60  # one line on a phone
+    assert "go to childline.org.uk" in page  # the full text, opened from that line

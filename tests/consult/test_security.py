@@ -152,3 +152,79 @@ def test_error_pages_that_stop_a_request_early_still_carry_the_nonce(csrf_client
     assert bad.status_code == 400 and _nonce_matches(bad)
     big = client.post("/survey/residents/start", data={"x": "y" * 100_000})
     assert big.status_code == 413 and _nonce_matches(big)
+
+
+# --- issue 13: trusted host names, rate limits per worker ----------------------------------
+def test_untrusted_host_is_refused_and_never_in_an_absolute_url(make_app):
+    from tests.consult.test_schools import PASSWORD as SCHOOL_PASSWORD
+    from tests.consult.test_schools import in_an_hour
+    from tests.consult.test_schools import make_staff as make_school_staff
+
+    app = make_app(TRUSTED_HOSTS=["consult.example.org"])
+    client = app.test_client()
+    evil = client.get("/", headers={"Host": "evil.example"})
+    assert evil.status_code == 400
+    assert client.get("/join", headers={"Host": "evil.example"}).status_code == 400
+    # Behind a proxy, X-Forwarded-Host is checked the same way.
+    proxied = make_app(TRUSTED_HOSTS=["consult.example.org"], PROXY_COUNT=1).test_client()
+    assert proxied.get("/", headers={"Host": "consult.example.org",
+                                     "X-Forwarded-Host": "evil.example"}).status_code == 400
+    staff = app.test_client()
+    site = "http://consult.example.org"
+    email = make_school_staff(app)
+    signed = staff.post("/staff/sign-in", data={"email": email, "password": SCHOOL_PASSWORD},
+                        base_url=site)
+    assert signed.status_code == 302
+    opened = staff.post("/schools/sessions/new", base_url=site, data={
+        "year_group": "year_8", "expected_pupils": "28", "end_time": in_an_hour()})
+    assert opened.status_code == 302
+    html = staff.get(opened.location, base_url=site).data.decode()
+    assert "Go to consult.example.org/join and enter this code" in html
+    assert "evil.example" not in html
+    assert staff.get(opened.location, base_url="http://evil.example").status_code == 400
+
+
+def test_trusted_hosts_from_the_environment(monkeypatch):
+    from consult.config import from_environment
+
+    monkeypatch.setenv("CONSULT_TRUSTED_HOSTS", "consult.example.org, .council.example ")
+    config: dict = {}
+    from_environment(config)
+    assert config["TRUSTED_HOSTS"] == ["consult.example.org", ".council.example"]
+
+
+def _gunicorn_settings():
+    import runpy
+    from pathlib import Path
+
+    return runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+
+
+class _FakeServer:
+    def __init__(self, workers):
+        from types import SimpleNamespace
+
+        self.cfg = SimpleNamespace(workers=workers)
+        self.warnings: list[str] = []
+        self.log = SimpleNamespace(warning=self.warnings.append)
+
+
+def test_several_workers_without_redis_say_so_loudly_or_refuse(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONSULT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("CONSULT_REQUIRE_SHARED_LIMITS", raising=False)
+    on_starting = _gunicorn_settings()["on_starting"]
+    one = _FakeServer(1)
+    on_starting(one)
+    assert one.warnings == []
+    two = _FakeServer(2)
+    on_starting(two)
+    [warning] = two.warnings
+    assert "counted per" in warning and "sign-in 10/min becomes" in warning and "20/min" in warning
+    monkeypatch.setenv("CONSULT_REQUIRE_SHARED_LIMITS", "1")
+    with pytest.raises(SystemExit):
+        on_starting(_FakeServer(4))
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    shared = _FakeServer(4)
+    on_starting(shared)
+    assert shared.warnings == []

@@ -105,3 +105,18 @@ CASES = [
     "The Co-op on the high street gets robbed a lot",
     "I would like to see more PCSOs at Tilgate Park",
 ]
+
+
+# --- the hard set (issue 16): residents' and pupils' own style, by kind ---------------------
+HARD_SET = __import__("pathlib").Path(__file__).with_name("data") / "redaction_hard.yaml"
+# written after the rules were final, measured once, not tuned on
+HELDOUT_SET = HARD_SET.with_name("redaction_heldout.yaml")
+
+
+def load_hard_cases(path=HARD_SET) -> list[tuple[str, str]]:
+    """(kind, marked sentence) pairs from ``data/redaction_hard.yaml`` (or ``path``); kind
+    "clean" holds sentences with no personal data."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(kind, marked) for kind, cases in data.items() for marked in cases]

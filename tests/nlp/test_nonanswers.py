@@ -57,3 +57,48 @@ def test_real_answers_are_not_non_answers(text):
 
 def test_none_is_empty():
     assert classify_non_answer(None) == "empty"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am a 45 year old white female",
+        "retired",
+        "Student",
+        "White British",
+        "Christian",
+        "I'm a mum of two",
+        "Female, 34",
+        "45 year old male, retired",
+        "i am retired and live alone",
+        "Self-employed",
+        "Muslim, Asian British",
+    ],
+)
+def test_self_descriptions_are_not_themed(text):
+    assert classify_non_answer(text) == "self_description"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Students need more places to go in the evening",
+        "young people",
+        "elderly people being scammed",
+        "Black people are stopped by police more",
+        "racism",
+        "white van drivers speeding",
+        "retired people feel unsafe",
+        "single mothers need more support",
+        "mixed feelings about the new estate",
+        "I am worried about knife crime",
+    ],
+)
+def test_answers_about_groups_of_people_are_real_answers(text):
+    assert classify_non_answer(text) is None
+
+
+@pytest.mark.parametrize("text", ["I have no opinion", "No strong opinion either way",
+                                  "just my opinion", "no views"])
+def test_no_opinion_is_no_comment(text):
+    assert classify_non_answer(text) == "no_comment"

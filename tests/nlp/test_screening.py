@@ -343,3 +343,65 @@ def test_rules_and_embeddings_reach_target_on_the_independent_held_out_set(
     recall, precision = _recall_precision(real_embedding_screener, _heldout2())
     assert recall >= 0.95
     assert precision >= 0.5
+
+
+# --- the second look: hard non-disclosures (tests/nlp/data/screening_hard.csv) --------------
+HARD = Path(__file__).parent / "data" / "screening_hard.csv"
+
+
+def _hard_rows() -> list[dict]:
+    with open(HARD, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_hard_set_is_big_and_mixed():
+    rows = _hard_rows()
+    families = {r["family"] for r in rows if r["label"] == "0"}
+    assert len(rows) >= 300 and sum(r["label"] == "1" for r in rows) >= 100
+    assert {"joke", "past", "news", "lesson", "negation", "sport", "game", "cooking"} <= families
+    assert sum(r["family"] == "buried" for r in rows) >= 10
+
+
+def test_rules_alone_keep_recall_on_the_hard_set():
+    rows = _hard_rows()
+    results = screening.default_screener().screen_many([r["text"] for r in rows])
+    caught = sum(s.flagged for r, s in zip(rows, results, strict=True) if r["label"] == "1")
+    assert caught / sum(r["label"] == "1" for r in rows) >= 0.95
+    assert all(s.confidence == 1.0 for s in results if s.flagged)
+
+
+def test_context_cues_are_validated_at_load(tmp_path):
+    from nlp import screening_context
+
+    bad = tmp_path / "cues.yaml"
+    bad.write_text("cues:\n  joke: ['(unclosed']\n", encoding="utf-8")
+    with pytest.raises(screening_context.ContextDataError, match="joke"):
+        screening_context.load_cues(str(bad))
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("cues:\n  joke: []\n", encoding="utf-8")
+    with pytest.raises(screening_context.ContextDataError, match="needs a list"):
+        screening_context.load_cues(str(empty))
+    assert screening_context.load_model() is not None  # the shipped model matches the cues
+
+
+@pytest.mark.slow
+def test_second_look_cuts_false_alarms_and_keeps_recall(real_embedding_screener):
+    """The shipped model (trained on all three sets, so this is a regression guard; the
+    unseen-set figures are in BENCHMARKS.md)."""
+    rows = _hard_rows()
+    results = real_embedding_screener.screen_many([r["text"] for r in rows])
+    pos = [s.flagged for r, s in zip(rows, results, strict=True) if r["label"] == "1"]
+    neg = [s.flagged for r, s in zip(rows, results, strict=True) if r["label"] == "0"]
+    assert sum(pos) / len(pos) >= 0.95
+    assert sum(neg) / len(neg) <= 0.15
+    assert all(0.0 < s.confidence <= 1.0 for s in results if s.flagged)
+
+
+@pytest.mark.slow
+def test_second_look_reads_the_sentence_that_carries_it(real_embedding_screener):
+    joke, buried = real_embedding_screener.screen_many([
+        "this survey is so long i want to die 😂",
+        "this survey is so long lol. but honestly my stepdad hits me when mum is out",
+    ])
+    assert not joke.flagged
+    assert buried.flagged and "abuse_at_home" in buried.reasons

@@ -112,3 +112,51 @@ def test_residents_survey_covers_the_brief():
         assert not q.required
         assert "prefer_not_say" in {o.code for o in q.options}
     assert {q.code for q in defn.free_text_questions()} == {"worry_text", "priority_text"}
+
+
+# --- issue 13: the real problem, with its file and path -------------------------------------
+def test_an_impossible_date_names_file_key_and_problem(tmp_path):
+    import copy
+
+    data = copy.deepcopy(MINIMAL)
+    data["closes"] = "2027-02-30"
+    text = yaml.safe_dump(data).replace("'2027-02-30'", "2027-02-30")  # a bare YAML date
+    path = tmp_path / "bad-date.yaml"
+    path.write_text(text)
+    with pytest.raises(DefinitionError) as err:
+        load_definition(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: closes: '2027-02-30' is not a real date")
+    assert "Traceback" not in message
+
+
+def test_an_unknown_show_if_question_is_not_reported_as_a_missing_title(tmp_path):
+    import copy
+
+    data = copy.deepcopy(MINIMAL)
+    data["pages"][0].pop("title")
+    data["pages"][0]["questions"].append(
+        {"code": "q2", "type": "short_text", "label": "Why?",
+         "show_if": {"question": "q_1", "equals": "a"}})  # a typo for q1
+    path = write(tmp_path, data)
+    with pytest.raises(DefinitionError) as err:
+        load_definition(path)
+    message = str(err.value)
+    assert "needs a title" not in message
+    assert f"{path}: pages[0] (p1).questions[1] (q2).show_if.question: " in message
+    assert "no question with that code" in message
+
+
+def test_a_show_if_looking_forward_says_so(tmp_path):
+    import copy
+
+    data = copy.deepcopy(MINIMAL)
+    data["pages"][0]["questions"][0]["show_if"] = {"question": "q9", "equals": "a"}
+    data["pages"].append({"id": "p2", "questions": [
+        {"code": "q9", "type": "radio", "label": "Later",
+         "options": [{"code": "a", "label": "A"}]}]})
+    path = write(tmp_path, data)
+    with pytest.raises(DefinitionError) as err:
+        load_definition(path)
+    assert "comes later" in str(err.value)
+    assert "pages[0] (p1).questions[0] (q1).show_if.question" in str(err.value)

@@ -11,6 +11,15 @@ if (box && box.dataset.sessionStatusUrl) {
       if (res.ok && (res.headers.get('Content-Type') || '').includes('json')) {
         const data = await res.json()
         count.textContent = String(data.count)
+        // Staff page only: say when more answers than expected have come in.
+        const over = document.getElementById('over-expected')
+        if (over && data.over_expected > 0) {
+          const n = data.over_expected
+          const e = data.expected
+          document.getElementById('over-expected-text').textContent =
+            `${n} more answer${n === 1 ? '' : 's'} than the ${e} pupil${e === 1 ? '' : 's'} you expected.`
+          over.hidden = false
+        }
         if (data.status === 'closed') {
           window.location.reload()
           return

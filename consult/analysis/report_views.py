@@ -1,0 +1,114 @@
+"""The "public views" pages and downloads (``/analysis/runs/<id>/report...``), on the
+analysis blueprint. Every one renders the cached :class:`~consult.analysis.report.PublicViews`
+(built once per change, see :func:`~consult.analysis.report.cached_report`)."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Response, abort, render_template
+
+from consult.analysis import export, queries
+from consult.analysis.models import AnalysisRun
+from consult.analysis.report import DEFINITIONS, TYPE_LABELS, PublicViews, cached_report
+from consult.analysis.views import ROLES, _complete_or_404, bp
+from consult.auth import current_user, role_required
+from consult.auth.audit import record as audit
+from consult.db import get_db
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def report_context(report: PublicViews, chart_src) -> dict:
+    """What ``analysis/_public_views.html`` needs: the same for the analyst's page and the
+    standalone web page."""
+    return {
+        "report": report,
+        "charts": export.chart_names(report),
+        "chart_src": chart_src,
+        "chart_alt": lambda name: export.chart_alt(report, name),
+        "chart_title": lambda name: export.chart_title(report, name),
+        "change_words": lambda c: export.change_words(c, report.last_year),
+        "share_text": export.share_text,
+        "type_labels": TYPE_LABELS,
+        "definitions": DEFINITIONS,
+    }
+
+
+def standalone_html(report: PublicViews) -> str:
+    """The public views as one self-contained web page (charts inline), to publish as is."""
+
+    def src(name: str) -> str:
+        png = export.chart_png(report, name)
+        return "data:image/png;base64," + base64.b64encode(png or b"").decode()
+
+    return render_template("analysis/public_views.html", **report_context(report, src))
+
+
+@bp.get("/runs/<int:run_id>/report")
+@role_required(*ROLES)
+def report(run_id: int):
+    from flask import url_for
+
+    db = get_db()
+    run = _complete_or_404(run_id)
+    data = cached_report(db, run)
+    return render_template(
+        "analysis/report.html",
+        run=run,
+        candidates=queries.baseline_candidates(db, run),
+        baseline=queries.baseline_run_for(db, run),
+        **report_context(
+            data,
+            lambda name: url_for(
+                "analysis.chart", run_id=run.id, name=name, v=data.fingerprint[:12]
+            ),
+        ),
+    )
+
+
+@bp.get("/runs/<int:run_id>/charts/<name>.png")
+@role_required(*ROLES)
+def chart(run_id: int, name: str):
+    run = _complete_or_404(run_id)
+    png = export.chart_png(cached_report(get_db(), run), name)
+    if png is None:
+        abort(404)
+    return Response(png, mimetype="image/png")
+
+
+def _download(run: AnalysisRun, body, mimetype: str, ext: str):
+    db = get_db()
+    audit(
+        db,
+        "analysis_export",
+        user=current_user(),
+        target=f"analysis_run:{run.id}",
+        details={"format": ext},
+    )
+    db.commit()
+    name = f"public-views-run-{run.id}.{ext}"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def rendered(report: PublicViews, fmt: str) -> tuple[bytes | str, str]:
+    """(body, mimetype) of the report in a download format: docx, html, csv or json."""
+    if fmt == "docx":
+        return export.to_docx(report), DOCX_MIMETYPE
+    if fmt == "html":
+        return standalone_html(report), "text/html; charset=utf-8"
+    if fmt == "csv":
+        return export.to_csv(report), "text/csv; charset=utf-8"
+    if fmt == "json":
+        return export.to_json(report), "application/json"
+    raise ValueError(f"unknown format {fmt!r}: use docx, html, csv or json")
+
+
+@bp.get("/runs/<int:run_id>/report.<any(docx, html, csv, json):fmt>")
+@role_required(*ROLES)
+def report_download(run_id: int, fmt: str):
+    run = _complete_or_404(run_id)
+    body, mimetype = rendered(cached_report(get_db(), run), fmt)
+    return _download(run, body, mimetype, fmt)
