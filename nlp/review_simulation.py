@@ -75,11 +75,12 @@ def simulate_review(
     seed: int = 0,
     coder_factory: Callable | None = None,
     progress: Callable[[float], None] | None = None,
+    transductive: bool = False,
 ) -> list[dict]:
     """One dict per budget: budget, order, the ``review_scores`` figures, n_unreviewed and
     the seconds the coder took (training and assigning) at that budget. Answers without a
     label are left out (the simulated analyst cannot answer them)."""
-    from .coder import GuidedCoder, review_order
+    from .coder import GuidedCoder, Lexicon, review_order, typicality
 
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
@@ -90,7 +91,10 @@ def simulate_review(
     texts = [t for t, k in zip(texts, keep, strict=True) if k] if texts is not None else None
     n = len(truth)
     budgets = sorted({int(b) for b in budgets if 0 < int(b) < n})
-    make = coder_factory or (lambda: GuidedCoder(random_state=seed))
+    # Computed once per run, as a coding job does: TF-IDF rows and how typical each answer is.
+    lexicon = Lexicon(texts) if texts is not None else None
+    typical = typicality(vectors, seed) if order == "engine" else None
+    make = coder_factory or (lambda lexicon: GuidedCoder(random_state=seed, lexicon=lexicon))
     rng = np.random.default_rng(seed)
     random_order = rng.permutation(n)
     reviewed = np.zeros(n, dtype=bool)
@@ -101,30 +105,36 @@ def simulate_review(
             step = min(batch_size, budget - int(reviewed.sum()))
             if order == "engine":
                 picked = review_order(coder, vectors, reviewed, n=step, random_state=seed,
-                                      texts=texts)
+                                      texts=texts, typical=typical)
             else:
                 start = int(reviewed.sum())
                 picked = random_order[start : start + step]
             reviewed[picked] = True
-            coder = _fit(make(), vectors, truth, texts, reviewed)
+            start = time.perf_counter()
+            coder = _fit(make(lexicon), vectors, truth, texts, reviewed, transductive)
+            fit_seconds = time.perf_counter() - start
             if progress:
                 progress(reviewed.sum() / max(budgets))
         start = time.perf_counter()
-        coder = _fit(make(), vectors, truth, texts, reviewed)
         predicted = coder.predict(vectors, texts) if coder is not None else [""] * n
-        seconds = time.perf_counter() - start
+        seconds = fit_seconds + time.perf_counter() - start
         out.append({"budget": budget, "order": order,
                     **review_scores(truth, predicted, reviewed),
                     "n_unreviewed": int((~reviewed).sum()), "seconds": round(seconds, 3)})
     return out
 
 
-def _fit(coder, vectors, truth, texts, reviewed):
+def _fit(coder, vectors, truth, texts, reviewed, transductive=False):
     idx = np.flatnonzero(reviewed)
     if len({c for i in idx for c in truth[i]}) < 2:
         return None  # one theme seen so far: nothing to tell apart yet
+    extra = {}
+    if transductive:  # the other answers are there too, unlabelled (as in the product)
+        rest = np.flatnonzero(~reviewed)
+        extra = {"unlabelled": vectors[rest],
+                 "unlabelled_texts": [texts[i] for i in rest] if texts is not None else None}
     return coder.fit(vectors[idx], [truth[i] for i in idx],
-                     [texts[i] for i in idx] if texts is not None else None)
+                     [texts[i] for i in idx] if texts is not None else None, **extra)
 
 
 def compare_orders(vectors, labels, budgets, texts=None, seed: int = 0, batch_size: int = 20,

@@ -148,14 +148,14 @@ def test_answers_unlike_anything_coded_are_not_yet_themed(residents):
 
 def test_review_order_prefers_uncertain_answers(tiny, hashing):
     texts, truth, vectors = tiny
-    coder = GuidedCoder(lexical=False).fit(vectors[::2], [{t} for t in truth[::2]])
-    mixed = ["speeding cars and drug dealing", "litter"]
-    all_vectors = np.vstack([vectors, hashing.embed(mixed)])
-    reviewed = np.zeros(len(all_vectors), dtype=bool)
-    reviewed[: len(vectors) : 2] = True
-    first = review_order(coder, all_vectors, reviewed, n=1)
-    assert first == [len(vectors)]  # the answer the coder cannot decide between two themes
-    assert not reviewed[first].any()
+    coder = GuidedCoder(lexical=False).fit(vectors, [{t} for t in truth])
+    new = ["drug dealers near the station", "speeding cars and drug dealing",
+           "cars speeding on our road"]
+    all_vectors = np.vstack([vectors, hashing.embed(new)])
+    reviewed = np.arange(len(all_vectors)) < len(vectors)
+    # First the answer the coder cannot decide between two themes.
+    assert review_order(coder, all_vectors, reviewed, n=1) == [len(vectors) + 1]
+    assert sorted(review_order(coder, all_vectors, reviewed, n=5)) == [24, 25, 26]
 
 
 def test_review_order_spreads_a_batch_over_different_answers(tiny):
@@ -194,3 +194,15 @@ def test_agreement_is_the_share_of_recent_hits_with_a_wilson_interval():
     # Few decisions: a wide interval.
     low, high = wilson_interval(1, 2)
     assert low < 0.1 and high > 0.9
+
+
+def test_self_training_learns_from_the_answers_it_is_sure_of(tiny):
+    texts, truth, vectors = tiny
+    seen = np.arange(len(texts)) % 4 == 0
+    rest = [t for t, s in zip(texts, seen, strict=True) if not s]
+    coder = GuidedCoder(self_training=0.5, self_training_threshold=0.5).fit(
+        vectors[seen], [{t} for t in truth[seen]], [t for t, s in zip(texts, seen, strict=True)
+                                                    if s],
+        unlabelled=vectors[~seen], unlabelled_texts=rest)
+    assert coder.n_self_trained_ > 0
+    assert np.mean(np.asarray(coder.predict(vectors[~seen], rest)) == truth[~seen]) >= 0.8
