@@ -98,18 +98,16 @@ class LiveServer:
             return user
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    missing = _missing()
-    if missing:
-        pytest.fail(HOWTO.format(what=missing), pytrace=False)
+@contextmanager
+def serve_live(base: Path, name: str = "live-server"):
+    """The app on a random port in a thread: a temporary SQLite database with the surveys
+    loaded, CSRF on, rate limits off."""
     from werkzeug.serving import make_server
 
     from consult import create_app
     from consult.db import create_all, get_db
     from consult.survey_store import load_folder
 
-    base = tmp_path_factory.mktemp("live")
     os.environ["CONSULT_INSTANCE_PATH"] = str(base / "instance")
     app = create_app(
         {
@@ -126,12 +124,22 @@ def live_server(tmp_path_factory):
         load_folder(db, Path(app.config["SURVEYS_DIR"]), app.config["DISTRICTS"])
         db.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
-    live = LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}", _server=server)
-    yield live
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}", _server=server)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    missing = _missing()
+    if missing:
+        pytest.fail(HOWTO.format(what=missing), pytrace=False)
+    with serve_live(tmp_path_factory.mktemp("live")) as live:
+        yield live
 
 
 # --- the browser ----------------------------------------------------------------------------

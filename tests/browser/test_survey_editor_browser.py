@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from consult.models import AuditEvent, Progress, Response, SurveyVersion
-from tests.browser.conftest import LiveServer, axe_check, screenshot
+from tests.browser.conftest import axe_check, screenshot, serve_live
 from tests.browser.test_residents_journey import PAGE_URL, _answer, _continue
 from tests.consult.helpers import RESIDENT_ANSWERS
 
@@ -33,34 +30,8 @@ QUESTION = "Have e-scooters or e-bikes caused problems where you live?"
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """A live server of this module's own (the shared one's surveys must stay at version 1)."""
-    from werkzeug.serving import make_server
-
-    from consult import create_app
-    from consult.db import create_all, get_db
-    from consult.survey_store import load_folder
-
-    base = tmp_path_factory.mktemp("editor-live")
-    os.environ["CONSULT_INSTANCE_PATH"] = str(base / "instance")
-    app = create_app(
-        {
-            "SECRET_KEY": "browser-test-secret",
-            "DATABASE_URL": f"sqlite:///{base / 'live.sqlite3'}",
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    os.environ.pop("CONSULT_INSTANCE_PATH", None)
-    with app.app_context():
-        create_all()
-        db = get_db()
-        load_folder(db, Path(app.config["SURVEYS_DIR"]), app.config["DISTRICTS"])
-        db.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="editor-live", daemon=True)
-    thread.start()
-    yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}", _server=server)
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve_live(tmp_path_factory.mktemp("editor-live"), "editor-live") as live:
+        yield live
 
 
 def _count(live_server, model) -> int:
@@ -157,7 +128,7 @@ def test_an_admin_changes_next_years_survey_and_a_resident_answers_it(
     _press(page, page.get_by_role("button", name=f"Move up question: {FOLLOW_UP}"))
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible() and "There is a problem" in summary.inner_text()
-    assert "which is not an earlier question" in summary.inner_text()
+    assert "which comes later: a condition can only look back" in summary.inner_text()
     assert page.title().startswith("Error:")
     assert page.get_by_role("link", name="Preview").count() == 0  # not until it is fixed
     axe_check(page, "draft with a problem")
