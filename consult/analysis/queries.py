@@ -313,6 +313,16 @@ def themes(db: Session, run_id: int, *, include_hidden: bool = False) -> list[Th
     return list(db.scalars(stmt.order_by(Theme.size.desc(), Theme.position, Theme.id)))
 
 
+def held_back_theme_ids(db: Session, run_id: int) -> set[int]:
+    """Themes of the run whose every answer is held back now (e.g. a pupil's disclosure a
+    safeguarding lead has reopened): they have nothing left to show anywhere."""
+    with_answers = select(ThemeAssignment.theme_id).where(ThemeAssignment.run_id == run_id)
+    with_reportable = select(ThemeAssignment.theme_id).where(
+        ThemeAssignment.run_id == run_id, ThemeAssignment.response_id.in_(reportable_ids())
+    )
+    return set(db.scalars(with_answers.distinct().except_(with_reportable)))
+
+
 def theme_in_run(db: Session, run_id: int, theme_id: int) -> Theme | None:
     theme = db.get(Theme, theme_id)
     return theme if theme is not None and theme.run_id == run_id else None

@@ -55,7 +55,7 @@ def _complete_or_404(run_id: int) -> AnalysisRun:
 
 def _theme_or_404(run: AnalysisRun, theme_id: int):
     theme = queries.theme_in_run(get_db(), run.id, theme_id)
-    if theme is None:
+    if theme is None or theme_id in queries.held_back_theme_ids(get_db(), run.id):
         abort(404)
     return theme
 
@@ -324,7 +324,8 @@ def run(run_id: int):
     job = get_job(run.job_id, db) if run.job_id else None
     if run.status != COMPLETE:
         return render_template("analysis/progress.html", run=run, job=job)
-    themes = queries.themes(db, run.id)
+    held_back = queries.held_back_theme_ids(db, run.id)
+    themes = [t for t in queries.themes(db, run.id) if t.id not in held_back]
     people = queries.respondents(db, run)
     counts = {t.id: 0 for t in themes}
     for r in people:

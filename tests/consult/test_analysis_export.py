@@ -406,6 +406,12 @@ def test_a_theme_whose_answers_are_all_held_back_is_dropped(app, runs, monkeypat
         ])
         assert "Knife crime" not in _themes(cached_report(db, run))
         assert not re.search(KNIFE, export.to_json(cached_report(db, run)))
+        # Gone from the analyst's pages too: the themes list and the theme's own page.
+        client = app.test_client()
+        sign_in(client, app, email=f"a{secrets.token_hex(4)}@example.org")
+        themes_page = client.get(f"/analysis/runs/{this_id}").get_data(as_text=True)
+        assert "Drug dealing" in themes_page and "Knife crime" not in themes_page
+        assert client.get(f"/analysis/runs/{this_id}/themes/{knife.id}").status_code == 404
 
 
 def test_words_are_the_same_in_every_format(app, runs, monkeypatch):
