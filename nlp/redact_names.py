@@ -447,18 +447,11 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             i += 1
             continue
         # a surname alone is not enough (unless after a title or initials, above)
-        if word in first or ("-" in word and _name_like(word)):
-            if w.sentence_start(i) and word in last and word not in first:
-                i += 1
-                continue
-            end = _extend(w, i)
-            if end >= 0:
-                spans.append((start, w.end(end)))
-                i = end + 1
-            else:
-                i += 1
+        listed = word in first or ("-" in word and _name_like(word))
+        if listed and w.sentence_start(i) and word in last and word not in first:
+            i += 1
             continue
-        if word in ambiguous and _ambiguous_is_person(w, i):
+        if listed or (word in ambiguous and _ambiguous_is_person(w, i)):
             end = _extend(w, i)
             if end >= 0:
                 spans.append((start, w.end(end)))

@@ -14,7 +14,8 @@ from surveys.schema import DefinitionError, SurveyDefinition, parse_definition
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """SafeDumper with this module's representers, registered on the subclass so the
+    global SafeDumper is left as PyYAML ships it."""
 
 
 def _text(dumper: yaml.SafeDumper, value: str):

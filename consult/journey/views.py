@@ -225,6 +225,7 @@ def page(survey_id: str, page_id: str):
             progress.answers = {k: v for k, v in progress.answers.items() if v is not None}
             progress.answers = rules.prune(defn, progress.answers)
             db.commit()
+            hooks.page_saved(db, progress, defn)
             return redirect(_next_url(defn, progress, page_id, survey_id, change))
         shown.update(raw)
 

@@ -6,7 +6,6 @@ Importing this package registers the screening hook and the reporting exclusion.
 
 from flask import Flask
 
-from consult.journey import hooks as journey_hooks
 from consult.safeguarding import alerts as _alerts  # noqa: F401 (registers the alerts job)
 from consult.safeguarding import hooks as _hooks
 from consult.safeguarding import models as _models  # noqa: F401 (registers the exclusion)
@@ -18,7 +17,6 @@ _hooks.register()
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    journey_hooks.install(app)
     warm_in_background(app)
 
 

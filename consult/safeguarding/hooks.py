@@ -40,7 +40,7 @@ def screen_saved_page(db: Session, progress: Progress, definition: SurveyDefinit
     new = screen_progress(db, progress, definition, _school_of(db, progress.classroom_session_id))
     db.commit()
     if new:
-        alerts.send_soon()  # the request's own after-request functions have already run
+        alerts.send_soon()  # committed just above: start the alerts job now
 
 
 def screen_before_purge(db: Session, expired_ids) -> None:
