@@ -87,6 +87,84 @@ class Lexicon:
         return both[[self.rows_.get(t, at.get(t)) for t in texts]]
 
 
+class AnswerGraph:
+    """Each answer's ``k`` nearest answers in the run (cosine similarity of the vectors),
+    computed once per run (a coding job keeps it between retrains, like the ``Lexicon``).
+
+    The coder uses it transductively: every answer of the run is there, unlabelled, so a
+    vector can be mixed with its neighbours' (near-duplicates and paraphrases pull
+    together) and a decision can spread to the answers around it. Answers are found by
+    their (unit) vector; answers not in the run get their neighbours by brute force."""
+
+    def __init__(self, vectors: np.ndarray | None = None, k: int = 10, chunk: int = 1024):
+        self.k = k
+        self.chunk = chunk
+        if vectors is not None:
+            self.fit(vectors)
+
+    def fit(self, vectors: np.ndarray) -> AnswerGraph:
+        self.vectors_ = _unit(vectors)
+        n = len(self.vectors_)
+        self.rows_ = {}
+        for i, key in enumerate(self._keys(self.vectors_)):
+            self.rows_.setdefault(key, i)
+        self.index_, self.sims_ = self._nearest(self.vectors_, np.arange(n))
+        return self
+
+    def _nearest(self, vectors: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k run rows per vector, excluding the vector's own row (``own``, -1: none)."""
+        n = len(self.vectors_)
+        k = max(1, min(self.k, n - 1))
+        index = np.zeros((len(vectors), k), dtype=np.int64)
+        sims = np.zeros((len(vectors), k), dtype=np.float32)
+        for a in range(0, len(vectors), self.chunk):
+            s = vectors[a : a + self.chunk] @ self.vectors_.T
+            mine = own[a : a + self.chunk]
+            has = mine >= 0
+            s[np.flatnonzero(has), mine[has]] = -np.inf
+            top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+            index[a : a + self.chunk] = top
+            sims[a : a + self.chunk] = np.take_along_axis(s, top, axis=1)
+        return index, np.clip(sims, 0.0, None)
+
+    @property
+    def n(self) -> int:
+        return len(self.vectors_)
+
+    @staticmethod
+    def _keys(unit: np.ndarray) -> list[bytes]:
+        # Rounded: a vector normalised twice differs from the run's in the last bits.
+        return [r.tobytes() for r in np.round(unit * 1e5).astype(np.int32)]
+
+    def rows(self, vectors: np.ndarray) -> np.ndarray:
+        """Run row of each vector, -1 where it is not in the run."""
+        return np.asarray([self.rows_.get(k, -1) for k in self._keys(_unit(vectors))],
+                          dtype=np.int64)
+
+    def neighbours(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, neighbour rows, similarities) of each vector."""
+        vectors = _unit(vectors)
+        rows = self.rows(vectors)
+        index, sims = self.index_[rows], self.sims_[rows]
+        new = np.flatnonzero(rows < 0)
+        if len(new):
+            index[new], sims[new] = self._nearest(vectors[new], np.full(len(new), -1))
+        return rows, index, sims
+
+    def smooth(self, vectors: np.ndarray, weight: float) -> np.ndarray:
+        """Each vector mixed with the similarity-weighted mean of its neighbours (``weight``:
+        the neighbours' share), back to unit length."""
+        vectors = _unit(vectors)
+        if weight <= 0 or not len(vectors):
+            return vectors
+        _, index, sims = self.neighbours(vectors)
+        w = sims / np.maximum(sims.sum(axis=1, keepdims=True), 1e-9)
+        mean = np.zeros_like(vectors)
+        for j in range(index.shape[1]):
+            mean += w[:, j, None] * self.vectors_[index[:, j]]
+        return _unit((1 - weight) * vectors + weight * mean)
+
+
 class GuidedCoder:
     """A multinomial logistic regression over answer vectors and (optionally) TF-IDF.
 
@@ -131,6 +209,12 @@ class GuidedCoder:
         self_training: float = 0.0,
         self_training_threshold: float = 0.9,
         random_state: int = 0,
+        graph: AnswerGraph | None = None,
+        smoothing: float = 0.0,
+        spreading: float = 0.0,
+        spreading_iterations: int = 10,
+        vote: float = 0.0,
+        vote_k: int = 5,
     ):
         self.C = C
         self.class_weight = class_weight
@@ -145,10 +229,18 @@ class GuidedCoder:
         self.self_training = self_training
         self.self_training_threshold = self_training_threshold
         self.random_state = random_state
+        self.graph = graph
+        self.smoothing = smoothing
+        self.spreading = spreading
+        self.spreading_iterations = spreading_iterations
+        self.vote = vote
+        self.vote_k = vote_k
 
     # -- features ------------------------------------------------------------------------
 
     def _features(self, vectors: np.ndarray, texts: Sequence[str] | None, lexical: bool):
+        if self.graph is not None and self.smoothing > 0:
+            vectors = self.graph.smooth(vectors, self.smoothing)
         if not lexical:
             return vectors
         from scipy import sparse
@@ -204,6 +296,9 @@ class GuidedCoder:
         rows_a = np.asarray(rows)
         y = np.asarray([classes.index(k) for k in keys])
         w = np.asarray(weights)
+        self.train_onehot_ = np.zeros((len(vectors), len(classes)), dtype=np.float32)
+        np.add.at(self.train_onehot_, (rows_a, y), w)
+        self.train_rows_ = self.graph.rows(vectors) if self.graph is not None else None
         if self.class_weight == "balanced":
             counts = np.bincount(y, weights=w, minlength=len(classes))
             w = w * (w.sum() / (len(classes) * counts[y]))
@@ -267,7 +362,52 @@ class GuidedCoder:
             return np.ones((len(vectors), 1))
         model, cols = fitted
         X = self._features(vectors, texts, lexical)
-        return model.predict_proba(X[:, cols] if cols is not None else X)
+        proba = model.predict_proba(X[:, cols] if cols is not None else X)
+        if self.vote > 0:
+            proba = (1 - self.vote) * proba + self.vote * self._vote(vectors)
+        if self.graph is not None and self.spreading > 0:
+            proba = self._spread(vectors, proba)
+        return proba
+
+    def _vote(self, vectors: np.ndarray) -> np.ndarray:
+        """The themes of each answer's nearest coded answers, weighted by similarity."""
+        sims = vectors @ self.train_vectors_.T
+        k = min(self.vote_k, sims.shape[1])
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        w = np.clip(np.take_along_axis(sims, top, axis=1), 1e-6, None) ** 4
+        votes = np.einsum("nk,nkc->nc", w, self.train_onehot_[top])
+        return votes / votes.sum(axis=1, keepdims=True)
+
+    def _spread(self, vectors: np.ndarray, proba: np.ndarray) -> np.ndarray:
+        """Label spreading over the run's graph: each answer's confidences move towards its
+        neighbours' (coded answers count with the analyst's themes), the classifier's
+        staying as the prior. Only answers being asked about and coded answers take part."""
+        g = self.graph
+        rows = g.rows(vectors)
+        inq = np.flatnonzero(rows >= 0)
+        value = np.zeros((g.n, proba.shape[1]), dtype=np.float32)
+        known = np.zeros(g.n, dtype=bool)
+        value[rows[inq]] = proba[inq]
+        known[rows[inq]] = True
+        coded = self.train_rows_ >= 0
+        fixed = self.train_rows_[coded]
+        value[fixed] = self.train_onehot_[coded]
+        known[fixed] = True
+        free = np.setdiff1d(rows[inq], fixed)
+        prior = value[free].copy()
+        index, sims = g.index_[free], g.sims_[free]
+        weights = sims * known[index]
+        total = weights.sum(axis=1, keepdims=True)
+        weights = weights / np.maximum(total, 1e-9)
+        alpha = self.spreading * (total > 0)
+        for _ in range(self.spreading_iterations):
+            mean = np.zeros_like(prior)
+            for j in range(index.shape[1]):
+                mean += weights[:, j, None] * value[index[:, j]]
+            value[free] = (1 - alpha) * prior + alpha * mean
+        out = proba.copy()
+        out[inq] = value[rows[inq]]
+        return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-9)
 
     def nearest_similarity(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine similarity of each answer to the nearest coded answer."""
@@ -317,6 +457,24 @@ def _uncertainty(proba: np.ndarray) -> np.ndarray:
     return 1.0 - (part[:, -1] - part[:, -2])
 
 
+def _entropy(proba: np.ndarray) -> np.ndarray:
+    if proba.shape[1] < 2:
+        return np.zeros(len(proba))
+    p = np.clip(proba, 1e-12, 1.0)
+    return -(p * np.log(p)).sum(axis=1) / np.log(proba.shape[1])
+
+
+def _neighbourhood_mean(graph: AnswerGraph, vectors: np.ndarray, score: np.ndarray
+                        ) -> np.ndarray:
+    """Similarity-weighted mean of ``score`` over each answer's neighbours among
+    ``vectors`` (neighbours outside them count as 0: already reviewed)."""
+    rows, index, sims = graph.neighbours(vectors)
+    value = np.zeros(graph.n)
+    value[rows[rows >= 0]] = score[rows >= 0]
+    w = sims / np.maximum(sims.sum(axis=1, keepdims=True), 1e-9)
+    return (w * value[index]).sum(axis=1)
+
+
 def typicality(vectors: np.ndarray, random_state: int = 0, sample: int = 1000,
                k: int = 10) -> np.ndarray:
     """How typical each answer is: mean similarity to its k nearest answers in a random
@@ -343,6 +501,8 @@ def review_order(
     typical: np.ndarray | None = None,
     density_power: float = 1.0,
     distance_power: float = 1.0,
+    neighbourhood: float = 0.0,
+    uncertainty: str = "margin",
 ) -> list[int]:
     """Indices of the ``n`` unreviewed answers (``reviewed``: bool mask) the coder learns
     most from: uncertain, unlike those already reviewed (or picked earlier in this batch),
@@ -361,7 +521,11 @@ def review_order(
         score = np.ones(len(pool))
     else:
         pool_texts = [texts[i] for i in pool] if texts is not None else None
-        score = _uncertainty(coder.predict_proba(pv, pool_texts))
+        proba = coder.predict_proba(pv, pool_texts)
+        score = _uncertainty(proba) if uncertainty == "margin" else _entropy(proba)
+        graph = getattr(coder, "graph", None)
+        if neighbourhood > 0 and graph is not None:
+            score = score + neighbourhood * _neighbourhood_mean(graph, pv, score)
         score = score + 1e-3  # still diverse when the coder is sure of everything
     if typical is None:
         typical = typicality(vectors, random_state)

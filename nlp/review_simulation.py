@@ -76,11 +76,12 @@ def simulate_review(
     coder_factory: Callable | None = None,
     progress: Callable[[float], None] | None = None,
     transductive: bool = False,
+    order_options: dict | None = None,
 ) -> list[dict]:
     """One dict per budget: budget, order, the ``review_scores`` figures, n_unreviewed and
     the seconds the coder took (training and assigning) at that budget. Answers without a
     label are left out (the simulated analyst cannot answer them)."""
-    from .coder import GuidedCoder, Lexicon, review_order, typicality
+    from .coder import AnswerGraph, GuidedCoder, Lexicon, review_order, typicality
 
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
@@ -93,8 +94,10 @@ def simulate_review(
     budgets = sorted({int(b) for b in budgets if 0 < int(b) < n})
     # Computed once per run, as a coding job does: TF-IDF rows and how typical each answer is.
     lexicon = Lexicon(texts) if texts is not None else None
+    graph = AnswerGraph(vectors)
     typical = typicality(vectors, seed) if order == "engine" else None
-    make = coder_factory or (lambda lexicon: GuidedCoder(random_state=seed, lexicon=lexicon))
+    make = coder_factory or (lambda lexicon, graph: GuidedCoder(random_state=seed,
+                                                                 lexicon=lexicon, graph=graph))
     rng = np.random.default_rng(seed)
     random_order = rng.permutation(n)
     reviewed = np.zeros(n, dtype=bool)
@@ -105,13 +108,13 @@ def simulate_review(
             step = min(batch_size, budget - int(reviewed.sum()))
             if order == "engine":
                 picked = review_order(coder, vectors, reviewed, n=step, random_state=seed,
-                                      texts=texts, typical=typical)
+                                      texts=texts, typical=typical, **(order_options or {}))
             else:
                 start = int(reviewed.sum())
                 picked = random_order[start : start + step]
             reviewed[picked] = True
             start = time.perf_counter()
-            coder = _fit(make(lexicon), vectors, truth, texts, reviewed, transductive)
+            coder = _fit(make(lexicon, graph), vectors, truth, texts, reviewed, transductive)
             fit_seconds = time.perf_counter() - start
             if progress:
                 progress(reviewed.sum() / max(budgets))
