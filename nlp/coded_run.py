@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .coder import GuidedCoder
+from .coder import AnswerGraph, GuidedCoder
 from .themes import Assignment, Theme, ThemeEngine, ThemeResult, _quotes, _top_places
 
 
@@ -45,7 +45,8 @@ def code_with_decisions(engine: ThemeEngine, result: ThemeResult,
             theme_of[i], score[i] = ids[g[0]], 1.0
             further[i] = [(ids[k], 1.0) for k in g[1:]]
     if train and todo and len({k for i in train for k in given[i]}) > 1:
-        coder = (coder or GuidedCoder(random_state=engine.random_state)).fit(
+        graph = AnswerGraph(vectors[answer_rows])  # decisions spread to similar answers
+        coder = (coder or GuidedCoder(random_state=engine.random_state, graph=graph)).fit(
             vectors[train], [given[i] for i in train], [texts[i] for i in train])
         for i, s in zip(todo, coder.suggest(vectors[todo], [texts[i] for i in todo]),
                         strict=True):

@@ -4,6 +4,8 @@
   vectors, plus TF-IDF word and character n-grams of their text where the text is given) and
   suggests themes for the others: several where an answer raises several concerns, "not yet
   themed" where it fits no theme well (unlike every coded answer, or no theme likely enough).
+- ``AnswerGraph``: each answer's nearest answers in the run, computed once per run; given
+  to the coder, a decision counts for the answers around it (near-duplicates get its theme).
 - ``review_order`` picks the next answers to check: those the coder is unsure about and
   unlike the ones already reviewed, in dense parts of the data (so a decision teaches about
   many answers, not one odd one).
@@ -187,6 +189,16 @@ class GuidedCoder:
                           to ``fit``) as extra examples; 0: off
         self_training_threshold  confidence an answer needs for that
         random_state      seed (the solver is deterministic; kept for sklearn style)
+        graph             an ``AnswerGraph`` of the run's answers (once per run): with it the
+                          coder is transductive (below); without it, a plain classifier
+        smoothing         each vector mixed with its neighbours' mean at this share before
+                          the classifier sees it (near-paraphrases pull together)
+        spreading         label spreading over the graph: an answer's confidences move this
+                          far towards its neighbours' (a decided answer counts with the
+                          analyst's themes, so its near-duplicates follow the decision)
+        spreading_iterations  rounds of spreading
+        vote, vote_k      share of the themes of the ``vote_k`` nearest decided answers
+                          mixed into the confidences (0: off)
 
     Multi-label decisions are learned as one training row per theme. Learned attributes:
     ``classes_`` (theme keys, plus ``NOT_RELEVANT`` when answers were marked so),
@@ -210,8 +222,8 @@ class GuidedCoder:
         self_training_threshold: float = 0.9,
         random_state: int = 0,
         graph: AnswerGraph | None = None,
-        smoothing: float = 0.0,
-        spreading: float = 0.0,
+        smoothing: float = 0.3,
+        spreading: float = 0.5,
         spreading_iterations: int = 10,
         vote: float = 0.0,
         vote_k: int = 5,
@@ -503,6 +515,7 @@ def review_order(
     distance_power: float = 1.0,
     neighbourhood: float = 0.0,
     uncertainty: str = "margin",
+    explore: float = 0.0,
 ) -> list[int]:
     """Indices of the ``n`` unreviewed answers (``reviewed``: bool mask) the coder learns
     most from: uncertain, unlike those already reviewed (or picked earlier in this batch),
@@ -535,9 +548,12 @@ def review_order(
     else:
         distance = np.ones(len(pool))
     distance = np.clip(distance, 0.0, 2.0)
+    plain = np.asarray(typical)[pool] ** density_power
     picked: list[int] = []
-    for _ in range(min(n, len(pool))):
-        total = score * (distance + 1e-6) ** distance_power
+    for step in range(min(n, len(pool))):
+        # Every 1/explore-th pick ignores the coder: typical answers unlike those seen.
+        exploring = explore > 0 and math.floor((step + 1) * explore) > math.floor(step * explore)
+        total = (plain if exploring else score) * (distance + 1e-6) ** distance_power
         total[picked] = -np.inf
         best = int(np.argmax(total))
         picked.append(best)

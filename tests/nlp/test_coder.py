@@ -8,7 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.coder import NOT_RELEVANT, GuidedCoder, agreement, review_order, wilson_interval
+from nlp.coder import (
+    NOT_RELEVANT,
+    AnswerGraph,
+    GuidedCoder,
+    agreement,
+    review_order,
+    wilson_interval,
+)
 
 from .conftest import TINY_CORPUS
 
@@ -206,3 +213,36 @@ def test_self_training_learns_from_the_answers_it_is_sure_of(tiny):
         unlabelled=vectors[~seen], unlabelled_texts=rest)
     assert coder.n_self_trained_ > 0
     assert np.mean(np.asarray(coder.predict(vectors[~seen], rest)) == truth[~seen]) >= 0.8
+
+
+def test_the_answer_graph_finds_each_answers_nearest_answers_in_the_run(tiny):
+    texts, truth, vectors = tiny
+    graph = AnswerGraph(vectors, k=3)
+    assert graph.index_.shape == (len(texts), 3)
+    # An answer is not its own neighbour, and its neighbours mostly share its theme.
+    assert not (graph.index_ == np.arange(len(texts))[:, None]).any()
+    assert np.mean(truth[graph.index_] == truth[:, None]) >= 0.7
+    # Answers are found by their vector, even normalised again; others are searched.
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert list(graph.rows(unit[[4, 0]])) == [4, 0]
+    rows, index, _ = graph.neighbours(np.vstack([vectors[2], vectors[2] + 0.05]))
+    assert rows[0] == 2 and rows[1] == -1 and 2 in index[1]
+
+
+def test_near_duplicates_of_a_decided_answer_get_its_theme(tiny, hashing):
+    texts, truth, vectors = tiny
+    # A run where several residents wrote the same thing; the analyst decides one of them.
+    same = ["more police patrols on foot please"] * 3 + ["more police patrols on foot please!"]
+    run_texts = texts + same
+    run = np.vstack([vectors, hashing.embed(same)])
+    decided = list(range(0, len(texts), 2)) + [len(texts)]
+    labels = [{truth[i]} for i in decided[:-1]] + [{"policing"}]
+    graph = AnswerGraph(run)
+    coder = GuidedCoder(graph=graph).fit(run[decided], labels, [run_texts[i] for i in decided])
+    rest = list(range(len(texts) + 1, len(run)))
+    got = coder.suggest(run[rest], [run_texts[i] for i in rest])
+    assert [s.themes[0][0] for s in got] == ["policing"] * 3
+    assert all(s.themes[0][1] >= 0.9 for s in got)
+    # The other answers keep their own themes.
+    held = list(range(1, len(texts), 2))
+    assert coder.predict(run[held], [run_texts[i] for i in held]) == list(truth[held])
