@@ -153,6 +153,11 @@ class AnswerGraph:
             index[new], sims[new] = self._nearest(vectors[new], np.full(len(new), -1))
         return rows, index, sims
 
+    def typicality(self) -> np.ndarray:
+        """How typical each answer of the run is: mean similarity to its nearest answers
+        (near-duplicates count: an answer many wrote is typical)."""
+        return self.sims_.mean(axis=1)
+
     def smooth(self, vectors: np.ndarray, weight: float) -> np.ndarray:
         """Each vector mixed with the similarity-weighted mean of its neighbours (``weight``:
         the neighbours' share), back to unit length."""
@@ -521,7 +526,11 @@ def review_order(
     most from: uncertain, unlike those already reviewed (or picked earlier in this batch),
     and typical of many answers. ``coder`` None (nothing learned yet): diverse, typical
     answers. ``texts`` lets the coder use its lexical features; ``typical`` is
-    ``typicality(vectors)`` when the caller keeps it between calls."""
+    ``AnswerGraph(vectors).typicality()`` (or, without a graph, ``typicality(vectors)``)
+    when the caller keeps it between calls (by default: the coder's graph's when it is of
+    these vectors, else a sample's). ``neighbourhood``, ``uncertainty`` ("margin" or
+    "entropy") and ``explore`` (share of picks ignoring the coder) were tried and are off
+    by default (BENCHMARKS.md)."""
     vectors = _unit(vectors)
     reviewed = np.asarray(reviewed, dtype=bool)
     if len(reviewed) != len(vectors):
@@ -541,7 +550,9 @@ def review_order(
             score = score + neighbourhood * _neighbourhood_mean(graph, pv, score)
         score = score + 1e-3  # still diverse when the coder is sure of everything
     if typical is None:
-        typical = typicality(vectors, random_state)
+        graph = getattr(coder, "graph", None)
+        typical = (graph.typicality() if graph is not None and graph.n == len(vectors)
+                   else typicality(vectors, random_state))
     score = score * np.asarray(typical)[pool] ** density_power
     if reviewed.any():
         distance = 1.0 - (pv @ vectors[reviewed].T).max(axis=1)

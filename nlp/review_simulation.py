@@ -81,7 +81,7 @@ def simulate_review(
     """One dict per budget: budget, order, the ``review_scores`` figures, n_unreviewed and
     the seconds the coder took (training and assigning) at that budget. Answers without a
     label are left out (the simulated analyst cannot answer them)."""
-    from .coder import AnswerGraph, GuidedCoder, Lexicon, review_order, typicality
+    from .coder import AnswerGraph, GuidedCoder, Lexicon, review_order
 
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
@@ -92,10 +92,11 @@ def simulate_review(
     texts = [t for t, k in zip(texts, keep, strict=True) if k] if texts is not None else None
     n = len(truth)
     budgets = sorted({int(b) for b in budgets if 0 < int(b) < n})
-    # Computed once per run, as a coding job does: TF-IDF rows and how typical each answer is.
+    # Computed once per run, as a coding job does: TF-IDF rows, the answer graph (neighbours,
+    # how typical each answer is).
     lexicon = Lexicon(texts) if texts is not None else None
     graph = AnswerGraph(vectors)
-    typical = typicality(vectors, seed) if order == "engine" else None
+    typical = graph.typicality() if order == "engine" else None
     make = coder_factory or (lambda lexicon, graph: GuidedCoder(random_state=seed,
                                                                  lexicon=lexicon, graph=graph))
     rng = np.random.default_rng(seed)
