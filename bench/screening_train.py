@@ -56,11 +56,11 @@ def first_look(rows: list[dict]) -> None:
     scr = screening.embedding_screener()
     texts = [r["text"] for r in rows]
     for r, (emb, pieces) in zip(rows, scr._scores_and_pieces(texts), strict=True):
-        r["rules"] = bool(screening._rule_hits(screening.normalise(r["text"])))
+        r["rules"] = bool(screening.rule_hits(screening.normalise(r["text"])))
         r["candidate"] = scr._combine(r["text"], emb, None).flagged
         r["pieces"] = [
             screening_context.features(
-                p, screening.normalise(p), bool(screening._rule_hits(screening.normalise(p))),
+                p, screening.normalise(p), bool(screening.rule_hits(screening.normalise(p))),
                 d, n, v,
             )
             for p, v, d, n in pieces

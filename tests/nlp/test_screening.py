@@ -405,3 +405,83 @@ def test_second_look_reads_the_sentence_that_carries_it(real_embedding_screener)
     ])
     assert not joke.flagged
     assert buried.flagged and "abuse_at_home" in buried.reasons
+
+
+# --- the rules are data (nlp/data/screening_rules.yaml), validated at load ------------------
+
+_MINIMAL_RULES = """
+fragments:
+  fam: '(?:mum|dad)'
+token_map:
+  text_speak: {"u": "you"}
+phrase_map:
+  - ['\\bi am\\b', 'im']
+negators: 'not|never'
+hypothetical: 'if'
+topic: 'lessons?'
+rules:
+  abuse_at_home:
+    - '\\b{fam} hits me\\b'
+    - pattern: '\\block(?:s|ed)? me in\\b'
+      negatable: false
+soft_rules:
+  - name: person at home + harm
+    category: abuse_at_home
+    cues: ['{fam}', 'angry']
+"""
+
+
+def _load_rules(tmp_path, text):
+    from nlp import screening_rules
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    return screening_rules.load_rules(str(path))
+
+
+def test_the_shipped_rules_load_and_cover_every_category():
+    from nlp import screening_rules
+
+    rs = screening_rules.load_rules()
+    assert {r.category for r in rs.rules} == set(CATEGORIES)
+    assert {r.category for r in rs.soft_rules} == set(CATEGORIES)
+    assert rs.token_map["kms"] == "kill myself"
+
+
+def test_a_minimal_rules_file_loads(tmp_path):
+    rs = _load_rules(tmp_path, _MINIMAL_RULES)
+    assert rs.rules[0].pattern.pattern == r"\b(?:mum|dad) hits me\b"
+    assert rs.rules[1].negatable is False and rs.rules[0].negatable is True
+    assert rs.soft_rules[0].groups[1].pattern == r"\b(?:angry)\b"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  abuse_at_home:\n", "  abuse_at_hme:\n",
+         "rules: unknown category 'abuse_at_hme'"),
+        ("category: abuse_at_home", "category: abuse",
+         "soft rule 'person at home \\+ harm': unknown category 'abuse'"),
+        ("{fam} hits me", "{family} hits me", r"rules.abuse_at_home\[0\]: unknown fragment"),
+        ("lock(?:s|ed)? me", "lock(?:s|ed me", r"rules.abuse_at_home\[1\]: the pattern does not "
+         "compile"),
+        ("    - pattern:", "    - patern:",
+         r"rules.abuse_at_home\[1\]: missing key 'pattern'"),
+        ("negatable: false", "negateable: false", r"rules.abuse_at_home\[1\]: unknown keys"),
+        ("negatable: false", "conditional: 9", r"rules.abuse_at_home\[1\]: 'conditional'"),
+        ("    cues: ['{fam}', 'angry']\n", "",
+         "soft rule 'person at home \\+ harm': missing keys \\['cues'\\]"),
+        ("['{fam}', 'angry']", "['{fam}', 'angry(']", "soft rule 'person at home \\+ harm' cue 1"),
+        ("topic: 'lessons?'\n", "", "missing sections \\['topic'\\]"),
+        ('{"u": "you"}', '{"u": "you", "n": 2}', "token_map 'text_speak': must map words"),
+    ],
+)
+def test_a_malformed_rules_file_is_refused_naming_the_file_and_the_rule(
+    tmp_path, old, new, message
+):
+    from nlp.screening_rules import RulesDataError
+
+    assert old in _MINIMAL_RULES
+    with pytest.raises(RulesDataError, match=message) as err:
+        _load_rules(tmp_path, _MINIMAL_RULES.replace(old, new))
+    assert "rules.yaml" in str(err.value)
