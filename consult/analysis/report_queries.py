@@ -119,43 +119,6 @@ def closed_answers(db: Session, run: AnalysisRun, codes: list[str]) -> list[tupl
     return out
 
 
-def respondents(db: Session, run: AnalysisRun, group_codes: dict[str, tuple]) -> list:
-    """:func:`queries.respondents` for the report, reading only the grouping answers out of
-    each response in SQL (parsing every whole response was most of the time of a
-    10,000-answer report). Same people, same themes."""
-    from consult.analysis.stats import Respondent
-
-    answered = select(AnalysedAnswer.response_id).where(
-        AnalysedAnswer.run_id == run.id, AnalysedAnswer.is_non_answer.is_(False)
-    )
-    columns = [
-        (key, code) for key, codes in group_codes.items() for code in codes
-    ]
-    stmt = reportable(
-        select(
-            Response.id,
-            Response.respondent_type,
-            *[Response.answers[code].as_string() for _key, code in columns],
-        ).where(Response.id.in_(answered))
-    )
-    people: dict[int, Respondent] = {}
-    for row in db.execute(stmt):
-        groups: dict[str, str | None] = {key: None for key in group_codes}
-        for (key, _code), value in zip(columns, row[2:], strict=True):
-            if value and groups[key] is None:
-                groups[key] = value
-        people[row[0]] = Respondent(id=row[0], respondent_type=row[1], groups=groups)
-    rows = db.execute(
-        select(ThemeAssignment.response_id, ThemeAssignment.theme_id)
-        .join(Theme, Theme.id == ThemeAssignment.theme_id)
-        .where(ThemeAssignment.run_id == run.id, Theme.state == ACTIVE)
-    )
-    for rid, tid in rows:
-        if rid in people:
-            people[rid].themes.add(tid)
-    return list(people.values())
-
-
 def fingerprint(db: Session, run: AnalysisRun, baseline: AnalysisRun | None) -> str:
     """Changes whenever a published figure could: an analyst's change (the run's latest
     ThemeEvent, and the themes' review state, which a test or a script may set directly),

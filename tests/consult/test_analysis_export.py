@@ -17,7 +17,8 @@ from sqlalchemy import select
 from consult import reportable
 from consult.analysis import export, queries, service
 from consult.analysis.models import AnalysisRun, Theme
-from consult.analysis.report import build_report, cached_report
+from consult.analysis.report import build_report
+from consult.analysis.report_cache import cached_report
 from consult.analysis.report_views import standalone_html
 from consult.analysis.stats import GROWING, NEW, SHRINKING
 from consult.db import get_db
