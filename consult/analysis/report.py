@@ -258,7 +258,7 @@ class PublicViews:
     min_base: int
     alpha: float
     surveys: list[SurveyQuestions]
-    opens: dt.date | None
+    opens: dt.date | None  # the first and last day a reported response arrived
     closes: dt.date | None
     responses_by_type: dict[str, int]
     audiences: dict[str, Audience]
@@ -309,7 +309,9 @@ class PublicViews:
             who = f"{n:,} {one if n == 1 else a.noun}"
             parts.append(f"{who} answered the {s.title} {s.how}")
         when = ""
-        if self.opens and self.closes:
+        if self.opens and self.closes and self.opens == self.closes:
+            when = f" on {_date(self.opens)}"
+        elif self.opens and self.closes:
             when = f" between {_date(self.opens)} and {_date(self.closes)}"
         text = f"{_join(parts)}{when}." if parts else "Nobody has answered yet."
         wrote = [
@@ -777,6 +779,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
 
     gone = [b.label for b in base_themes if b.id not in set(pairs.values())]
     closed = _closed_tables(db, run, versions, audiences, threshold, min_base)
+    answered = report_queries.answered_between(db, run)
     return PublicViews(
         run_id=run.id,
         title=run.title,
@@ -788,8 +791,8 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
         min_base=min_base,
         alpha=alpha,
         surveys=_survey_questions(db, run, by_survey),
-        opens=min((definition_of(v).opens for v in versions), default=None),
-        closes=max((definition_of(v).closes for v in versions), default=None),
+        opens=answered[0],
+        closes=answered[1],
         responses_by_type=dict(responses_by_type),
         audiences=audiences,
         n_answers=total_answers,

@@ -86,6 +86,22 @@ def responses_by_survey(db: Session, run: AnalysisRun) -> Counter:
     return Counter({(s, t): n for s, t, n in db.execute(stmt)})
 
 
+def answered_between(db: Session, run: AnalysisRun) -> tuple:
+    """(first, last) day a reportable response in the run's scope arrived, or (None, None).
+    When people answered, not how long the survey was open (a survey may stay open for
+    years while a run covers one of them)."""
+    first, last = db.execute(
+        reportable(
+            in_scope(
+                select(func.min(Response.submitted_at), func.max(Response.submitted_at)),
+                run.survey_version_ids or [],
+                run_year(run),
+            )
+        )
+    ).one()
+    return (first.date() if first else None), (last.date() if last else None)
+
+
 def closed_answers(db: Session, run: AnalysisRun, codes: list[str]) -> list[tuple]:
     """(survey id, respondent type, code, answer, responses) over the reportable responses in
     scope. Only the wanted answers are read out of the JSON, as text, in one grouped query
