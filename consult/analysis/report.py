@@ -17,6 +17,7 @@ answers raised it).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -877,11 +878,18 @@ def _share_words(p: Proportion) -> str:
 
 
 # --- renderings kept with the figures -------------------------------
+# One drawing at a time in a process: a page's chart requests and the background build
+# then never draw the same chart twice over (and pyplot is not made for threads).
+_DRAWING = threading.RLock()
+
+
 def cached_artifact(report: PublicViews, name: str, make: Callable[[], object]):
     """A rendering of a report (a chart, the Word file) kept with the report it renders."""
     store = report.__dict__.setdefault("_artifacts", {})
     if name not in store:
-        store[name] = make()
+        with _DRAWING:
+            if name not in store:
+                store[name] = make()
     return store[name]
 
 

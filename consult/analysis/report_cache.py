@@ -164,7 +164,10 @@ def build(db: Session, run: AnalysisRun, *, charts: bool = False) -> PublicViews
     store(app, key, report)
     if charts:
         for name in export.chart_names(report):
+            if _active_builds(db, run.id, ("queued",)):
+                return report  # a newer change is waiting: its figures matter more
             export.chart_png(report, name)
+            db.rollback()  # end the read snapshot, so the next look sees new jobs
         store(app, key, report)  # again, with the charts, for the other processes
     return report
 
