@@ -334,6 +334,27 @@ class PublicViews:
             text += "."
         return text
 
+    def closed_lines(self) -> list[str]:
+        """One line per closed question with enough answers to report, then
+        :meth:`closed_too_few`."""
+        return [t.headline for t in self.closed if t.base >= self.min_base] + (
+            self.closed_too_few()
+        )
+
+    def closed_too_few(self) -> list[str]:
+        """One line per survey whose audience was too few to report its closed questions
+        (never a line per question saying so)."""
+        small: dict[tuple[str, str], list[ClosedTable]] = {}
+        for t in self.closed:
+            if t.base < self.min_base:
+                small.setdefault((t.survey, t.audience), []).append(t)
+        return [
+            f"Too few {AUDIENCE_NOUNS[audience]} answered the {survey} to report their "
+            f"answers to its {plural(len(tables), 'tick-box question')} "
+            f"({plural(max(t.base for t in tables), 'response')})."
+            for (survey, audience), tables in small.items()
+        ]
+
     @staticmethod
     def caveat() -> str:
         return (

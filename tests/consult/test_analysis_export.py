@@ -280,6 +280,13 @@ def test_a_group_too_small_to_report_is_one_line(app, runs, monkeypatch):
     # Age 65 to 74 (6 residents) is named in one line in the annex, not given a column.
     line = "Too few residents to report separately (age group): 65 to 74 (6 people)."
     assert line in words
+    # The pupils' tick-box questions: one line for the survey, not one per question.
+    [line] = report.closed_too_few()
+    assert line.startswith("Too few young people answered the Staying safe survey to report "
+                           "their answers to its ") and line.endswith("(10 responses).")
+    assert words.count("Too few young people answered the") == 2  # summary and annex
+    assert html.count("Too few young people answered the") == 2
+    assert "Too few young people answered ‘" not in words + html
 
 
 def test_year_on_year_against_last_years_reviewed_themes(app, runs, monkeypatch):
