@@ -194,9 +194,12 @@ def review(page, run_url: str, n: int) -> None:
 
 def export(page, run_url: str, out: Path) -> Path:
     started = time.perf_counter()
-    page.goto(run_url + "/report")
+    page.goto(run_url + "/report", wait_until="domcontentloaded")
+    shown = time.perf_counter() - started  # the page, or "Updating the figures"
     page.get_by_role("link", name="Download as Word (.docx)").wait_for(timeout=120_000)
-    print(f"  public views page shown in {time.perf_counter() - started:.2f} s")
+    page.wait_for_load_state("load")
+    print(f"  public views page: first response {shown:.2f} s, figures and every chart "
+          f"{time.perf_counter() - started:.2f} s after the last review")
     with page.expect_download() as got:
         page.get_by_role("link", name="Download as Word (.docx)").click()
     docx = out / "public-views.docx"
