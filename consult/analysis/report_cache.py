@@ -19,11 +19,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle  # nosec B403 - only files this app wrote into its own instance folder
+import pickle  # nosec B403
 import tempfile
 import threading
 import time
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -99,8 +100,20 @@ def _folder(app: Flask) -> Path:
     return Path(app.config.get("ANALYSIS_REPORT_CACHE_DIR") or Path(app.instance_path) / "reports")
 
 
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """The code that shapes a stored report: a file written by another version of it is
+    never read back (its fields may differ)."""
+    from consult.analysis import export, report, stats
+
+    digest = hashlib.sha256()
+    for module in (report, export, stats):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 def _path(app: Flask, key: tuple) -> Path:
-    digest = hashlib.sha256(repr(key[1:]).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(repr((*key[1:], _code_version())).encode()).hexdigest()[:32]
     return _folder(app) / f"run-{key[0]}-{digest}.pickle"
 
 
