@@ -146,8 +146,12 @@ def recount(db: Session, theme: Theme) -> None:
 
 def recount_run(db: Session, run: AnalysisRun) -> None:
     db.flush()
+    sizes = dict(db.execute(
+        select(ThemeAssignment.theme_id, func.count(ThemeAssignment.id))
+        .where(ThemeAssignment.run_id == run.id, ThemeAssignment.is_main.is_(True))
+        .group_by(ThemeAssignment.theme_id)).all())
     for theme in queries.themes(db, run.id, include_hidden=True):
-        recount(db, theme)
+        theme.size = int(sizes.get(theme.id, 0))
     count_unthemed(db, run)
 
 
