@@ -39,6 +39,16 @@ def _stack(a, b):
     return sparse.vstack([a, b], format="csr") if sparse.issparse(a) else np.vstack([a, b])
 
 
+def _dense_csr(x: np.ndarray):
+    """A dense matrix as CSR, every entry kept: built from its buffer (``csr_matrix(x)``
+    scans for zeros, 0.3 s for 10,000 answers)."""
+    from scipy import sparse
+
+    n, d = x.shape
+    return sparse.csr_matrix((np.ascontiguousarray(x).ravel(), np.tile(np.arange(d), n),
+                              np.arange(0, n * d + 1, d)), shape=(n, d))
+
+
 def _unit(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2:
@@ -154,7 +164,7 @@ class GuidedCoder:
         from scipy import sparse
 
         return sparse.hstack(
-            [sparse.csr_matrix(vectors), self._lexical_scale() * self.lexicon_.transform(texts)],
+            [_dense_csr(vectors), self._lexical_scale() * self.lexicon_.transform(texts)],
             format="csr",
         )
 
@@ -286,8 +296,8 @@ class GuidedCoder:
         proba = self.predict_proba(vectors, texts)
         near = self.nearest_similarity(vectors)
         out = []
-        for p, sim in zip(proba, near, strict=True):
-            order = np.argsort(-p, kind="stable")
+        orders = np.argsort(-proba, axis=1, kind="stable")  # one call, not one per answer
+        for p, order, sim in zip(proba, orders, near, strict=True):
             top = float(p[order[0]])
             themes = tuple(
                 (self.classes_[j], round(float(p[j]), 4))

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from consult.analysis import decisions as store
@@ -279,8 +279,10 @@ def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow]
         db.execute(delete(Quote).where(Quote.theme_id.in_(stale)))
         db.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(stale)))
         db.execute(delete(Theme).where(Theme.id.in_(stale)))
-    key_of = dict(db.execute(select(Theme.id, Theme.key).where(Theme.run_id == run.id)).all())
-    themes = {t.key: t.id for t in queries.themes(db, run.id) if t.state == ACTIVE}
+    rows = db.execute(select(Theme.id, Theme.key, Theme.state).where(Theme.run_id == run.id)
+                      .order_by(Theme.size.desc(), Theme.position, Theme.id)).all()
+    key_of = {tid: key for tid, key, _ in rows}
+    themes = {key: tid for tid, key, state in rows if state == ACTIVE}
     known = set(coder.classes_)
     current = _current(db, run)
     unthemed = 0
@@ -390,7 +392,7 @@ def _propose(db: Session, run: AnalysisRun, engine, feats: run_features.RunFeatu
             if sims[r, j] >= reach[j]:
                 found[j][1].append((int(k), float(sims[r, j])))
     made = 0
-    position = len(queries.themes(db, run.id, include_hidden=True))
+    position = db.scalar(select(func.count(Theme.id)).where(Theme.run_id == run.id)) or 0
     for t, members in found:
         if len(members) < max(3, MIN_EMERGING // 3):
             continue
