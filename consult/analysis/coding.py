@@ -327,8 +327,8 @@ def _insert(db: Session, run: AnalysisRun, rows) -> None:
     values = [{"run_id": run.id, "answer_id": a.id, "response_id": a.response_id,
                "question_code": a.question_code, "theme_id": tid, "score": float(score),
                "is_main": main, "manual": False} for a, tid, main, score in rows]
-    for start in range(0, len(values), CHUNK):
-        db.execute(insert(ThemeAssignment), values[start:start + CHUNK])
+    if values:  # Core's executemany: no ORM objects, the driver batches the rows
+        db.execute(insert(ThemeAssignment.__table__), values)
 
 
 def _current(db: Session, run: AnalysisRun) -> dict[int, list[tuple[int, bool]]]:
