@@ -13,6 +13,7 @@ texts by a digest.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -55,6 +56,7 @@ class RunFeatures:
     typical: np.ndarray  # ``nlp.coder.typicality`` per answer
     lexicon: StoredLexicon | None  # TF-IDF rows of the answers and of ``extra`` texts
     extra: dict[bytes, np.ndarray]  # digest -> vector of the other texts (the seed run's)
+    key: bytes = b""  # fingerprint of the answers (and columns) these features are of
 
     def rows(self, answer_ids: Sequence[int]) -> np.ndarray:
         at = {int(i): j for j, i in enumerate(self.ids)}
@@ -107,7 +109,7 @@ def features(
             ids=np.asarray(ids, dtype=np.int64), vectors=stored["vectors"][order],
             typical=stored["typical"][order], lexicon=lexicon,
             extra=dict(zip((bytes(d) for d in stored["extra_digests"]),
-                           stored["extra_vectors"], strict=True)),
+                           stored["extra_vectors"], strict=True)), key=key,
         )
     vectors = _vectors(ids, texts, stored, vectors_of)
     if vectors is None:
@@ -120,7 +122,7 @@ def features(
     result = RunFeatures(
         ids=np.asarray(ids, dtype=np.int64), vectors=vectors,
         typical=typicality(vectors).astype(np.float32),
-        lexicon=None, extra=dict(zip(extra_digests, extra_vectors, strict=True)),
+        lexicon=None, extra=dict(zip(extra_digests, extra_vectors, strict=True)), key=key,
     )
     arrays = {"key": np.frombuffer(key, dtype=np.uint8), "ids": result.ids,
               "vectors": vectors, "typical": result.typical,
@@ -186,3 +188,27 @@ def _write(path: Path, arrays: dict) -> None:
     except OSError:
         Path(tmp).unlink(missing_ok=True)
 
+
+
+# The coder's weights after a job, to warm-start the next job's fit (same answers, same
+# TF-IDF columns: the features' key is kept with them).
+
+
+def read_weights(cache_dir: str | os.PathLike | None, run_id: int, key: bytes) -> dict | None:
+    stored = _read(Path(cache_dir) / f"run-{int(run_id)}-weights.npz") if cache_dir else None
+    if stored is None or bytes(stored["key"]) != key:
+        return None
+    return {"lexical": bool(stored["lexical"]),
+            "classes": json.loads(bytes(stored["classes"]).decode("utf-8")),
+            "cols": stored["cols"], "coef": stored["coef"], "intercept": stored["intercept"]}
+
+
+def write_weights(cache_dir: str | os.PathLike | None, run_id: int, key: bytes,
+                  weights: dict | None) -> None:
+    if not cache_dir or weights is None:
+        return
+    classes = json.dumps([str(c) for c in weights["classes"]]).encode("utf-8")
+    _write(Path(cache_dir) / f"run-{int(run_id)}-weights.npz", {
+        "key": np.frombuffer(key, dtype=np.uint8), "lexical": np.asarray(weights["lexical"]),
+        "classes": np.frombuffer(classes, dtype=np.uint8), "cols": np.asarray(weights["cols"]),
+        "coef": np.asarray(weights["coef"]), "intercept": np.asarray(weights["intercept"])})

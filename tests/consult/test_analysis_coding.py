@@ -105,6 +105,13 @@ def test_the_coder_learns_from_decisions_and_never_moves_the_analysts_answers(ap
         order = run.settings["queue"]
         assert order and odd.id not in order
         assert review_queue.next_answer(db, run).id == order[0]
+        # "Update suggestions" again without new decisions (the coder now starts from the
+        # weights it learned last time): nothing moves, the same themes are proposed.
+        db.commit()
+        again = enqueue("analysis.code", {"run_id": run.id}, db=db)
+        assert again.status == "succeeded", again.message
+        assert again.result["reassigned"] == 0
+        assert again.result["proposed"] == job.result["proposed"]
 
 
 def test_the_coding_job_needs_two_themes_of_decisions(app):
