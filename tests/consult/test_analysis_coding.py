@@ -4,11 +4,13 @@ answers that fit nothing are clustered afresh into proposed (emerging) themes.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from consult import reportable
-from consult.analysis import coding, curation, queries
+from consult.analysis import coding, curation, queries, run_features
 from consult.analysis import queue as review_queue
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme
 from consult.db import get_db
@@ -150,6 +152,18 @@ def test_held_back_answers_never_reach_the_coder(app, monkeypatch):
             AnalysedAnswer.run_id == run.id, AnalysedAnswer.response_id == held))
         assert seen and held_text not in seen
         assert review_queue.next_answer(db, run).response_id != held
+        # The run's features kept for the coding jobs (written by the first analysis, when
+        # the answer was not held back) are rebuilt without it.
+        cache = app.config["ANALYSIS_CODER_CACHE"]
+        held_id = db.scalar(select(AnalysedAnswer.id).where(
+            AnalysedAnswer.run_id == run.id, AnalysedAnswer.response_id == held))
+        stored = run_features._read(Path(cache) / f"run-{run.id}.npz")
+        assert held_id in stored["ids"]
+        coding.code_run(db, run, engine, required=True, min_decisions=2, cache_dir=cache)
+        stored = run_features._read(Path(cache) / f"run-{run.id}.npz")
+        assert held_id not in stored["ids"] and len(stored["ids"]) > 0
+        assert run_features.digest(held_text) not in {bytes(d) for d in stored["lex_digests"]}
+        assert held_text not in seen
 
 
 @pytest.mark.slow
