@@ -9,7 +9,8 @@ engine (the baseline: the first analysis, embedding cache cold), then 50 answers
 in the review queue (an oracle naming each answer's concern), then the ``analysis.code`` job
 runs: the run's features read back (vectors, TF-IDF rows, typicality), the coder trained,
 the unreviewed answers re-assigned, not-yet-themed answers clustered, the queue reordered.
-Prints both timings and their ratio."""
+Then 10 more checks and the job again (the next batch: the coder warm-started from the
+weights the first job kept). Prints the timings and their ratios to the first analysis."""
 
 from __future__ import annotations
 
@@ -76,31 +77,43 @@ def main(n: int, profile: Path | None = None) -> None:
         assert job.status == "succeeded", job.message
         run = db.get(AnalysisRun, run.id)
         names: dict[str, object] = {}
-        for _ in range(50):
-            answer = review_queue.next_answer(db, run)
-            want = concern[answer.response_id]
-            if want is None:
-                review_queue.check(db, run, answer, "not_relevant", None)
-            elif want in names:
-                review_queue.check(db, run, answer, "other", None, theme=names[want])
-            else:
-                review_queue.check(db, run, answer, "new", None, label=want)
-                names[want] = next(t for t in curation.answer_themes(db, answer))
-            db.commit()
-        profiler = cProfile.Profile() if profile else None
-        t0 = time.perf_counter()
-        if profiler:
-            profiler.enable()
-        job = enqueue("analysis.code", {"run_id": run.id}, db=db)
-        coding = time.perf_counter() - t0
-        if profiler:
-            profiler.disable()
-            profiler.dump_stats(str(profile))
-        assert job.status == "succeeded", job.message
-        answered = db.query(AnalysedAnswer).filter_by(run_id=run.id).count()
-        print(f"answers {answered}: first analysis {first:.1f} s, coding job after 50 "
-              f"decisions {coding:.1f} s, ratio {coding / first:.3f}; job result {job.result}")
 
+        def check(k: int) -> None:
+            for _ in range(k):
+                answer = review_queue.next_answer(db, run)
+                want = concern[answer.response_id]
+                if want is None:
+                    review_queue.check(db, run, answer, "not_relevant", None)
+                elif want in names:
+                    review_queue.check(db, run, answer, "other", None, theme=names[want])
+                else:
+                    review_queue.check(db, run, answer, "new", None, label=want)
+                    names[want] = next(t for t in curation.answer_themes(db, answer))
+                db.commit()
+
+        def code(out: Path | None):
+            profiler = cProfile.Profile() if out else None
+            t0 = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            job = enqueue("analysis.code", {"run_id": run.id}, db=db)
+            seconds = time.perf_counter() - t0
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(str(out))
+            assert job.status == "succeeded", job.message
+            return seconds, job.result
+
+        answered = db.query(AnalysedAnswer).filter_by(run_id=run.id).count()
+        check(50)
+        coding, result = code(profile)
+        print(f"answers {answered}: first analysis {first:.1f} s, coding job after 50 "
+              f"decisions {coding:.1f} s, ratio {coding / first:.3f}; job result {result}")
+        # The next batch: 10 more checks, the coder warm-started from the job before.
+        check(10)
+        again, result = code(profile.with_suffix(".next.pstats") if profile else None)
+        print(f"after 10 more checks: coding job {again:.1f} s, ratio {again / first:.3f}; "
+              f"job result {result}")
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
