@@ -45,6 +45,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault(
         "ANALYSIS_EMBEDDING_CACHE", str(Path(app.instance_path) / "embedding-cache")
     )
+    # Each run's vectors, TF-IDF rows and typicality for the coder (``run_features``).
+    app.config.setdefault("ANALYSIS_CODER_CACHE", str(Path(app.instance_path) / "coder-cache"))
     from consult.analysis import tasks  # noqa: F401  (registers the job handlers)
     from consult.analysis.views import bp
 
