@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import os
-import random
 import sys
 import tempfile
 import time
@@ -31,19 +30,9 @@ OPENERS = ["", "Honestly, ", "I think ", "As a resident, ", "My worry: ", "Mainl
 
 def answers(n: int, seed: int) -> list[tuple[str, str | None]]:
     """``n`` distinct answers with the concern each is about (None: off topic)."""
-    from tests.browser.test_guided_coding_browser import CONCERNS, OFF_TOPIC, PLACES, WHEN
+    from tests.browser.test_guided_coding_browser import answers as generate
 
-    rng = random.Random(seed)
-    pool = [(c, t) for c, ts in CONCERNS.items() for t in ts] + [(None, t) for t in OFF_TOPIC]
-    out, seen = [], set()
-    while len(out) < n:
-        concern, pattern = rng.choice(pool)
-        text = rng.choice(OPENERS) + pattern.format(p=rng.choice(PLACES)) + rng.choice(WHEN)
-        text = text[0].upper() + text[1:]
-        if text not in seen:
-            seen.add(text)
-            out.append((text, concern))
-    return out
+    return generate(n, seed, openers=tuple(OPENERS))
 
 
 def main(n: int, profile: Path | None = None) -> None:

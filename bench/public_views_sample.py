@@ -42,15 +42,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent.parent / "shared" / "data"
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
+from bench.report_speed import AGES, DISTRICTS, sample_texts  # noqa: E402
+
 ANALYST = ("analyst@example.org", "orange kettle harbour 12")
 TEACHER = ("teacher@example.org", "violet compass meadow 12")
 SCHOOL = "Hillside Sample Academy"
-DISTRICTS = ["adur", "arun", "chichester", "crawley", "horsham", "mid_sussex", "worthing"]
-AGES = ["age_16_24", "age_25_34", "age_35_44", "age_45_54", "age_55_64", "age_65_74",
-        "age_75_plus"]
 SAFE = ["very_safe", "fairly_safe", "neither", "fairly_unsafe", "very_unsafe"]
 # The second required question; it is not analysed here, so short answers do.
 PRIORITIES = ["More police on foot", "Tackle speeding", "Stop the drug dealing",
@@ -65,16 +61,7 @@ PUPILS = [
 def residents_csv(n: int, seed: int = 12) -> bytes:
     """n residents' answers as a paper-survey export would give them."""
     rng = random.Random(seed)
-    bowling = DATA / "polis" / "bowling-green.comments.csv"
-    nhs = DATA / "nhs_feedback" / "phase1_text_data.csv"
-    if not bowling.exists():
-        raise SystemExit(f"{bowling} is missing: the sample needs ../shared/data")
-    with bowling.open(encoding="utf-8") as f:
-        texts = [r["comment-body"] for r in csv.DictReader(f) if r["moderated"] != "-1"]
-    with nhs.open(encoding="utf-8") as f:
-        extra = [r["feedback"] for r in csv.DictReader(f) if len(r["feedback"]) > 20]
-    rng.shuffle(extra)
-    texts = (texts + extra)[:n]
+    texts = sample_texts(rng, n)
     start = dt.date.today() - dt.timedelta(days=56)  # the pupils answer today
     out = io.StringIO()
     writer = csv.writer(out)

@@ -30,6 +30,7 @@ look at every page).
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import os
 import random
@@ -46,6 +47,23 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent.parent / "shared" / "data"
 if not DATA.exists():
     DATA = Path("/work/shared/data")
+
+
+def sample_texts(rng: random.Random, n: int) -> list[str]:
+    """Issue 12's sample: the moderated Polis Bowling Green comments, topped up with NHS
+    comments (shuffled by ``rng``) to ``n`` residents' concerns."""
+    bowling = DATA / "polis" / "bowling-green.comments.csv"
+    nhs = DATA / "nhs_feedback" / "phase1_text_data.csv"
+    if not bowling.exists():
+        raise SystemExit(f"{bowling} is missing: the sample needs ../shared/data")
+    with bowling.open(encoding="utf-8") as f:
+        texts = [r["comment-body"] for r in csv.DictReader(f) if r["moderated"] != "-1"]
+    with nhs.open(encoding="utf-8") as f:
+        extra = [r["feedback"] for r in csv.DictReader(f) if len(r["feedback"]) > 20]
+    rng.shuffle(extra)
+    return (texts + extra)[:n]
+
+
 DISTRICTS = ["adur", "arun", "chichester", "crawley", "horsham", "mid_sussex", "worthing"]
 AGES = ["age_16_24", "age_25_34", "age_35_44", "age_45_54", "age_55_64", "age_65_74",
         "age_75_plus"]
@@ -296,23 +314,13 @@ def bench(args) -> None:
 
 def sample(args) -> None:
     """Issue 12's sample with the real engine, through the command line."""
-    import csv
 
     out = Path(args.sample).resolve()
     out.mkdir(parents=True, exist_ok=True)
     instance = Path(tempfile.mkdtemp(prefix="consult-sample-"))
     app = make_app(instance)
     rng = random.Random(12)
-    bowling = DATA / "polis" / "bowling-green.comments.csv"
-    nhs = DATA / "nhs_feedback" / "phase1_text_data.csv"
-    if not bowling.exists():
-        raise SystemExit(f"{bowling} is missing: the sample needs ../shared/data")
-    with bowling.open(encoding="utf-8") as f:
-        texts = [r["comment-body"] for r in csv.DictReader(f) if r["moderated"] != "-1"]
-    with nhs.open(encoding="utf-8") as f:
-        extra = [r["feedback"] for r in csv.DictReader(f) if len(r["feedback"]) > 20]
-    rng.shuffle(extra)
-    texts = (texts + extra)[:1100]
+    texts = sample_texts(rng, 1100)
     from consult.db import get_db
 
     when = dt.datetime(2026, 4, 1, 10, 0)
