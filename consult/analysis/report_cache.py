@@ -84,6 +84,12 @@ def clear(app: Flask) -> None:
         path.unlink(missing_ok=True)
 
 
+def forget_after_purge(_db: Session, _report) -> None:
+    """``consult purge`` deleted responses: drop every built report (quotes included), in
+    memory and on disk, so no deleted answer's words outlive it in a cache file."""
+    clear(current_app)
+
+
 def key_of(db: Session, run: AnalysisRun) -> tuple:
     app = current_app
     settings = (

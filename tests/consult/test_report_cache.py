@@ -122,3 +122,23 @@ def test_figures_are_not_stored_when_a_change_arrives_during_the_build(app, run_
         db = get_db()
         assert report_cache.build(db, db.get(AnalysisRun, run_id)) is None
     assert _stored(app, run_id) is None
+
+
+def test_a_purge_leaves_no_built_report_holding_deleted_answers(app, analyst, run_id):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from consult.models import Response
+    from consult.retention import purge
+
+    assert analyst.get(f"/analysis/runs/{run_id}/report").status_code == 200
+    folder = report_cache._folder(app)
+    assert list(folder.glob("run-*.pickle")), "the built report was not kept on disk"
+    with app.app_context():
+        db = get_db()
+        db.execute(update(Response).values(submitted_at=utcnow() - dt.timedelta(days=3000)))
+        assert purge(db).responses > 0
+        db.commit()
+    assert not list(folder.glob("run-*.pickle"))
+    assert _stored(app, run_id) is None
