@@ -3,15 +3,17 @@
     PYTHONPATH=. .venv/bin/python bench/screening_train.py          # measure, write the model
     PYTHONPATH=. .venv/bin/python bench/screening_train.py --dry-run
 
-Three labelled sets of pupils' answers (all written for this project, none real):
-``screening_labelled.csv`` (472), ``screening_heldout2.csv`` (240, the blind set from issue 15)
-and ``screening_hard.csv`` (301 hard cases: jokes, hyperbole, negation, past and resolved,
-news, lessons, hypotheticals, games, sport, cooking, buried disclosures).
+Four labelled sets of pupils' answers (all written for this project, none real):
+``screening_labelled.csv`` (472), ``screening_heldout2.csv`` (240, the blind set from issue 15),
+``screening_hard_train.csv`` (357 hard cases written for training: jokes, past and resolved,
+news, lessons, hypotheticals, negation, games, sport, cooking, pets, ordinary family life and
+disclosures of every kind) and ``screening_hard.csv`` (301 hard cases, the test set).
 
-1. Honest figure: train on the first two sets only, test on ``screening_hard.csv``.
-2. 5-fold cross-validation over all three sets (each answer predicted by a model that never
-   saw it).
-3. The shipped model: trained on all three, threshold chosen by cross-validation on them
+1. Honest figure: train on the first three sets (threshold by cross-validation within them),
+   test on ``screening_hard.csv``, which no model or threshold choice has seen.
+2. 5-fold cross-validation over all four sets: each answer judged by a model, and a threshold
+   (chosen by an inner cross-validation), that never saw it.
+3. The shipped model: trained on all four, threshold chosen by cross-validation on them
    for recall >= TARGET_RECALL; written to ``nlp/data/screening_context_model.json``.
 
 Printed as Markdown for BENCHMARKS.md ("Safeguarding screening").
@@ -23,6 +25,7 @@ import argparse
 import csv
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +39,10 @@ DATA = ROOT / "tests" / "nlp" / "data"
 SETS = {
     "labelled": DATA / "screening_labelled.csv",
     "heldout2": DATA / "screening_heldout2.csv",
+    "hard_train": DATA / "screening_hard_train.csv",
     "hard": DATA / "screening_hard.csv",
 }
+TRAIN = ("labelled", "heldout2", "hard_train")
 TARGET_RECALL = 0.97
 C = 0.5  # (0.05 and 2 measured: the same false alarms on the unseen set, +-1)
 
@@ -56,11 +61,11 @@ def first_look(rows: list[dict]) -> None:
     scr = screening.embedding_screener()
     texts = [r["text"] for r in rows]
     for r, (emb, pieces) in zip(rows, scr._scores_and_pieces(texts), strict=True):
-        r["rules"] = bool(screening._rule_hits(screening.normalise(r["text"])))
+        r["rules"] = bool(screening.rule_hits(screening.normalise(r["text"])))
         r["candidate"] = scr._combine(r["text"], emb, None).flagged
         r["pieces"] = [
             screening_context.features(
-                p, screening.normalise(p), bool(screening._rule_hits(screening.normalise(p))),
+                p, screening.normalise(p), bool(screening.rule_hits(screening.normalise(p))),
                 d, n, v,
             )
             for p, v, d, n in pieces
@@ -70,9 +75,16 @@ def first_look(rows: list[dict]) -> None:
 def fit(rows: list[dict]):
     from sklearn.linear_model import LogisticRegression
 
-    train = [r for r in rows if r["candidate"] and r["pieces"]]
-    X = np.array([r["pieces"][0] for r in train])
-    y = np.array([r["y"] for r in train])
+    # A disclosure is learnt from the whole answer (which of its sentences carries it is not
+    # labelled); an ordinary answer from every piece, since the answer is judged by its most
+    # alarming piece and every sentence of an ordinary answer is ordinary.
+    X, y = [], []
+    for r in rows:
+        if r["candidate"] and r["pieces"]:
+            pieces = r["pieces"][:1] if r["y"] else r["pieces"]
+            X.extend(pieces)
+            y.extend([r["y"]] * len(pieces))
+    X, y = np.array(X), np.array(y)
     means = X.mean(axis=0)
     scales = X.std(axis=0)
     scales[scales == 0] = 1.0
@@ -127,6 +139,24 @@ def row(name, rows, flagged) -> str:
     return f"| {name} | {caught} | {recall:.3f} | {alarms} | {fa:.3f} |"
 
 
+def nested_cv_flags(rows: list[dict], folds: int = 5) -> list[bool]:
+    """Each answer judged by a model trained without it, at a threshold chosen (by an inner
+    cross-validation) without it."""
+    rng = np.random.default_rng(15)
+    order = rng.permutation(len(rows))
+    fold_of = {int(i): k % folds for k, i in enumerate(order)}
+    flags = [False] * len(rows)
+    for k in range(folds):
+        train = [r for i, r in enumerate(rows) if fold_of[i] != k]
+        model = fit(train)
+        threshold = choose_threshold(train)
+        test_ids = [i for i in range(len(rows)) if fold_of[i] == k]
+        probs = probabilities(model, [rows[i] for i in test_ids])
+        for i, p in zip(test_ids, probs, strict=True):
+            flags[i] = rows[i]["candidate"] and p >= threshold
+    return flags
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dry-run", action="store_true", help="measure only; write no model")
@@ -139,37 +169,45 @@ def main() -> None:
         "|---|---|---|---|---|"
     )
 
-    print("### 1. Trained on labelled + heldout2, tested on screening_hard.csv (unseen)\n")
-    train = rows["labelled"] + rows["heldout2"]
-    model = fit(train)
-    model.threshold = choose_threshold(train)
     hard = rows["hard"]
-    probs = probabilities(model, hard)
+    print(f"### 1. Trained on {' + '.join(TRAIN)}, tested on screening_hard.csv (unseen)\n")
     print(head)
     print(row("rules only", hard, [r["rules"] for r in hard]))
     print(row("rules + embeddings (first look)", hard, [r["candidate"] for r in hard]))
-    print(row(f"+ second look (threshold {model.threshold:.3f})", hard,
-              [r["candidate"] and p >= model.threshold for r, p in zip(hard, probs, strict=True)]))
+    for names in (TRAIN[:2], TRAIN):
+        train = [r for name in names for r in rows[name]]
+        model = fit(train)
+        model.threshold = choose_threshold(train)
+        probs = probabilities(model, hard)
+        flags = [r["candidate"] and p >= model.threshold for r, p in zip(hard, probs, strict=True)]
+        print(row(f"+ second look trained on {' + '.join(names)} (threshold "
+                  f"{model.threshold:.3f})", hard, flags))
+    alarms = Counter(r["family"] for r, f in zip(hard, flags, strict=True) if f and not r["y"])
+    print("\nFalse alarms by family (the last model): " + ", ".join(
+        f"{fam} {n}/{sum(r['family'] == fam and not r['y'] for r in hard)}"
+        for fam, n in alarms.most_common()))
+    print("Missed: " + " | ".join(
+        r["text"] for r, f in zip(hard, flags, strict=True) if r["y"] and not f))
 
-    print("\n### 2. 5-fold cross-validation over all three sets\n")
-    threshold = choose_threshold(everything)
-    probs = cross_val_probs(everything)
+    print("\n### 2. 5-fold cross-validation over all four sets (nested: threshold per fold)\n")
+    flags = nested_cv_flags(everything)
     print(head)
     for name in SETS:
-        sub = [(r, p) for r, p in zip(everything, probs, strict=True) if r["set"] == name]
+        sub = [(r, f) for r, f in zip(everything, flags, strict=True) if r["set"] == name]
         rs = [r for r, _ in sub]
+        print(row(f"{name}: rules only", rs, [r["rules"] for r in rs]))
         print(row(f"{name}: first look", rs, [r["candidate"] for r in rs]))
-        print(row(f"{name}: + second look", rs,
-                  [r["candidate"] and p >= threshold for r, p in sub]))
+        print(row(f"{name}: + second look", rs, [f for _, f in sub]))
+    print(row("all four: + second look", everything, flags))
 
     final = fit(everything)
-    final.threshold = threshold
-    print(f"\nShipped threshold (CV, recall >= {TARGET_RECALL}): {threshold:.3f}")
+    final.threshold = choose_threshold(everything)
+    print(f"\nShipped threshold (CV, recall >= {TARGET_RECALL}): {final.threshold:.3f}")
     if not args.dry_run:
         out = screening_context.MODEL_PATH
         out.write_text(json.dumps({
-            "about": "Trained by bench/screening_train.py on screening_labelled.csv, "
-                     "screening_heldout2.csv and screening_hard.csv. Do not edit.",
+            "about": "Trained by bench/screening_train.py on " + ", ".join(
+                SETS[name].name for name in SETS) + ". Do not edit.",
             "cues": list(screening_context.load_cues()),
             "features": screening_context.feature_names() + ["embedding"] * 384,
             "threshold": final.threshold, "bias": final.bias,

@@ -51,6 +51,11 @@ purge_holds: list[Callable[[], Select]] = []
 before_progress_purge: list[Callable] = []
 
 
+# Called with (db, PurgeReport) after a real purge deleted responses: derived copies kept
+# outside the database (the analysis's built reports, with their quotes) are dropped there.
+after_purge: list[Callable] = []
+
+
 def register_hold(rule: Callable[[], Select]) -> Callable[[], Select]:
     if rule not in purge_holds:
         purge_holds.append(rule)
@@ -236,6 +241,9 @@ def purge(
         report.dry_run = True
         return report
     report = _purge(db, now, config)
+    if report.responses:
+        for forget in after_purge:
+            forget(db, report)
     db.add(
         AuditEvent(
             action="retention.purge",

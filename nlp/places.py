@@ -79,7 +79,7 @@ def strip_places(text: str) -> str:
 _NAME_HEADS = frozenset(
     """
     road rd rds roads street st streets lane ln lanes avenue ave drive dr way close crescent
-    terrace boulevard blvd
+    terrace boulevard blvd pde
     parkway pkwy highway hwy park square sq green common estate mall centre center river
     county district borough council city town village campus university college school
     academy hospital station airport bridge

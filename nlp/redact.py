@@ -199,7 +199,8 @@ _VEHICLE_WORD = re.compile(
 _STREET_TYPES = (
     "Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Drive|Dr|Way|Crescent|Cres|Place|Pl|Court|Ct|"
     "Grove|Gardens|Gdns|Terrace|Walk|Hill|Park|Square|Sq|Row|Mews|Rise|View|Parade|Green|Vale|"
-    "Crossway|Approach|Broadway|Boulevard|Hollow|Wharf|Yard|Gate|End|Side"
+    "Crossway|Approach|Broadway|Boulevard|Blvd|Hollow|Wharf|Yard|Gate|End|Side|Pde|"
+    "Highway|Hwy|Parkway|Pkwy"
 )
 _ADDRESS = re.compile(
     r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}(?:" + _STREET_TYPES + r")\b\.?"
@@ -227,7 +228,8 @@ _NAMED_HOUSE = re.compile(
 # Street types that are rarely surnames (unlike Green, Hill, Park, Lane, Way).
 _STREET_WORD = re.compile(
     r"Rd|Road|St|Street|Ave|Avenue|Ln|Close|Drive|Crescent|Cres|Terrace|"
-    r"Gardens|Gdns|Mews|Parade|Boulevard"
+    r"Gardens|Gdns|Mews|Parade|Pde|Boulevard|Blvd|Highway|Hwy|Parkway|Pkwy|Square|Sq|"
+    r"Esplanade|Embankment"
 )
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"

@@ -38,6 +38,7 @@ WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_])|-(?=[^\W\d_]))*")
 PLACE_WORDS = PLACE_HEAD_WORDS | frozenset(
     """
     st ln way court ct gardens gdns place pl hill grove mews row walk rise view vale wharf
+    boulevard blvd pde highway hwy parkway pkwy sq esplanade embankment
     yard gate end side cottage cottages farm lodge barn manor hall house houses tower towers
     flats court school schools academy college centre center hospital church chapel mosque
     temple gurdwara surgery ward library museum theatre cinema stadium ground arms inn

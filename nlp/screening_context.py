@@ -10,7 +10,12 @@ buried after an ordinary answer is judged on its own sentence), using:
 - whether a rule matched that sentence, and its similarity to the disclosure and
   non-disclosure examples;
 - context cues from ``data/screening_context.yaml`` (joke, past and resolved, news, lesson,
-  hypothetical, negation, game or film, sport, cooking or pets, first person and now).
+  hypothetical, negation, game or film, sport, cooking or pets, first person and now,
+  everyday family life, people in general rather than the pupil, an answer that opens by
+  denying it).
+
+It learns a disclosure from the whole answer and an ordinary answer from every one of its
+sentences, since an answer is judged by its most alarming sentence.
 
 Its probability is the flag's confidence; an answer is flagged only when it is at least
 the model's threshold (chosen on the training data for recall >= 0.97). The trained

@@ -45,7 +45,17 @@ def init_app(app: Flask) -> None:
     app.config.setdefault(
         "ANALYSIS_EMBEDDING_CACHE", str(Path(app.instance_path) / "embedding-cache")
     )
-    from consult.analysis import tasks  # noqa: F401  (registers the job handlers)
+    # Each run's vectors, TF-IDF rows and typicality for the coder (``run_features``).
+    app.config.setdefault("ANALYSIS_CODER_CACHE", str(Path(app.instance_path) / "coder-cache"))
+    from consult import retention
+    from consult.analysis import (
+        report_cache,
+        tasks,  # noqa: F401  (registers the job handlers)
+    )
+
+    # A built report holds approved quotes: once their responses are purged it must go too.
+    if report_cache.forget_after_purge not in retention.after_purge:
+        retention.after_purge.append(report_cache.forget_after_purge)
     from consult.analysis.views import bp
 
     app.register_blueprint(bp)

@@ -39,11 +39,15 @@ def carry_keys(db: Session, run: AnalysisRun, previous: AnalysisRun, match: Call
     dims = {len(t.centroid or []) for t in new_themes} - {0}
     # Themes the analyst made (no centroid, or one of another kind) cannot be matched: the
     # decisions that name them make them again.
-    old = [t for t in queries.themes(db, previous.id, include_hidden=True)
-           if len(t.centroid or []) in dims]
-    pairs = match(old, new_themes, threshold)
-    old_by_id = {t.id: t for t in old}
+    old_themes = queries.themes(db, previous.id, include_hidden=True)
+    # A code frame's themes are made again with their keys: already the same themes.
+    same = {t.key for t in new_themes} & {t.key for t in old_themes}
+    old = [t for t in old_themes if len(t.centroid or []) in dims and t.key not in same]
+    pairs = match(old, [t for t in new_themes if t.key not in same], threshold)
+    old_by_id = {t.id: t for t in old_themes}
     new_by_id = {t.id: t for t in new_themes}
+    pairs = [*pairs, *((next(o.id for o in old_themes if o.key == t.key), t.id, 1.0)
+                       for t in new_themes if t.key in same)]
     n = 0
     for old_id, new_id, _sim in pairs:
         if old_id is None or new_id is None:

@@ -66,7 +66,8 @@ class NlpEngine:
 
     def split(self, texts, ids=None, progress=None, n_parts=None):
         """Re-cluster one theme's answers: into ``n_parts`` parts (k-means on the answers'
-        vectors) when the analyst chose how many, else smaller themes, at most a handful."""
+        vectors) when the analyst chose how many, else smaller themes, at most a handful.
+        The texts are the run's stored answers, redacted already: not redacted again."""
         n = len(texts)
         size = max(3, min(50, n // 8))
         if n_parts:
@@ -75,6 +76,7 @@ class NlpEngine:
 
             k = max(2, min(int(n_parts), n))
             engine = self._engine(
+                redactor=AlreadyRedacted(),
                 min_theme_size=1,
                 max_themes=k,
                 small_corpus_size=0,
@@ -82,7 +84,7 @@ class NlpEngine:
                 clusterer=KMeans(n_clusters=k, n_init=4, random_state=0),
             )
             return engine.fit(texts, ids=ids, progress=progress)
-        return self._engine(min_theme_size=size, max_themes=6).fit(
+        return self._engine(redactor=AlreadyRedacted(), min_theme_size=size, max_themes=6).fit(
             texts, ids=ids, progress=progress
         )
 
@@ -95,7 +97,8 @@ class NlpEngine:
         if not texts:
             return None
         engine = self._engine()
-        backend = engine._backend()
+        # The backend the run embedded with (int8 from ``large_corpus_size`` answers).
+        backend = engine._backend(len(set(texts)))
         if getattr(engine, "mask_places", False):
             # As ``ThemeEngine.fit`` embeds them: places stripped, and the place and
             # organisation names recurring in these answers masked (same text, same key).
@@ -118,6 +121,13 @@ class NlpEngine:
         from nlp.redact import redact
 
         return redact(text).text
+
+
+class AlreadyRedacted:
+    """The redactor for texts an analysis stored (redacted when the run was made)."""
+
+    def redact_many(self, texts):
+        return [SimpleNamespace(text=t) for t in texts]
 
 
 def match_by_centroid(previous, current, threshold: float) -> list[tuple]:

@@ -400,8 +400,8 @@ class _Word:
         if not themes:
             return
         self.h(title, 2, page_break=page_break)
-        if emerging:
-            self.para("Reviewed themes that no current priority covers.")
+        if emerging:  # kept with the first theme: never a heading alone at a page's end
+            self.para("Reviewed themes that no current priority covers.", keep=True)
         for f in themes:
             self.h(f.label, 3)
             tag = [f"Priority: {f.priority_name}"] if f.priority_name else []
@@ -421,8 +421,8 @@ class _Word:
         if not r.closed:
             return
         self.h("How safe people feel", 2)
-        for t in r.closed:
-            self.para(t.headline, style="List Bullet")
+        for line in r.closed_lines():
+            self.para(line, style="List Bullet")
         self.para("The full answers to each question are in the annex.")
 
     def method(self) -> None:
@@ -438,13 +438,17 @@ class _Word:
             if a.responses:
                 rows.append([f"{a.noun.capitalize()} who wrote an answer", f"{a.people:,}"])
                 rows.append([f"Answers those {a.noun} wrote", f"{a.answers:,}"])
+        self.para("How many people answered, and how:", keep=True)
         self.table("Who answered", ["Who answered", "Number"], rows, widths=[11, 5])
 
     def annex(self) -> None:
         r = self.r
-        self.h("Annex: all the figures", 2, page_break=True)
+        # No page break of its own: after a method that runs a few lines onto a page, a
+        # forced break left that page mostly empty. Its heading keeps with what follows.
+        self.h("Annex: all the figures", 2)
         self.para("Underlying figures are also published as CSV and JSON. "
-                  f"‘{suppressed_text(r.threshold)}’: too few people to show the number.")
+                  f"‘{suppressed_text(r.threshold)}’: too few people to show the number.",
+                  keep=True)
         for key, rk in r.rankings.items():
             if not rk.rows:
                 continue
@@ -474,11 +478,10 @@ class _Word:
                           + ", ".join(_people(g, n) for g, n in b.small) + ".")
         if r.closed:
             for t in r.closed:
+                if t.base < r.min_base:
+                    continue  # one line for them all, below
                 noun = AUDIENCE_NOUNS[t.audience]
                 self.h(f"{t.label} ({t.survey})", 3)
-                if t.base < r.min_base:
-                    self.para(t.headline)
-                    continue
                 self.para(f"{t.base:,} {noun} answered.", keep=True)
                 self.table(
                     t.label,
@@ -490,12 +493,15 @@ class _Word:
                 if t.few:
                     self.para(f"Given by fewer than {r.threshold} {noun} each: "
                               f"{', '.join(t.few)}.")
+            for line in r.closed_too_few():
+                self.para(line)
         if r.gone:
             self.h(f"Themes from {r.baseline_period} not seen this year", 3)
             for label in r.gone:
                 self.para(label, style="List Bullet")
         self.para(
-            f"Figures generated on {r.generated_at:%d %B %Y} from analysis run {r.run_id}.",
+            f"Figures generated on {r.generated_at.day} {r.generated_at:%B %Y} from analysis "
+            f"run {r.run_id}.",
             italic=True,
         )
 

@@ -12,6 +12,7 @@ first pass's theme. The analyst reviews them as any other theme.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,21 @@ def seed_frame(db: Session, seed: AnalysisRun) -> list[tuple[str, object]]:
     return out
 
 
+def _frame_keys(keyed: list[tuple[str | None, object]]) -> list[tuple[str, object]]:
+    """A file frame's themes keyed by their name, so a re-run from the same frame makes the
+    same themes (the analyst's decisions name themes by key). Last year's keep theirs."""
+    out, taken = [], set()
+    for key, t in keyed:
+        if key is None:
+            name = " ".join(str(t.name).casefold().split())
+            key = "frame-" + hashlib.blake2b(name.encode(), digest_size=13).hexdigest()
+            while key in taken:  # the same name twice in one file: two themes still
+                key = "frame-" + hashlib.blake2b(key.encode(), digest_size=13).hexdigest()
+        taken.add(key)
+        out.append((key, t))
+    return out
+
+
 def start_themes(db: Session, run: AnalysisRun, engine, start: dict) -> dict:
     """Make the frame's themes in ``run`` and place the answers that fit one. Returns a
     summary for the run's settings."""
@@ -75,6 +91,7 @@ def start_themes(db: Session, run: AnalysisRun, engine, start: dict) -> dict:
     else:
         keyed = [(None, t) for t in load(start["frame"])]
         source = str(start.get("frame_name") or Path(start["frame"]).name)
+    keyed = _frame_keys(keyed)
     frame = [t for _, t in keyed]
     answers = coding.run_answers(db, run)
     vectors = coding.vectors_of(engine, [a.redacted_text for a in answers])
@@ -85,15 +102,13 @@ def start_themes(db: Session, run: AnalysisRun, engine, start: dict) -> dict:
     position = len(queries.themes(db, run.id, include_hidden=True))
     made: list[Theme] = []
     for i, (key, t) in enumerate(keyed):
-        existing = db.scalar(select(Theme).where(Theme.run_id == run.id, Theme.key == key)
-                             ) if key else None
+        existing = db.scalar(select(Theme).where(Theme.run_id == run.id, Theme.key == key))
         theme = existing or Theme(
             run_id=run.id, label=t.name[:200], keywords=[], size=0, share=0.0,
             position=position + i, origin="frame",
             centroid=[float(x) for x in np.asarray(frame_vectors[i]).mean(axis=0)],
         )
-        if key:
-            theme.key = key
+        theme.key = key
         if existing is None:
             db.add(theme)
         made.append(theme)

@@ -5,7 +5,7 @@ only** (``Theme.reviewed_at`` set, active, not set aside as not relevant), compa
 year's reviewed themes, ranks priorities apart from emerging concerns, keeps only the group
 breakdowns that differ from the rest of their audience, and picks approved, redacted quotes.
 The web page, the Word document, the CSV and the JSON all render the same
-:class:`PublicViews`, so they cannot disagree. :func:`cached_report` builds it once per
+:class:`PublicViews`, so they cannot disagree. :mod:`report_cache` builds it once per
 change (see :func:`report_queries.fingerprint`), not once per view.
 
 Words, everywhere: an *answer* is what one person wrote to one question; *people* are those
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -259,7 +259,7 @@ class PublicViews:
     min_base: int
     alpha: float
     surveys: list[SurveyQuestions]
-    opens: dt.date | None
+    opens: dt.date | None  # the first and last day a reported response arrived
     closes: dt.date | None
     responses_by_type: dict[str, int]
     audiences: dict[str, Audience]
@@ -310,7 +310,9 @@ class PublicViews:
             who = f"{n:,} {one if n == 1 else a.noun}"
             parts.append(f"{who} answered the {s.title} {s.how}")
         when = ""
-        if self.opens and self.closes:
+        if self.opens and self.closes and self.opens == self.closes:
+            when = f" on {_date(self.opens)}"
+        elif self.opens and self.closes:
             when = f" between {_date(self.opens)} and {_date(self.closes)}"
         text = f"{_join(parts)}{when}." if parts else "Nobody has answered yet."
         wrote = [
@@ -331,6 +333,27 @@ class PublicViews:
                 )
             text += "."
         return text
+
+    def closed_lines(self) -> list[str]:
+        """One line per closed question with enough answers to report, then
+        :meth:`closed_too_few`."""
+        return [t.headline for t in self.closed if t.base >= self.min_base] + (
+            self.closed_too_few()
+        )
+
+    def closed_too_few(self) -> list[str]:
+        """One line per survey whose audience was too few to report its closed questions
+        (never a line per question saying so)."""
+        small: dict[tuple[str, str], list[ClosedTable]] = {}
+        for t in self.closed:
+            if t.base < self.min_base:
+                small.setdefault((t.survey, t.audience), []).append(t)
+        return [
+            f"Too few {AUDIENCE_NOUNS[audience]} answered the {survey} to report their "
+            f"answers to its {plural(len(tables), 'tick-box question')} "
+            f"({plural(max(t.base for t in tables), 'response')})."
+            for (survey, audience), tables in small.items()
+        ]
 
     @staticmethod
     def caveat() -> str:
@@ -509,12 +532,6 @@ class _People:
         return proportion(len(raised & within), len(within), threshold)
 
 
-def _respondents(db: Session, run: AnalysisRun):
-    return report_queries.respondents(
-        db, run, {"district": queries.DISTRICT_CODES, "age_group": queries.AGE_CODES}
-    )
-
-
 def _survey_questions(db: Session, run: AnalysisRun, by_survey: Counter) -> list[SurveyQuestions]:
     """Each survey in the run with its own wording of the run's questions (two surveys may
     share a code, e.g. ``worry_text``, and ask it differently)."""
@@ -613,7 +630,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
     quotes = queries.publishable_quotes(db, run.id)
     reviewed = published_themes(db, run.id)
     themes = list(reviewed)
-    people_list = _respondents(db, run)
+    people_list = queries.respondents(db, run)
     ids = {t.id for t in themes}
     people = _People(people_list, ids)
     # A theme whose every answer is held back (or moved away) has nothing left to publish.
@@ -663,7 +680,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
         pairs = match_baseline(
             current, base_themes, match, float(app.config.get("ANALYSIS_MATCH_THRESHOLD", 0.7))
         )
-        base_people = _People(_respondents(db, baseline), {t.id for t in base_themes})
+        base_people = _People(queries.respondents(db, baseline), {t.id for t in base_themes})
     last_year = f"in {baseline.period}" if baseline is not None else "last year"
 
     def base_reported(key: str) -> bool:
@@ -784,6 +801,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
 
     gone = [b.label for b in base_themes if b.id not in set(pairs.values())]
     closed = _closed_tables(db, run, versions, audiences, threshold, min_base)
+    answered = report_queries.answered_between(db, run)
     return PublicViews(
         run_id=run.id,
         title=run.title,
@@ -795,8 +813,8 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
         min_base=min_base,
         alpha=alpha,
         surveys=_survey_questions(db, run, by_survey),
-        opens=min((definition_of(v).opens for v in versions), default=None),
-        closes=max((definition_of(v).closes for v in versions), default=None),
+        opens=answered[0],
+        closes=answered[1],
         responses_by_type=dict(responses_by_type),
         audiences=audiences,
         n_answers=total_answers,
@@ -880,65 +898,19 @@ def _share_words(p: Proportion) -> str:
     return p.display_share if not p.suppressed else suppressed_text(p.threshold)
 
 
-# --- built once per change -------------------------------
-class ReportCache:
-    """The last few reports built, keyed by run and fingerprint. Anything that could change
-    a figure changes the fingerprint, so a stale report is never served; building is the
-    slow part (seconds for 10,000 answers), the fingerprint a handful of small queries."""
-
-    def __init__(self, size: int = 8):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-def _cache(app) -> ReportCache:
-    cache = app.extensions.get("analysis_report_cache")
-    if cache is None:
-        cache = app.extensions["analysis_report_cache"] = ReportCache()
-    return cache
-
-
-def cached_report(db: Session, run: AnalysisRun) -> PublicViews:
-    cache = _cache(current_app)
-    baseline = queries.baseline_run_for(db, run)
-    settings = (
-        current_app.config.get("SUPPRESSION_THRESHOLD"),
-        current_app.config.get("ANALYSIS_REPORT_MIN_BASE"),
-        current_app.config.get("ANALYSIS_SIGNIFICANCE"),
-    )
-    key = (run.id, report_queries.fingerprint(db, run, baseline), settings)
-    found = cache.get(key)
-    if found is None:
-        found = build_report(db, run)
-        found.fingerprint = key[1]
-        cache.put(key, found)
-    return found
+# --- renderings kept with the figures -------------------------------
+# One drawing at a time in a process: a page's chart requests and the background build
+# then never draw the same chart twice over (and pyplot is not made for threads).
+_DRAWING = threading.RLock()
 
 
 def cached_artifact(report: PublicViews, name: str, make: Callable[[], object]):
     """A rendering of a report (a chart, the Word file) kept with the report it renders."""
     store = report.__dict__.setdefault("_artifacts", {})
     if name not in store:
-        store[name] = make()
+        with _DRAWING:
+            if name not in store:
+                store[name] = make()
     return store[name]
 
 

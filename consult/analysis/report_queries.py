@@ -86,6 +86,22 @@ def responses_by_survey(db: Session, run: AnalysisRun) -> Counter:
     return Counter({(s, t): n for s, t, n in db.execute(stmt)})
 
 
+def answered_between(db: Session, run: AnalysisRun) -> tuple:
+    """(first, last) day a reportable response in the run's scope arrived, or (None, None).
+    When people answered, not how long the survey was open (a survey may stay open for
+    years while a run covers one of them)."""
+    first, last = db.execute(
+        reportable(
+            in_scope(
+                select(func.min(Response.submitted_at), func.max(Response.submitted_at)),
+                run.survey_version_ids or [],
+                run_year(run),
+            )
+        )
+    ).one()
+    return (first.date() if first else None), (last.date() if last else None)
+
+
 def closed_answers(db: Session, run: AnalysisRun, codes: list[str]) -> list[tuple]:
     """(survey id, respondent type, code, answer, responses) over the reportable responses in
     scope. Only the wanted answers are read out of the JSON, as text, in one grouped query
@@ -117,43 +133,6 @@ def closed_answers(db: Session, run: AnalysisRun, codes: list[str]) -> list[tupl
                 answer = raw
         out.append((survey_id, rtype, code, answer, n))
     return out
-
-
-def respondents(db: Session, run: AnalysisRun, group_codes: dict[str, tuple]) -> list:
-    """:func:`queries.respondents` for the report, reading only the grouping answers out of
-    each response in SQL (parsing every whole response was most of the time of a
-    10,000-answer report). Same people, same themes."""
-    from consult.analysis.stats import Respondent
-
-    answered = select(AnalysedAnswer.response_id).where(
-        AnalysedAnswer.run_id == run.id, AnalysedAnswer.is_non_answer.is_(False)
-    )
-    columns = [
-        (key, code) for key, codes in group_codes.items() for code in codes
-    ]
-    stmt = reportable(
-        select(
-            Response.id,
-            Response.respondent_type,
-            *[Response.answers[code].as_string() for _key, code in columns],
-        ).where(Response.id.in_(answered))
-    )
-    people: dict[int, Respondent] = {}
-    for row in db.execute(stmt):
-        groups: dict[str, str | None] = {key: None for key in group_codes}
-        for (key, _code), value in zip(columns, row[2:], strict=True):
-            if value and groups[key] is None:
-                groups[key] = value
-        people[row[0]] = Respondent(id=row[0], respondent_type=row[1], groups=groups)
-    rows = db.execute(
-        select(ThemeAssignment.response_id, ThemeAssignment.theme_id)
-        .join(Theme, Theme.id == ThemeAssignment.theme_id)
-        .where(ThemeAssignment.run_id == run.id, Theme.state == ACTIVE)
-    )
-    for rid, tid in rows:
-        if rid in people:
-            people[rid].themes.add(tid)
-    return list(people.values())
 
 
 def fingerprint(db: Session, run: AnalysisRun, baseline: AnalysisRun | None) -> str:

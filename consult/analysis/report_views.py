@@ -1,22 +1,45 @@
 """The "public views" pages and downloads (``/analysis/runs/<id>/report...``), on the
-analysis blueprint. Every one renders the cached :class:`~consult.analysis.report.PublicViews`
-(built once per change, see :func:`~consult.analysis.report.cached_report`)."""
+analysis blueprint. Every one renders the stored :class:`~consult.analysis.report.PublicViews`
+(built once per change, see :mod:`~consult.analysis.report_cache`): every change an analyst
+makes to a run through these pages sends a job that builds its figures at once."""
 
 from __future__ import annotations
 
 import base64
+import logging
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, request
 
 from consult.analysis import export, queries
-from consult.analysis.models import AnalysisRun
-from consult.analysis.report import DEFINITIONS, TYPE_LABELS, PublicViews, cached_report
+from consult.analysis.models import COMPLETE, AnalysisRun
+from consult.analysis.report import DEFINITIONS, TYPE_LABELS, PublicViews
+from consult.analysis.report_cache import cached_report, report_for_view, start_build
 from consult.analysis.views import ROLES, _complete_or_404, bp
 from consult.auth import current_user, role_required
 from consult.auth.audit import record as audit
 from consult.db import get_db
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+log = logging.getLogger(__name__)
+
+
+@bp.after_request
+def _build_after_change(response):
+    """A change to a run saved (a review, a rename, a merge, an approved quote...): build
+    its figures now, in the background, so the next view of the report is ready."""
+    run_id = (request.view_args or {}).get("run_id")
+    if request.method != "POST" or run_id is None or response.status_code >= 400:
+        return response
+    try:
+        db = get_db()
+        db.rollback()  # the view has committed its change (or nothing): start afresh
+        run = db.get(AnalysisRun, run_id)
+        if run is not None and run.status == COMPLETE:
+            user = current_user()
+            start_build(db, run, user.id if user else None)
+    except Exception:  # the change is saved: a failed head start only makes a view slower
+        log.exception("could not start building the figures of run %s", run_id)
+    return response
 
 
 def report_context(report: PublicViews, chart_src) -> dict:
@@ -52,7 +75,11 @@ def report(run_id: int):
 
     db = get_db()
     run = _complete_or_404(run_id)
-    data = cached_report(db, run)
+    data, building = report_for_view(db, run)
+    if data is None:
+        # Never last change's figures as if current: say they are being updated, and
+        # follow the build (the page reloads itself when it is done).
+        return render_template("analysis/report_updating.html", run=run, job=building), 202
     return render_template(
         "analysis/report.html",
         run=run,

@@ -4,7 +4,7 @@ written (and cleared for a fresh start), theme sizes recounted, the run marked c
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from consult.analysis import queries
 from consult.analysis.decisions import event
@@ -146,8 +146,14 @@ def recount(db: Session, theme: Theme) -> None:
 
 def recount_run(db: Session, run: AnalysisRun) -> None:
     db.flush()
-    for theme in queries.themes(db, run.id, include_hidden=True):
-        recount(db, theme)
+    sizes = dict(db.execute(
+        select(ThemeAssignment.theme_id, func.count(ThemeAssignment.id))
+        .where(ThemeAssignment.run_id == run.id, ThemeAssignment.is_main.is_(True))
+        .group_by(ThemeAssignment.theme_id)).all())
+    # Only the sizes are read (a theme's centroid and keywords are long JSON).
+    for theme in db.scalars(select(Theme).where(Theme.run_id == run.id)
+                            .options(load_only(Theme.id, Theme.size))):
+        theme.size = int(sizes.get(theme.id, 0))
     count_unthemed(db, run)
 
 

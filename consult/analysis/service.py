@@ -8,6 +8,7 @@ The code lives in modules named for what they own:
 - ``curation``    the analyst's actions on themes, answers and quotes; splits
 - ``carry_over``  a re-run applying every earlier decision again
 - ``coding``      where the coder is trained and re-assigns the unreviewed answers
+- ``run_features`` what the coder reads about a run's answers, worked out once, kept on disk
 - ``queue``       the "Check answers" review queue and its agreement estimate
 - ``frames``      starting from a code frame or last year's reviewed run
 """

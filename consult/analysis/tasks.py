@@ -8,6 +8,7 @@ from __future__ import annotations
 from consult.analysis import coding, frames, queries, service
 from consult.analysis.carry_over import carry_over
 from consult.analysis.engine import get_engine
+from consult.analysis.errors import AnalysisError
 from consult.analysis.models import AnalysisRun, Theme
 from consult.jobs import JobContext, JobError, handler
 
@@ -72,7 +73,15 @@ def run_analysis(ctx: JobContext, payload: dict) -> dict:
     start = (run.settings or {}).get("start") or {}
     if start:
         # Last year's reviewed themes or a code frame: answers first placed by similarity.
-        settings["start_summary"] = frames.start_themes(db, run, engine, start)
+        try:
+            settings["start_summary"] = frames.start_themes(db, run, engine, start)
+        except AnalysisError as exc:
+            if start.get("frame"):  # the file is gone or broken (a re-run reads it again)
+                raise JobError(
+                    f"The code frame ‘{start.get('frame_name') or 'file'}’ cannot be read any "
+                    "more. Start a new analysis and choose the code frame file again."
+                ) from None
+            raise JobError(str(exc)) from None
     previous = queries.previous_run_for(db, run)
     if previous is not None:
         run.previous_run_id = previous.id
@@ -82,8 +91,10 @@ def run_analysis(ctx: JobContext, payload: dict) -> dict:
     )
     settings["carried_themes"] = summary["matched_themes"]
     settings["decisions_applied"] = summary["decisions_applied"]
+    # Also works out the run's features for the coder (``run_features``), once per run.
     coded = coding.code_run(db, run, engine, progress=None,
-                            min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]))
+                            min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]),
+                            cache_dir=ctx.app.config["ANALYSIS_CODER_CACHE"])
     if coded is not None:
         settings["coder"] = coded
     service.complete_run(db, run, settings)
@@ -104,6 +115,7 @@ def code_answers(ctx: JobContext, payload: dict) -> dict:
         summary = coding.code_run(
             db, run, engine, progress=ctx.progress, required=not payload.get("auto"),
             min_decisions=int(ctx.app.config["ANALYSIS_CODER_MIN_DECISIONS"]), fresh=True,
+            cache_dir=ctx.app.config["ANALYSIS_CODER_CACHE"],
         )
     except coding.CodingError as exc:
         raise JobError(str(exc)) from None
@@ -138,3 +150,12 @@ def split_theme(ctx: JobContext, payload: dict) -> dict:
         )
     return {"run_id": int(payload["run_id"]), "theme_id": int(payload["theme_id"]),
             "label": label, "parts": proposal}
+
+
+@handler("analysis.report")
+def build_report_figures(ctx: JobContext, payload: dict) -> dict:
+    """Build the public views' figures and charts after a change, so the first view of the
+    report after it finds them ready (see ``report_cache``)."""
+    from consult.analysis import report_cache
+
+    return report_cache.build_job(ctx.db, int(payload["run_id"]))

@@ -372,8 +372,10 @@ def rerun(run_id: int):
     user = current_user()
     job = get_job(old.job_id, db) if old.job_id else None
     if old.status == COMPLETE:
-        # A fresh run of the same questions; the curated themes carry over where they match.
-        seed = ((old.settings or {}).get("start") or {}).get("seed_run")
+        # A fresh run of the same questions, from the same start (last year's run or the
+        # code frame: its themes are made again and the decisions on them re-applied); the
+        # curated themes carry over where they match.
+        start = (old.settings or {}).get("start") or None
         run = service.create_run(
             db,
             version_ids=list(old.survey_version_ids),
@@ -381,7 +383,7 @@ def rerun(run_id: int):
             user=user,
             title=old.title,
             year=queries.run_year(old),
-            start={"seed_run": seed} if seed else None,
+            start=start,
         )
         run.baseline_run_id = old.baseline_run_id
         _start(run, user)

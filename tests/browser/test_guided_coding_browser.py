@@ -52,14 +52,16 @@ OFF_TOPIC = ["The bins on {p} should be collected weekly", "Lovely neighbours on
              "Potholes on {p} need filling"]
 
 
-def answers(n: int, seed: int) -> list[tuple[str, str | None]]:
-    """``n`` distinct residents' answers with the concern each is about (None: off topic)."""
+def answers(n: int, seed: int, openers: tuple[str, ...] = ()) -> list[tuple[str, str | None]]:
+    """``n`` distinct residents' answers with the concern each is about (None: off topic),
+    each starting with one of ``openers`` if given (more openers: more distinct answers)."""
     rng = random.Random(seed)
     pool = [(c, t) for c, ts in CONCERNS.items() for t in ts] + [(None, t) for t in OFF_TOPIC]
     out, seen = [], set()
     while len(out) < n:
         concern, pattern = rng.choice(pool)
-        text = pattern.format(p=rng.choice(PLACES)) + rng.choice(WHEN)
+        opener = rng.choice(openers) if openers else ""
+        text = opener + pattern.format(p=rng.choice(PLACES)) + rng.choice(WHEN)
         text = text[0].upper() + text[1:]
         if text not in seen:
             seen.add(text)

@@ -4,11 +4,13 @@ answers that fit nothing are clustered afresh into proposed (emerging) themes.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from consult import reportable
-from consult.analysis import coding, curation, queries
+from consult.analysis import coding, curation, queries, run_features
 from consult.analysis import queue as review_queue
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme
 from consult.db import get_db
@@ -16,7 +18,13 @@ from consult.jobs import enqueue
 from consult.models import Response, User
 from tests.consult.test_analysis_decisions import MORE_RULES, PLACES, answer_in, seed
 from tests.consult.test_analysis_service import by_label, start
-from tests.consult.test_analysis_support import RULES, FakeEngine, make_user
+from tests.consult.test_analysis_support import (
+    RULES,
+    FakeEngine,
+    add_response,
+    make_user,
+    resident,
+)
 
 pytest.importorskip("nlp.coder")
 
@@ -99,6 +107,13 @@ def test_the_coder_learns_from_decisions_and_never_moves_the_analysts_answers(ap
         order = run.settings["queue"]
         assert order and odd.id not in order
         assert review_queue.next_answer(db, run).id == order[0]
+        # "Update suggestions" again without new decisions (the coder now starts from the
+        # weights it learned last time): nothing moves, the same themes are proposed.
+        db.commit()
+        again = enqueue("analysis.code", {"run_id": run.id}, db=db)
+        assert again.status == "succeeded", again.message
+        assert again.result["reassigned"] == 0
+        assert again.result["proposed"] == job.result["proposed"]
 
 
 def test_the_coding_job_needs_two_themes_of_decisions(app):
@@ -137,3 +152,79 @@ def test_held_back_answers_never_reach_the_coder(app, monkeypatch):
             AnalysedAnswer.run_id == run.id, AnalysedAnswer.response_id == held))
         assert seen and held_text not in seen
         assert review_queue.next_answer(db, run).response_id != held
+        # The run's features kept for the coding jobs (written by the first analysis, when
+        # the answer was not held back) are rebuilt without it.
+        cache = app.config["ANALYSIS_CODER_CACHE"]
+        held_id = db.scalar(select(AnalysedAnswer.id).where(
+            AnalysedAnswer.run_id == run.id, AnalysedAnswer.response_id == held))
+        stored = run_features._read(Path(cache) / f"run-{run.id}.npz")
+        assert held_id in stored["ids"]
+        coding.code_run(db, run, engine, required=True, min_decisions=2, cache_dir=cache)
+        stored = run_features._read(Path(cache) / f"run-{run.id}.npz")
+        assert held_id not in stored["ids"] and len(stored["ids"]) > 0
+        assert run_features.digest(held_text) not in {bytes(d) for d in stored["lex_digests"]}
+        assert held_text not in seen
+
+
+@pytest.mark.slow
+def test_the_real_engine_proposes_a_theme_nobody_named_and_names_it_by_its_concern(
+        make_app, tmp_path):
+    """A concern the first pass never made a theme of (fly-tipping) is "not yet themed";
+    the real engine's fresh clustering of those answers proposes it, named by what the
+    answers are about, not by the streets they mention."""
+    pytest.importorskip("sentence_transformers")
+    try:
+        from nlp.spacy_model import load_spacy
+
+        load_spacy()
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"spaCy model not installed: {exc}")
+    from consult.analysis.engine import NlpEngine
+    from tests.browser.test_guided_coding_browser import CONCERNS as SAID
+
+    class FirstPassThenReal(NlpEngine):
+        """First pass: speeding and drug dealing only (by keyword); the answers' vectors
+        and the fresh clustering are the real engine's (MiniLM, spaCy)."""
+
+        def fit(self, texts, ids=None, metadata=None, progress=None):
+            return FakeEngine(rules=RULES[:2]).fit(texts, ids=ids, progress=progress)
+
+    app = make_app(JOBS_SYNC=True, ANALYSIS_ENGINE_FACTORY=lambda app: FirstPassThenReal(
+        cache_dir=str(tmp_path / "embeddings")))
+    places = PLACES + ["Victoria Avenue", "Brook Street", "the precinct", "Marine Parade"]
+    with app.app_context():
+        db = get_db()
+        for concern in ("Speeding", "Drug dealing", "Fly-tipping"):
+            for i, place in enumerate(places):
+                pattern = SAID[concern][i % len(SAID[concern])]
+                add_response(db, resident(pattern.format(p=place)))
+        db.commit()
+        user = db.get(User, make_user(app))
+        run, _ = start(db, user, codes=("worry_text",))
+        t = by_label(db, run)
+        for label in ("Speeding", "Drug dealing"):
+            for a, _ in queries.theme_answers(db, t[label], per_page=5)[0]:
+                review_queue.check(db, run, a, "accept", user)
+        db.commit()
+
+        job = enqueue("analysis.code", {"run_id": run.id}, db=db)
+        assert job.status == "succeeded", job.message
+        db.expire_all()
+        proposed = db.scalars(select(Theme).where(Theme.run_id == run.id,
+                                                  Theme.origin == "coder")).all()
+        assert job.result["proposed"] == len(proposed) >= 1
+        dumped = ("fly-tipping", "rubbish", "dumped", "mattresses")
+        fly = [p for p in proposed if any(
+            w in a.redacted_text.lower() for a, _ in queries.theme_answers(db, p)[0]
+            for w in dumped)]
+        assert fly, [p.label for p in proposed]
+        for theme in fly:
+            members = [a.redacted_text.lower() for a, _ in queries.theme_answers(db, theme)[0]]
+            # Most of its answers are about fly-tipping ...
+            assert sum(any(w in m for w in dumped) for m in members) >= 0.8 * len(members)
+            # ... and so is its name; no street or place names it.
+            label = theme.label.lower()
+            assert any(w in label for w in ("fly", "tipping", "rubbish", "dump", "mattress",
+                                            "fridge", "litter", "waste")), theme.label
+            words = {w.strip(".,").lower() for p in places for w in p.split()} - {"the"}
+            assert not words & set(label.replace("-", " ").split()), theme.label

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from consult import reportable
 from consult.analysis import export, queries, service
 from consult.analysis.models import AnalysisRun, Theme
-from consult.analysis.report import build_report, cached_report
+from consult.analysis.report import build_report
+from consult.analysis.report_cache import cached_report
 from consult.analysis.report_views import standalone_html
 from consult.analysis.stats import GROWING, NEW, SHRINKING
 from consult.db import get_db
@@ -279,6 +280,13 @@ def test_a_group_too_small_to_report_is_one_line(app, runs, monkeypatch):
     # Age 65 to 74 (6 residents) is named in one line in the annex, not given a column.
     line = "Too few residents to report separately (age group): 65 to 74 (6 people)."
     assert line in words
+    # The pupils' tick-box questions: one line for the survey, not one per question.
+    [line] = report.closed_too_few()
+    assert line.startswith("Too few young people answered the Staying safe survey to report "
+                           "their answers to its ") and line.endswith("(10 responses).")
+    assert words.count("Too few young people answered the") == 2  # summary and annex
+    assert html.count("Too few young people answered the") == 2
+    assert "Too few young people answered ‘" not in words + html
 
 
 def test_year_on_year_against_last_years_reviewed_themes(app, runs, monkeypatch):
@@ -435,6 +443,8 @@ def test_words_are_the_same_in_every_format(app, runs, monkeypatch):
     who = report.who_answered()
     assert "104 answers from 70 people (a person could answer more than one question" in who
     assert who in words and who in html
+    # When people answered, not how long the survey stays open (it closes in 2027).
+    assert re.search(r"(between|on) \d{1,2} \w+ 2026\b", who) and "2027" not in who
     assert data["sample"]["answers"] == 104 and data["sample"]["people"] == 70
 
 

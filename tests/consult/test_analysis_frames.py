@@ -21,6 +21,7 @@ from tests.consult.test_analysis_support import (
     add_response,
     make_user,
     resident,
+    sign_in,
     version_of,
 )
 
@@ -131,3 +132,48 @@ def test_last_years_reviewed_run_seeds_this_years_themes_and_coder(app):
         assert not db.scalar(select(Theme).where(Theme.run_id == this.id,
                                                  Theme.origin == "frame",
                                                  Theme.label == "Street lighting"))
+
+
+def test_a_rerun_of_a_run_from_a_code_frame_keeps_the_frame_and_every_decision(app, tmp_path):
+    frame = tmp_path / "frame.csv"
+    frame.write_text(FRAME_CSV)
+    client = app.test_client()
+    user_id = sign_in(client, app)
+    with app.app_context():
+        db = get_db()
+        seed_year(db, 2026)
+        user = db.get(User, user_id)
+        first = run_with(db, {"frame": str(frame), "frame_name": "frame.csv"}, user=user)
+        t = by_label(db, first)
+        service.rename(db, first, t["Drugs"], "Drug dealing and supply", user)
+        odd = db.scalar(select(AnalysedAnswer).where(
+            AnalysedAnswer.run_id == first.id,
+            AnalysedAnswer.redacted_text == "The street lighting is off again 2026 0"))
+        review_queue.check(db, first, odd, "other", user, theme=t["Road safety"])
+        dropped = db.scalar(select(AnalysedAnswer).where(
+            AnalysedAnswer.run_id == first.id,
+            AnalysedAnswer.redacted_text == "Drug dealing in the park 2026 1"))
+        review_queue.check(db, first, dropped, "not_relevant", user)
+        for text in ("Cars speeding past the shops", "The street lighting by the shops is out"):
+            add_response(db, resident(text), submitted_at=dt.datetime(2026, 3, 2, 12, 0))
+        db.commit()
+        first_id = first.id
+
+    assert client.post(f"/analysis/runs/{first_id}/rerun").status_code == 302
+    with app.app_context():
+        db = get_db()
+        second = db.scalar(select(AnalysisRun).order_by(AnalysisRun.id.desc()).limit(1))
+        assert second.id != first_id and second.settings["start_summary"]["source"] == "frame.csv"
+        made = db.scalars(select(Theme).where(Theme.run_id == second.id, Theme.origin == "frame"))
+        # The frame's themes, with the analyst's name for the one they renamed ...
+        assert sorted(t.label for t in made) == ["Dark streets", "Drug dealing and supply",
+                                                 "Road safety"]
+        # ... the new answers placed in them, as in the first run ...
+        assert labels_of(db, second, "Cars speeding past") == {("Road safety",)}
+        assert labels_of(db, second, "The street lighting by the shops") == {("Dark streets",)}
+        # ... and every decision kept.
+        assert labels_of(db, second, "The street lighting is off again 2026 0") == {
+            ("Road safety",)}
+        assert labels_of(db, second, "Drug dealing in the park 2026 1") == {()}
+        assert labels_of(db, second, "Drug dealing in the park 2026 2") == {
+            ("Drug dealing and supply",)}

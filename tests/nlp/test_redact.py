@@ -96,6 +96,18 @@ def test_street_names_are_not_taken_for_people(redactor):
     assert "NAME" not in r.types
 
 
+@pytest.mark.parametrize("street", [
+    "Ken Bale Blvd", "Ken Bale Boulevard", "Ken Bale Ave", "Ken Bale Rd", "Ken Bale St",
+    "Ken Bale Ln", "Ken Bale Ct", "Ken Bale Pl", "Ken Bale Way", "Ken Bale Close",
+    "Ken Bale Crescent", "Ken Bale Drive", "Ken Bale Pde", "Ken Bale Hwy", "Ken Bale Sq",
+])
+def test_a_street_named_after_a_person_is_a_place(redactor, street):
+    # Seen in an export: "Ken Bale Blvd" became "[NAME]", which lost the place.
+    r = redactor.redact(f"The lights on {street} are broken and cars race down it.")
+    assert street in r.text and "NAME" not in r.types
+    assert "[NAME]" in redactor.redact("Ken Bale sells drugs to the kids").text
+
+
 def test_the_recogniser_runs_without_the_tagger_and_parsers_shared_encoder():
     """en_core_web_sm's recogniser has its own token vectors: the shared tok2vec, which
     only the tagger and parser listen to, is not run for redaction."""

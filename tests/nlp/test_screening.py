@@ -349,24 +349,59 @@ def test_rules_and_embeddings_reach_target_on_the_independent_held_out_set(
 HARD = Path(__file__).parent / "data" / "screening_hard.csv"
 
 
-def _hard_rows() -> list[dict]:
-    with open(HARD, encoding="utf-8", newline="") as fh:
+HARD_TRAIN = Path(__file__).parent / "data" / "screening_hard_train.csv"
+ALL_SETS = {"labelled": LABELLED, "heldout2": HELDOUT2, "hard_train": HARD_TRAIN, "hard": HARD}
+
+#: Measured with the shipped rules and model (bench/screening_train.py, BENCHMARKS.md), per
+#: set: (disclosures, disclosures flagged, non-disclosures, false alarms). The model was
+#: trained on all four sets, so these guard against regressions; they are not estimates.
+RULES_MEASURED = {"labelled": (198, 198, 274, 7), "heldout2": (96, 85, 144, 10),
+                  "hard_train": (145, 112, 212, 55), "hard": (127, 122, 174, 42)}
+SHIPPED_MEASURED = {"labelled": (198, 198, 274, 4), "heldout2": (96, 95, 144, 2),
+                    "hard_train": (145, 144, 212, 3), "hard": (127, 127, 174, 5)}
+
+
+def _csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
-def test_hard_set_is_big_and_mixed():
-    rows = _hard_rows()
+def _hard_rows() -> list[dict]:
+    return _csv(HARD)
+
+
+def _counts(screener: Screener, rows: list[dict]) -> tuple[int, int, int, int]:
+    results = screener.screen_many([r["text"] for r in rows])
+    pos = [s.flagged for r, s in zip(rows, results, strict=True) if r["label"] == "1"]
+    neg = [s.flagged for r, s in zip(rows, results, strict=True) if r["label"] != "1"]
+    return len(pos), sum(pos), len(neg), sum(neg)
+
+
+@pytest.mark.parametrize("path", [HARD, HARD_TRAIN], ids=["hard", "hard_train"])
+def test_hard_sets_are_big_and_mixed(path):
+    rows = _csv(path)
     families = {r["family"] for r in rows if r["label"] == "0"}
     assert len(rows) >= 300 and sum(r["label"] == "1" for r in rows) >= 100
     assert {"joke", "past", "news", "lesson", "negation", "sport", "game", "cooking"} <= families
     assert sum(r["family"] == "buried" for r in rows) >= 10
+    assert sum(r["family"] == "friend" for r in rows) >= 5
 
 
-def test_rules_alone_keep_recall_on_the_hard_set():
-    rows = _hard_rows()
-    results = screening.default_screener().screen_many([r["text"] for r in rows])
-    caught = sum(s.flagged for r, s in zip(rows, results, strict=True) if r["label"] == "1")
-    assert caught / sum(r["label"] == "1" for r in rows) >= 0.95
+def test_the_training_set_does_not_copy_the_test_set():
+    hard = {r["text"].lower().strip() for r in _csv(HARD)}
+    assert not hard & {r["text"].lower().strip() for r in _csv(HARD_TRAIN)}
+
+
+@pytest.mark.parametrize("name", list(ALL_SETS))
+def test_rules_alone_keep_their_measured_recall_and_false_alarms(name):
+    pos, caught, neg, alarms = _counts(default_screener(), _csv(ALL_SETS[name]))
+    m_pos, m_caught, m_neg, m_alarms = RULES_MEASURED[name]
+    assert (pos, neg) == (m_pos, m_neg)  # the set itself has not changed
+    assert caught >= m_caught and alarms <= m_alarms
+
+
+def test_rules_alone_flag_with_full_confidence():
+    results = default_screener().screen_many([r["text"] for r in _hard_rows()])
     assert all(s.confidence == 1.0 for s in results if s.flagged)
 
 
@@ -385,16 +420,31 @@ def test_context_cues_are_validated_at_load(tmp_path):
 
 
 @pytest.mark.slow
-def test_second_look_cuts_false_alarms_and_keeps_recall(real_embedding_screener):
-    """The shipped model (trained on all three sets, so this is a regression guard; the
-    unseen-set figures are in BENCHMARKS.md)."""
-    rows = _hard_rows()
-    results = real_embedding_screener.screen_many([r["text"] for r in rows])
-    pos = [s.flagged for r, s in zip(rows, results, strict=True) if r["label"] == "1"]
-    neg = [s.flagged for r, s in zip(rows, results, strict=True) if r["label"] == "0"]
-    assert sum(pos) / len(pos) >= 0.95
-    assert sum(neg) / len(neg) <= 0.15
-    assert all(0.0 < s.confidence <= 1.0 for s in results if s.flagged)
+@pytest.mark.parametrize("name", list(ALL_SETS))
+def test_second_look_keeps_its_measured_recall_and_false_alarms(real_embedding_screener, name):
+    pos, caught, neg, alarms = _counts(real_embedding_screener, _csv(ALL_SETS[name]))
+    m_pos, m_caught, m_neg, m_alarms = SHIPPED_MEASURED[name]
+    assert (pos, neg) == (m_pos, m_neg)
+    assert caught >= m_caught and alarms <= m_alarms
+    assert caught / pos >= 0.95
+
+
+@pytest.mark.slow
+def test_every_flag_carries_a_confidence_and_a_low_one_is_still_flagged(real_embedding_screener):
+    results = real_embedding_screener.screen_many([r["text"] for r in _hard_rows()])
+    confidences = [s.confidence for s in results if s.flagged]
+    assert all(0.0 < c <= 1.0 for c in confidences)
+    assert min(confidences) < 0.5  # flagged all the same: confidence orders, never skips
+
+
+@pytest.mark.slow
+def test_the_training_set_is_not_a_paraphrase_of_the_test_set(real_embedding_screener):
+    """No answer written for training is closer than 0.9 (cosine, all-MiniLM-L6-v2) to any
+    answer of the hard set: the unseen figure in BENCHMARKS.md is about new answers."""
+    encoder = real_embedding_screener.embedder
+    train = encoder.encode([r["text"] for r in _csv(HARD_TRAIN)])
+    test = encoder.encode([r["text"] for r in _hard_rows()])
+    assert float((train @ test.T).max()) <= 0.9
 
 
 @pytest.mark.slow
@@ -405,3 +455,83 @@ def test_second_look_reads_the_sentence_that_carries_it(real_embedding_screener)
     ])
     assert not joke.flagged
     assert buried.flagged and "abuse_at_home" in buried.reasons
+
+
+# --- the rules are data (nlp/data/screening_rules.yaml), validated at load ------------------
+
+_MINIMAL_RULES = """
+fragments:
+  fam: '(?:mum|dad)'
+token_map:
+  text_speak: {"u": "you"}
+phrase_map:
+  - ['\\bi am\\b', 'im']
+negators: 'not|never'
+hypothetical: 'if'
+topic: 'lessons?'
+rules:
+  abuse_at_home:
+    - '\\b{fam} hits me\\b'
+    - pattern: '\\block(?:s|ed)? me in\\b'
+      negatable: false
+soft_rules:
+  - name: person at home + harm
+    category: abuse_at_home
+    cues: ['{fam}', 'angry']
+"""
+
+
+def _load_rules(tmp_path, text):
+    from nlp import screening_rules
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    return screening_rules.load_rules(str(path))
+
+
+def test_the_shipped_rules_load_and_cover_every_category():
+    from nlp import screening_rules
+
+    rs = screening_rules.load_rules()
+    assert {r.category for r in rs.rules} == set(CATEGORIES)
+    assert {r.category for r in rs.soft_rules} == set(CATEGORIES)
+    assert rs.token_map["kms"] == "kill myself"
+
+
+def test_a_minimal_rules_file_loads(tmp_path):
+    rs = _load_rules(tmp_path, _MINIMAL_RULES)
+    assert rs.rules[0].pattern.pattern == r"\b(?:mum|dad) hits me\b"
+    assert rs.rules[1].negatable is False and rs.rules[0].negatable is True
+    assert rs.soft_rules[0].groups[1].pattern == r"\b(?:angry)\b"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  abuse_at_home:\n", "  abuse_at_hme:\n",
+         "rules: unknown category 'abuse_at_hme'"),
+        ("category: abuse_at_home", "category: abuse",
+         "soft rule 'person at home \\+ harm': unknown category 'abuse'"),
+        ("{fam} hits me", "{family} hits me", r"rules.abuse_at_home\[0\]: unknown fragment"),
+        ("lock(?:s|ed)? me", "lock(?:s|ed me", r"rules.abuse_at_home\[1\]: the pattern does not "
+         "compile"),
+        ("    - pattern:", "    - patern:",
+         r"rules.abuse_at_home\[1\]: missing key 'pattern'"),
+        ("negatable: false", "negateable: false", r"rules.abuse_at_home\[1\]: unknown keys"),
+        ("negatable: false", "conditional: 9", r"rules.abuse_at_home\[1\]: 'conditional'"),
+        ("    cues: ['{fam}', 'angry']\n", "",
+         "soft rule 'person at home \\+ harm': missing keys \\['cues'\\]"),
+        ("['{fam}', 'angry']", "['{fam}', 'angry(']", "soft rule 'person at home \\+ harm' cue 1"),
+        ("topic: 'lessons?'\n", "", "missing sections \\['topic'\\]"),
+        ('{"u": "you"}', '{"u": "you", "n": 2}', "token_map 'text_speak': must map words"),
+    ],
+)
+def test_a_malformed_rules_file_is_refused_naming_the_file_and_the_rule(
+    tmp_path, old, new, message
+):
+    from nlp.screening_rules import RulesDataError
+
+    assert old in _MINIMAL_RULES
+    with pytest.raises(RulesDataError, match=message) as err:
+        _load_rules(tmp_path, _MINIMAL_RULES.replace(old, new))
+    assert "rules.yaml" in str(err.value)
