@@ -570,7 +570,6 @@ def review_order(
     distance_power: float = 1.0,
     neighbourhood: float = 0.0,
     uncertainty: str = "margin",
-    explore: float = 0.0,
 ) -> list[int]:
     """Indices of the ``n`` unreviewed answers (``reviewed``: bool mask) the coder learns
     most from: uncertain, unlike those already reviewed (or picked earlier in this batch),
@@ -578,9 +577,9 @@ def review_order(
     answers. ``texts`` lets the coder use its lexical features; ``typical`` is
     ``AnswerGraph(vectors).typicality()`` (or, without a graph, ``typicality(vectors)``)
     when the caller keeps it between calls (by default: the coder's graph's when it is of
-    these vectors, else a sample's). ``neighbourhood``, ``uncertainty`` ("margin" or
-    "entropy") and ``explore`` (share of picks ignoring the coder) were tried and are off
-    by default (BENCHMARKS.md)."""
+    these vectors, else a sample's). ``neighbourhood`` (adds the neighbours' mean
+    uncertainty, needs the coder's graph) and ``uncertainty="entropy"`` were tried and are
+    off by default (BENCHMARKS.md)."""
     vectors = _unit(vectors)
     reviewed = np.asarray(reviewed, dtype=bool)
     if len(reviewed) != len(vectors):
@@ -609,12 +608,9 @@ def review_order(
     else:
         distance = np.ones(len(pool))
     distance = np.clip(distance, 0.0, 2.0)
-    plain = np.asarray(typical)[pool] ** density_power
     picked: list[int] = []
-    for step in range(min(n, len(pool))):
-        # Every 1/explore-th pick ignores the coder: typical answers unlike those seen.
-        exploring = explore > 0 and math.floor((step + 1) * explore) > math.floor(step * explore)
-        total = (plain if exploring else score) * (distance + 1e-6) ** distance_power
+    for _ in range(min(n, len(pool))):
+        total = score * (distance + 1e-6) ** distance_power
         total[picked] = -np.inf
         best = int(np.argmax(total))
         picked.append(best)

@@ -162,6 +162,8 @@ def test_review_order_prefers_uncertain_answers(tiny, hashing):
     reviewed = np.arange(len(all_vectors)) < len(vectors)
     # First the answer the coder cannot decide between two themes.
     assert review_order(coder, all_vectors, reviewed, n=1) == [len(vectors) + 1]
+    assert review_order(coder, all_vectors, reviewed, n=1, uncertainty="entropy") == [
+        len(vectors) + 1]
     assert sorted(review_order(coder, all_vectors, reviewed, n=5)) == [24, 25, 26]
 
 
@@ -246,3 +248,16 @@ def test_near_duplicates_of_a_decided_answer_get_its_theme(tiny, hashing):
     # The other answers keep their own themes.
     held = list(range(1, len(texts), 2))
     assert coder.predict(run[held], [run_texts[i] for i in held]) == list(truth[held])
+
+
+def test_a_coder_with_the_run_graph_orders_the_review_and_votes(tiny):
+    texts, truth, vectors = tiny
+    graph = AnswerGraph(vectors)
+    seen = np.arange(len(texts)) % 3 == 0
+    coder = GuidedCoder(graph=graph, vote=0.3).fit(
+        vectors[seen], [{t} for t in truth[seen]], [t for t, s in zip(texts, seen, strict=True)
+                                                    if s])
+    picked = review_order(coder, vectors, seen, n=4, texts=texts, neighbourhood=1.0)
+    assert len(set(picked)) == 4 and not seen[picked].any()
+    rest = [t for t, s in zip(texts, seen, strict=True) if not s]
+    assert np.mean(np.asarray(coder.predict(vectors[~seen], rest)) == truth[~seen]) >= 0.8
