@@ -123,6 +123,18 @@ class AnswerGraph:
         self.index_, self.sims_ = self._nearest(self.vectors_, np.arange(n))
         return self
 
+    @classmethod
+    def stored(cls, vectors: np.ndarray, index: np.ndarray, sims: np.ndarray) -> AnswerGraph:
+        """A graph read back from disk (``index_`` and ``sims_`` of a fitted graph of these
+        vectors), without working the neighbours out again."""
+        graph = cls(k=index.shape[1])
+        graph.vectors_ = _unit(vectors)
+        graph.rows_ = {}
+        for i, key in enumerate(graph._keys(graph.vectors_)):
+            graph.rows_.setdefault(key, i)
+        graph.index_, graph.sims_ = np.asarray(index, dtype=np.int64), np.asarray(sims)
+        return graph
+
     def _nearest(self, vectors: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Top-k run rows per vector, excluding the vector's own row (``own``, -1: none)."""
         n = len(self.vectors_)

@@ -205,7 +205,10 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         X = np.vstack([feats.vectors[train.rows], feats.extra_vectors(seed_texts)])
         # Warm-started from the last job's weights: a batch of decisions later, the solver
         # needs a few iterations (at 2,000 decisions: 1.7 s instead of 4.9 s).
-        coder = coder_mod.GuidedCoder(random_state=0, lexicon=feats.lexicon).fit(
+        # With the run's graph: vectors smoothed with their neighbours, decisions spread
+        # to near-duplicates (BENCHMARKS.md, "Accuracy on the unreviewed answers").
+        coder = coder_mod.GuidedCoder(random_state=0, lexicon=feats.lexicon,
+                                      graph=feats.graph).fit(
             X, labels, [texts[k] for k in train.rows] + seed_texts,
             warm_start=run_features.read_weights(cache_dir, run.id, feats.key))
         run_features.write_weights(cache_dir, run.id, feats.key, coder.weights())

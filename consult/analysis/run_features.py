@@ -1,7 +1,9 @@
 """What the coder reads about a run's answers, worked out once per run and kept on disk:
 their vectors (from the embedding cache the run filled), their TF-IDF rows
 (``nlp.coder.Lexicon``, over the run's answers and the answers of the run it was seeded
-from) and how typical each answer is (``nlp.coder.typicality``, for the review queue).
+from), each answer's nearest answers in the run (``nlp.coder.AnswerGraph``: the coder
+smooths vectors and spreads decisions over it) and how typical each answer is (the
+graph's typicality, for the review queue).
 
 A coding job after a batch of decisions then reads one file instead of re-reading the
 embedding cache and re-tokenising every answer. The file is rebuilt when the run's answers
@@ -23,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 # Bump when the file's layout or what goes into it changes: older files are rebuilt.
-VERSION = 1
+VERSION = 2
 
 
 def digest(text: str) -> bytes:
@@ -53,10 +55,11 @@ class StoredLexicon:
 class RunFeatures:
     ids: np.ndarray  # answer ids, in the order the caller gave them
     vectors: np.ndarray  # one unit row per answer
-    typical: np.ndarray  # ``nlp.coder.typicality`` per answer
+    typical: np.ndarray  # ``AnswerGraph.typicality`` per answer
     lexicon: StoredLexicon | None  # TF-IDF rows of the answers and of ``extra`` texts
     extra: dict[bytes, np.ndarray]  # digest -> vector of the other texts (the seed run's)
     key: bytes = b""  # fingerprint of the answers (and columns) these features are of
+    graph: object = None  # ``nlp.coder.AnswerGraph`` of ``vectors`` (rows in their order)
 
     def rows(self, answer_ids: Sequence[int]) -> np.ndarray:
         at = {int(i): j for j, i in enumerate(self.ids)}
@@ -90,7 +93,7 @@ def features(
     vectors for texts (the engine's); None when it cannot. Read from ``cache_dir`` when
     the run's answers are the same as when it was written; otherwise worked out (vectors
     kept for the answers already there) and written back."""
-    from nlp.coder import Lexicon, typicality
+    from nlp.coder import AnswerGraph, Lexicon
 
     ids = [int(i) for i, _ in answers]
     texts = [t or "" for _, t in answers]
@@ -105,11 +108,14 @@ def features(
         lexicon = None
         if "lex_data" in stored:
             lexicon = StoredLexicon(stored["lex_digests"], _sparse(stored))
+        # The graph's rows are the stored order; its neighbours are stored rows too.
+        graph = AnswerGraph.stored(stored["vectors"], stored["graph_index"],
+                                   stored["graph_sims"])
         return RunFeatures(
             ids=np.asarray(ids, dtype=np.int64), vectors=stored["vectors"][order],
             typical=stored["typical"][order], lexicon=lexicon,
             extra=dict(zip((bytes(d) for d in stored["extra_digests"]),
-                           stored["extra_vectors"], strict=True)), key=key,
+                           stored["extra_vectors"], strict=True)), key=key, graph=graph,
         )
     vectors = _vectors(ids, texts, stored, vectors_of)
     if vectors is None:
@@ -119,13 +125,16 @@ def features(
         extra_vectors = np.zeros((0, vectors.shape[1]), dtype=np.float32)
         extra_digests = []
     lexicon = Lexicon(texts + extra_texts) if lexical and texts else None
+    graph = AnswerGraph(vectors)  # the costly part (seconds at 10,000 answers): once per run
     result = RunFeatures(
         ids=np.asarray(ids, dtype=np.int64), vectors=vectors,
-        typical=typicality(vectors).astype(np.float32),
+        typical=graph.typicality().astype(np.float32),
         lexicon=None, extra=dict(zip(extra_digests, extra_vectors, strict=True)), key=key,
+        graph=graph,
     )
     arrays = {"key": np.frombuffer(key, dtype=np.uint8), "ids": result.ids,
               "vectors": vectors, "typical": result.typical,
+              "graph_index": graph.index_, "graph_sims": graph.sims_,
               "extra_digests": np.asarray(extra_digests, dtype="S16").reshape(-1),
               "extra_vectors": np.asarray(extra_vectors, dtype=np.float32)}
     if lexicon is not None:

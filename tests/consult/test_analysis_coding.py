@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -162,6 +163,9 @@ def test_held_back_answers_never_reach_the_coder(app, monkeypatch):
         coding.code_run(db, run, engine, required=True, min_decisions=2, cache_dir=cache)
         stored = run_features._read(Path(cache) / f"run-{run.id}.npz")
         assert held_id not in stored["ids"] and len(stored["ids"]) > 0
+        # ... and so is the graph of nearest answers the coder spreads decisions over.
+        assert stored["graph_index"].shape[0] == len(stored["ids"])
+        assert stored["graph_index"].max() < len(stored["ids"])
         assert run_features.digest(held_text) not in {bytes(d) for d in stored["lex_digests"]}
         assert held_text not in seen
 
@@ -228,3 +232,24 @@ def test_the_real_engine_proposes_a_theme_nobody_named_and_names_it_by_its_conce
                                             "fridge", "litter", "waste")), theme.label
             words = {w.strip(".,").lower() for p in places for w in p.split()} - {"the"}
             assert not words & set(label.replace("-", " ").split()), theme.label
+
+
+def test_the_run_features_read_back_give_the_graph_they_were_written_with(tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(40, 8)).astype(np.float32)
+    answers = [(100 + i, f"answer {i}") for i in range(40)]
+    by_text = {t: vectors[i] for i, (_, t) in enumerate(answers)}
+
+    def vectors_of(texts):
+        return np.asarray([by_text[t] for t in texts])
+
+    first = run_features.features(7, answers, [], vectors_of, tmp_path)
+    again = run_features.features(7, answers[::-1], [], lambda texts: None, tmp_path)
+    assert again is not None  # read back: the engine was not asked
+    assert np.allclose(again.typical[::-1], first.typical)
+    probe = first.vectors[:5]
+    rows1, index1, sims1 = first.graph.neighbours(probe)
+    rows2, index2, sims2 = again.graph.neighbours(probe)
+    assert np.array_equal(rows1, rows2)  # graph rows: the order the file was written in
+    assert np.array_equal(np.sort(index1, axis=1), np.sort(index2, axis=1))
+    assert np.allclose(np.sort(sims1, axis=1), np.sort(sims2, axis=1))
