@@ -12,25 +12,21 @@ from consult.analysis import queue as review_queue
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Decision, Theme
 from consult.db import get_db
 from consult.jobs import Job
-from tests.consult.test_analysis_support import ANALYSIS_CONFIG, seed_residents, sign_in
+from tests.consult.test_analysis_support import (
+    analyst_client,
+    residents_app,
+)
 from tests.consult.test_analysis_views import run_analysis
 
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(**ANALYSIS_CONFIG, ANALYSIS_CODER_EVERY=3)
-    with app.app_context():
-        db = get_db()
-        seed_residents(db)
-        db.commit()
-    return app
+    return residents_app(make_app, ANALYSIS_CODER_EVERY=3)
 
 
 @pytest.fixture
 def analyst(app):
-    client = app.test_client()
-    sign_in(client, app)
-    return client
+    return analyst_client(app)
 
 
 def shown_answer(page) -> int:

@@ -10,16 +10,14 @@ import pytest
 from consult.cli import cli
 from consult.db import get_db
 from tests.consult.test_analysis_export import docx_text, review
-from tests.consult.test_analysis_support import ANALYSIS_CONFIG, seed_residents
+from tests.consult.test_analysis_support import (
+    residents_app,
+)
 
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(**ANALYSIS_CONFIG)
-    with app.app_context():
-        seed_residents(get_db())
-        get_db().commit()
-    return app
+    return residents_app(make_app)
 
 
 def test_run_then_export_every_format(app, tmp_path):

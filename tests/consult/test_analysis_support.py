@@ -272,3 +272,19 @@ def test_fake_engine_themes_by_keyword():
     assert by_id["2:a"].is_non_answer
     assert by_id["3:a"].redacted_text == "Call [NAME] on [PHONE]"
     assert {t.label for t in result.themes} == {"Speeding", "Street lighting"}
+
+
+def residents_app(make_app, **config):
+    """An app with the analysis settings and the seeded residents' responses."""
+    app = make_app(**ANALYSIS_CONFIG, **config)
+    with app.app_context():
+        seed_residents(get_db())
+        get_db().commit()
+    return app
+
+
+def analyst_client(app):
+    """A test client signed in as an analyst."""
+    client = app.test_client()
+    sign_in(client, app)
+    return client

@@ -15,8 +15,9 @@ from consult.models import Response
 from tests.consult.test_analysis_support import (
     ANALYSIS_CONFIG,
     add_response,
+    analyst_client,
     resident,
-    seed_residents,
+    residents_app,
     sign_in,
     version_of,
 )
@@ -24,19 +25,12 @@ from tests.consult.test_analysis_support import (
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(**ANALYSIS_CONFIG)
-    with app.app_context():
-        db = get_db()
-        seed_residents(db)
-        db.commit()
-    return app
+    return residents_app(make_app)
 
 
 @pytest.fixture
 def analyst(app):
-    client = app.test_client()
-    sign_in(client, app)
-    return client
+    return analyst_client(app)
 
 
 def run_analysis(app, client) -> int:

@@ -11,7 +11,10 @@ from consult.analysis.models import AnalysisRun, Theme
 from consult.db import get_db
 from consult.jobs import RUNNING, SUCCEEDED, Job
 from consult.models import utcnow
-from tests.consult.test_analysis_support import ANALYSIS_CONFIG, seed_residents, sign_in
+from tests.consult.test_analysis_support import (
+    analyst_client,
+    residents_app,
+)
 from tests.consult.test_analysis_views import run_analysis, theme_id
 
 UPDATING = b"Updating the figures after your last change"
@@ -19,18 +22,12 @@ UPDATING = b"Updating the figures after your last change"
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(**ANALYSIS_CONFIG)
-    with app.app_context():
-        seed_residents(get_db())
-        get_db().commit()
-    return app
+    return residents_app(make_app)
 
 
 @pytest.fixture
 def analyst(app):
-    client = app.test_client()
-    sign_in(client, app)
-    return client
+    return analyst_client(app)
 
 
 @pytest.fixture
