@@ -2,14 +2,13 @@
 was built once: the seeded runs, their report and its Word file (drawn with charts) are
 then built once per module, not once per test.
 
-``module_make_app(**config)`` is ``make_app`` at module scope: SQLite in a temporary folder,
-or a PostgreSQL schema of the module's own (never the shared one that ``database_url``
-empties before each test), dropped at the end of the module."""
+``module_analysis_app`` is the analysis tests' app at module scope, on SQLite in a
+temporary folder or on a PostgreSQL schema of the module's own (never the shared one that
+``database_url`` empties before each test), dropped at the end of the module."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import create_engine
@@ -17,6 +16,7 @@ from sqlalchemy import create_engine
 from consult import create_app
 from consult.db import Base, engine, import_models
 from tests.conftest import _backends, _base_config, _prepare
+from tests.consult.test_analysis_support import ANALYSIS_CONFIG
 
 
 def _params():
@@ -50,21 +50,13 @@ def module_database_url(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def module_make_app(module_database_url, tmp_path_factory) -> Callable:
-    """``module_make_app(**config)``: an app on this module's database with surveys loaded."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("CONSULT_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
-    made = []
-
-    def _make(**overrides):
-        app = create_app({**_base_config(module_database_url), **overrides})
-        if not made:
-            _prepare(app)
-        made.append(app)
-        return app
-
-    yield _make
-    for app in made:
+def module_analysis_app(module_database_url, tmp_path_factory):
+    """An app with the analysis tests' settings (``ANALYSIS_CONFIG``: the fake engine, jobs
+    run at once) on this module's database, surveys loaded."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONSULT_INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+        app = create_app({**_base_config(module_database_url), **ANALYSIS_CONFIG})
+        _prepare(app)
+        yield app
         with app.app_context():
             engine().dispose()
-    patch.undo()

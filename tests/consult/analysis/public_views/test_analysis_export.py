@@ -140,10 +140,10 @@ def _hold(monkeypatch, response_id):
 
 
 @pytest.fixture(scope="module")
-def held_back(module_make_app):
+def held_back(module_analysis_app):
     """The runs of :func:`seed_runs` with the one resident's answer held back, and this
     year's report in every format, built once for the tests that only read them."""
-    app = module_make_app(**ANALYSIS_CONFIG)
+    app = module_analysis_app
     last_id, this_id, held_id = seed_runs(app)
     with pytest.MonkeyPatch.context() as patch, app.app_context():
         _hold(patch, held_id)

@@ -17,16 +17,15 @@ from consult.analysis.public_views.charts import BAR_COLOUR
 from consult.analysis.public_views.word import CONTRAST_COLOURS, to_docx
 from consult.db import get_db
 from tests.consult.analysis.public_views.test_analysis_export import built, seed_runs
-from tests.consult.test_analysis_support import ANALYSIS_CONFIG
 
 WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
 
 
 @pytest.fixture(scope="module")
-def document(module_make_app):
+def document(module_analysis_app):
     """The Word file (with its charts) of the runs of ``seed_runs``, built once: the tests
     only read it."""
-    app = module_make_app(**ANALYSIS_CONFIG)
+    app = module_analysis_app
     _last_id, this_id, _held = seed_runs(app)
     with app.app_context():
         db = get_db()
