@@ -26,6 +26,9 @@ Types and placeholders::
                             social-media word ("a guy on snap called big.t.worthing")
     DOB       [DOB]         a date given as a date of birth ("DOB 01/02/1990", "born on the
                             2nd of June 1965", "dob 2009-05-12")
+    OFFICIAL  [OFFICIAL]    NHS, National Insurance, passport, driving licence and residence
+                            permit numbers, police crime and incident references
+                            (``nlp.redact_official``)
 
 Emergency and non-emergency numbers (999, 101, 111), postcode districts alone (RH10) and
 street names without a house number are not personal data and are kept: they matter to the
@@ -87,6 +90,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .redact_names import PLACE_WORDS, ambiguous_without_context, name_spans
+from .redact_official import official_spans
 from .settings import spacy_model_name
 from .spacy_model import load_spacy
 
@@ -100,6 +104,7 @@ PLACEHOLDERS = {
     "URL": "[URL]",
     "HANDLE": "[HANDLE]",
     "DOB": "[DOB]",
+    "OFFICIAL": "[OFFICIAL]",
 }
 TYPES = tuple(PLACEHOLDERS)
 
@@ -115,7 +120,18 @@ def _stop_words() -> frozenset[str]:
 _STOP_WORDS = _stop_words()
 
 # When two candidate spans overlap, the type earlier in this list wins.
-_PRIORITY = ["EMAIL", "URL", "DOB", "PHONE", "POSTCODE", "VEHICLE", "ADDRESS", "HANDLE", "NAME"]
+_PRIORITY = [
+    "EMAIL",
+    "URL",
+    "DOB",
+    "OFFICIAL",
+    "PHONE",
+    "POSTCODE",
+    "VEHICLE",
+    "ADDRESS",
+    "HANDLE",
+    "NAME",
+]
 
 
 @dataclass
@@ -325,6 +341,7 @@ def _regex_spans(text: str) -> list[tuple[str, int, int]]:
                 continue
             spans.append(("EMAIL", m.start(), m.end()))
     spans.extend(_url_spans(text))
+    spans.extend(("OFFICIAL", start, end) for start, end in official_spans(text))
     for m in _DOB.finditer(text):
         spans.append(("DOB", m.start(1), m.end(1)))
     for start, end in _phone_spans(text):
@@ -480,7 +497,7 @@ class Redactor:
     def cache_key(self) -> str:
         """Identifies this redactor's behaviour, for caching its output by text hash."""
         model = self.spacy_model or spacy_model_name()
-        return f"redact-v4:{model}:{self.use_ner}:{self.prefilter}"
+        return f"redact-v5:{model}:{self.use_ner}:{self.prefilter}"
 
     def _nlp(self):
         nlp = load_spacy(self.spacy_model)
