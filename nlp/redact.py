@@ -91,6 +91,7 @@ from dataclasses import dataclass, field
 
 from .redact_names import PLACE_WORDS, ambiguous_without_context, name_spans
 from .redact_official import official_spans
+from .redact_written import address_spans, dob_spans, phone_spans, spoken_digits_possible
 from .settings import spacy_model_name
 from .spacy_model import load_spacy
 
@@ -319,6 +320,7 @@ def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
 def _regex_spans(text: str) -> list[tuple[str, int, int]]:
     spans: list[tuple[str, int, int]] = []
     spans.extend(("NAME", start, end) for start, end in name_spans(text))
+    spans.extend(_written_spans(text))
     if not _DIGIT.search(text) and "@" not in text and not _AT_WORD.search(text):
         # every other type needs a digit ("Rose Cottage" aside), an @ or an " at "
         spans.extend(("ADDRESS", m.start(), m.end()) for m in _NAMED_HOUSE.finditer(text))
@@ -380,6 +382,18 @@ def _regex_spans(text: str) -> list[tuple[str, int, int]]:
 
 
 _DIGIT = re.compile(r"\d")
+_BIRTH = re.compile(r"(?i)born|birth|b'?-?day|d\.?o\.?b")
+
+
+def _written_spans(text: str) -> Iterable[tuple[str, int, int]]:
+    """Phones, dates of birth and addresses as people write them (``nlp.redact_written``)."""
+    if _DIGIT.search(text) or spoken_digits_possible(text):
+        yield from (("PHONE", s, e) for s, e in phone_spans(text))
+    if _BIRTH.search(text):
+        yield from (("DOB", s, e) for s, e in dob_spans(text))
+    yield from (("ADDRESS", s, e) for s, e in address_spans(text))
+
+
 _AT_WORD = re.compile(r"(?i)[\s(\[{]at[\s)\]}]")
 
 

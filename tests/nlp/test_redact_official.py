@@ -5,7 +5,7 @@ or carry an unissued prefix, dates, times and emergency numbers are left alone."
 import pytest
 
 from nlp.redact import Redactor
-from nlp.redact_official import ni_prefix_ok, nhs_check_ok
+from nlp.redact_official import nhs_check_ok, ni_prefix_ok
 
 REDACTOR = Redactor(use_ner=False)
 
