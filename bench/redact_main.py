@@ -37,8 +37,19 @@ def load_main_redact(ref: str = "main"):
     for name in listing:
         if name.endswith(".txt"):
             (tmp / "data" / name).write_text(_git_show(f"nlp/data/{name}", ref), "utf-8")
-    (tmp / "redact.py").write_text(_git_show("nlp/redact.py", ref), "utf-8")
-    spec = importlib.util.spec_from_file_location("nlp._redact_main", tmp / "redact.py")
+    # its names rules too (they read their lists from the same temporary data folder)
+    names = _git_show("nlp/redact_names.py", ref)
+    (tmp / "redact_names.py").write_text(names, "utf-8")
+    _load("nlp._redact_names_main", tmp / "redact_names.py")
+    source = _git_show("nlp/redact.py", ref).replace(
+        "from .redact_names import", "from ._redact_names_main import"
+    )
+    (tmp / "redact.py").write_text(source, "utf-8")
+    return _load("nlp._redact_main", tmp / "redact.py")
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -89,6 +89,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .redact_context import context_name_spans, not_a_name, widen
 from .redact_names import PLACE_WORDS, ambiguous_without_context, name_spans
 from .redact_official import official_spans
 from .redact_written import address_spans, dob_spans, phone_spans, spoken_digits_possible
@@ -221,7 +222,8 @@ _STREET_TYPES = (
 )
 _ADDRESS = re.compile(
     r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}(?:" + _STREET_TYPES + r")\b\.?"
-    r"|(?i:\b\d{1,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,2}"
+    r"|(?i:\b\d{1,4}[a-z]?,?\s+(?!(?:mph|miles?|mins?|minutes?|km|yards?|metres?)\b)"
+    r"(?:[a-z'’]+\s+){1,2}"
     r"(?:road|street|avenue|lane|crescent|terrace|gardens|mews)\b)"
 )
 # Any case, with "st"/"rd"/"ave", "2a", "Flat 4, ...", "12 The Strand", "15 the green":
@@ -320,6 +322,7 @@ def _phone_spans(text: str) -> Iterable[tuple[int, int]]:
 def _regex_spans(text: str) -> list[tuple[str, int, int]]:
     spans: list[tuple[str, int, int]] = []
     spans.extend(("NAME", start, end) for start, end in name_spans(text))
+    spans.extend(("NAME", start, end) for start, end in context_name_spans(text))
     spans.extend(_written_spans(text))
     if not _DIGIT.search(text) and "@" not in text and not _AT_WORD.search(text):
         # every other type needs a digit ("Rose Cottage" aside), an @ or an " at "
@@ -543,9 +546,21 @@ class Redactor:
                         ]
         out = []
         for text, r, n in zip(texts, regex, ner, strict=True):
-            spans = _resolve(r + n)
+            spans = _resolve(_names_in_context(text, r + n))
             out.append(Redaction(text=_apply(text, spans), spans=spans))
         return out
+
+
+def _names_in_context(text: str, spans: list[tuple[str, int, int]]):
+    """Names without brands and places ("Costa"), with their nicknames ("big dave")."""
+    out = []
+    for kind, start, end in spans:
+        if kind == "NAME":
+            if not_a_name(text, start, end):
+                continue
+            start = widen(text, start, end)
+        out.append((kind, start, end))
+    return out
 
 
 def _not_needed_for_ner(nlp) -> list[str]:

@@ -150,11 +150,14 @@ def _word_list(name: str) -> frozenset[str]:
 def lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(first names, surnames, ambiguous first names), lower case."""
     world = _read_sections(DATA / "world_names.txt")
-    uk_first = _word_list("forenames.txt")
+    young = _read_sections(DATA / "forenames_young.txt")
+    uk_first = _word_list("forenames.txt") | young["forenames"]
     uk_last = _word_list("surnames.txt")
     never = _NOT_NAMES | _IDENTITY_WORDS
     first = (world["forenames"] | uk_first) - never - TITLES - _MONTH_NAMES - _FAITH_NAMES
-    ambiguous = ((world["ambiguous"] - uk_first) | _MONTH_NAMES | _FAITH_NAMES) - never
+    ambiguous = (
+        (world["ambiguous"] - uk_first) | young["ambiguous"] | _MONTH_NAMES | _FAITH_NAMES
+    ) - never
     last = (world["surnames"] | uk_last) - never - TITLES - PLACE_WORDS
     return first, last - ambiguous, ambiguous
 

