@@ -43,6 +43,12 @@ _PAIR_NEXT = frozenset(
 # "are", "were": people if one of the pair is a first name ("tyler and mason are bullies"),
 # not if both are also words ("Grace and mercy are what the kids need").
 _PAIR_BE = frozenset("r are were was have had both".split())
+_AFTER_ME_AND = frozenset(
+    """
+    went go walk walked dont didnt cant couldnt saw see used will would never always
+    both just got get had have left ran run play played are were was r
+    """.split()
+)
 # After a name at the start of a sentence: "mark and his dad", "junior from year 9".
 _START_AFTER = re.compile(
     r"(?i)\s+(?:(?:and|n|an)\s+(?:his|her|their)\b|from\s+(?:year|yr|the|my|our|number|no)\b|"
@@ -94,9 +100,15 @@ def _listed(word: str) -> bool:
     return word in first or word in ambiguous or word in last
 
 
+_NOT_NAME_ENDING = re.compile(r"(?:ing|ed|ly|ology|tion|ness|ment|ful|less|ise|ize)$")
+
+
 def _person_word(word: str) -> bool:
-    """In a slot only a person fits, is ``word`` a person? A listed name, or not English."""
-    return not _blocked(word) and (_listed(word) or word not in _english())
+    """In a slot only a person fits, is ``word`` a person? A listed name, or a word that is
+    not English and not shaped like an English verb or noun ("adviced", "urology")."""
+    if _blocked(word) or "'" in word or "’" in word:
+        return False
+    return _listed(word) or (word not in _english() and not _NOT_NAME_ENDING.search(word))
 
 
 def context_name_spans(text: str) -> list[tuple[int, int]]:
@@ -114,10 +126,20 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
         if word in _TITLES_INITIAL and i + 1 < n and w.joined(i, i + 1) and len(low[i + 1]) == 1:
             letter = low[i + 1]
             after = text[w.matches[i + 1].end() : w.matches[i + 1].end() + 2]
-            if not (word == "miss" and letter in "ai") and not re.match(r"\.\s?[A-Za-z]", after):
+            if (
+                letter != "i"
+                and not (word == "miss" and letter == "a")
+                and not re.match(r"\.\s?[A-Za-z]", after)
+            ):
                 spans.append((w.matches[i].start(), w.matches[i + 1].end()))
         # "me and X", "me n X"
-        if word == "me" and i + 2 < n and low[i + 1] in _JOIN and _person_word(low[i + 2]):
+        if (
+            word == "me"
+            and i + 2 < n
+            and low[i + 1] in _JOIN
+            and _person_word(low[i + 2])
+            and (_listed(low[i + 2]) or _then_people(w, i + 2))
+        ):
             spans.append((w.matches[i + 2].start(), w.end(i + 2)))
         # "X and me", "X n me"
         if i + 2 < n and low[i + 1] in _JOIN and low[i + 2] == "me" and _person_word(word):
@@ -134,6 +156,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
             and (low[i + 3] in _PAIR_NEXT or low[i + 3] in _PAIR_BE)
             and not _blocked(word)
             and not _blocked(low[i + 2])
+            and not (_acronym(w, i) or _acronym(w, i + 2))
             and _pair_ok(word, low[i + 2], low[i + 3] in _PAIR_BE)
         ):
             spans.append((w.matches[i].start(), w.end(i)))
@@ -158,6 +181,19 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
         ):
             spans.append((w.matches[i].start(), w.end(i + 1)))
     return spans
+
+
+def _acronym(w, i: int) -> bool:
+    raw = w.matches[i].group(0)
+    return not w.all_caps and len(raw) > 1 and raw.isupper()
+
+
+def _then_people(w, i: int) -> bool:
+    """After an unlisted word in "me and X": the end, a comma, or what people do next."""
+    if i + 1 >= len(w):
+        return True
+    gap = w.text[w.matches[i].end() : w.matches[i + 1].start()]
+    return bool(gap.strip()) or w.lower[i + 1] in _PAIR_NEXT | _PAIR_BE | _AFTER_ME_AND
 
 
 def _pair_ok(a: str, b: str, being: bool) -> bool:
