@@ -7,7 +7,7 @@ Texts: the NHS patient comments in ../shared/data (first N non-empty), topped up
 Bowling Green residents' comments. Each redactor runs ``redact_many`` on the whole batch
 (as the theme engine does), after a warm-up on 200 other answers that loads the model; the
 two alternate ``--repeats`` times and the best time of each counts. The ratio (branch /
-main) is the figure: the target is at most 1.3.
+main) is the figure: the target is at most 1.5 (issue 27).
 
 It also counts the answers each redactor changes and how many answers only one of them
 changes: on real comments with few names, those are mostly false alarms, so the script
@@ -75,7 +75,7 @@ def main():
     print(f"{len(texts)} answers, best of {args.repeats}")
     for name, seconds in best.items():
         print(f"  {name}: {seconds:.2f} s ({len(texts) / seconds:,.0f} answers/s)")
-    print(f"  ratio branch / main: {ratio:.2f} (target <= 1.3)")
+    print(f"  ratio branch / main: {ratio:.2f} (target <= 1.5)")
 
     changed = {name: {i for i, r in enumerate(out) if r.spans} for name, out in outputs.items()}
     only_branch = sorted(changed["branch"] - changed["main"])
