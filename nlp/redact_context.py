@@ -49,6 +49,11 @@ _AFTER_ME_AND = frozenset(
     both just got get had have left ran run play played are were was r
     """.split()
 )
+_STRONG_TITLES = frozenset("mr mrs ms mx dr sgt pcso cllr insp".split())
+_BEFORE_SUBJECT = frozenset(
+    "and n an but cos coz because when then think thought that like saw".split()
+)
+_SLOT_BEFORE = frozenset("told tell ask asked texted messaged snapped dm dmd".split())
 # After a name at the start of a sentence: "mark and his dad", "junior from year 9".
 _START_AFTER = re.compile(
     r"(?i)\s+(?:(?:and|n|an)\s+(?:his|her|their)\b|from\s+(?:year|yr|the|my|our|number|no)\b|"
@@ -170,6 +175,52 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
             and _START_AFTER.match(text, w.end(i))
         ):
             spans.append((w.matches[i].start(), w.end(i)))
+        # "mrs brackenbury", "sgt wood": a strong title and any word that can be a surname
+        if (
+            word in _STRONG_TITLES
+            and i + 1 < n
+            and w.joined(i, i + 1)
+            and (i == 0 or low[i - 1] not in ("the", "a", "an"))
+            and not _acronym(w, i)
+            and len(low[i + 1]) > 2
+            and (
+                _person_word(low[i + 1])
+                # "mrs wood", "mr green": after Mr / Mrs / Ms any word can be a surname
+                or word in ("mr", "mrs", "ms", "mx")
+                and low[i + 1] not in _STOP
+                and low[i + 1] not in _NOT_NAMES
+                and _WORDISH.fullmatch(low[i + 1])
+                and "'" not in low[i + 1]
+                and not (i + 2 < n and low[i + 2] in PLACE_WORDS)
+            )
+        ):
+            spans.append((w.matches[i].start(), w.end(i + 1)))
+        # "mark said", "i think rose got robbed": a listed word in lower case, then what a
+        # person does, after the start of a sentence or a joining word
+        if (
+            word in ambiguous
+            and word not in _STOP
+            and not w.capitalised(i)
+            and i > 0
+            and not w.sentence_start(i)
+            and low[i - 1] in _BEFORE_SUBJECT
+            and _START_AFTER.match(text, w.end(i))
+        ):
+            spans.append((w.matches[i].start(), w.end(i)))
+        # "told zaylen about it": an unlisted word no English vocabulary knows, then a little
+        # word or the end
+        if (
+            word in _SLOT_BEFORE
+            and i + 1 < n
+            and w.joined(i, i + 1)
+            and not _listed(low[i + 1])
+            and len(low[i + 1]) > 2
+            and not low[i + 1].endswith("s")
+            and _person_word(low[i + 1])
+            and not _acronym(w, i + 1)
+            and (i + 2 >= n or low[i + 2] in _STOP or w.text[w.end(i + 1)] in ",.!?")
+        ):
+            spans.append((w.matches[i + 1].start(), w.end(i + 1)))
         # "big mo from the barbers", "lil jay and his mates"
         if (
             word in ("big", "lil", "little", "young")

@@ -60,3 +60,32 @@ def test_name_like_words_used_as_words_are_kept(text):
 )
 def test_brands_and_places_are_not_names_even_for_the_recogniser(redactor, text):
     assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mrs brackenbury shouts at us", "[NAME] shouts at us"),
+        ("mrs wood is nice", "[NAME] is nice"),
+        ("told zaylen about it", "told [NAME] about it"),
+        ("i think mark said it", "i think [NAME] said it"),
+    ],
+)
+def test_lower_case_surnames_after_titles_and_people_after_verbs(text, expected):
+    assert _text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "they asked pertinent questions",
+        "happy with referral service",
+        "it is difficult with covid",
+        "my MS problem affects me",
+        "the nurses looking after me and urology doctors",
+        "the team in ICU and HDU have been the best",
+        "Dr I see is nice",
+    ],
+)
+def test_unknown_words_after_verbs_are_not_names(text):
+    assert _text(text) == text
