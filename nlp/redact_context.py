@@ -168,8 +168,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
             spans.append((w.matches[i + 2].start(), w.end(i + 2)))
         # "mark and his dad were shouting": a listed word starting a sentence
         if (
-            (word in ambiguous or word in first)
-            and word not in _STOP
+            (word in ambiguous or word in first and word not in _STOP)
             and word not in _NOT_NAMES
             and w.sentence_start(i)
             and _START_AFTER.match(text, w.end(i))
@@ -251,6 +250,9 @@ def _pair_ok(a: str, b: str, being: bool) -> bool:
     first, _, ambiguous = lexicon()
     if a in first and _person_word(b) or b in first and _person_word(a):
         return True
+    if (a in first and not b.endswith("s")) or (b in first and not a.endswith("s")):
+        return not being  # "daisy and poppy got followed": a first name and a word
+
     return not being and a in first | ambiguous and b in first | ambiguous
 
 
@@ -267,8 +269,18 @@ def widen(text: str, start: int, end: int) -> int:
     return new
 
 
+_LANDMARK = re.compile(
+    r"(?i)['’]s\s+(?:column|cross|monument|statue|cathedral|church|chapel|abbey|college|"
+    r"hospital|park|field|fields|common|well|bridge|gate|square|walk|wood|green|road|lane|"
+    r"street|hill|court|way|close|estate)\b"
+)
+
+
 def not_a_name(text: str, start: int, end: int) -> bool:
-    """A brand, shop, place or text-speak word, not a person."""
+    """A brand, shop, place or text-speak word, not a person; or a person's name that
+    names a place ("Nelson's Column", "Guy's Hospital")."""
+    if _LANDMARK.match(text, end):
+        return True
     words, phrases = _not_names()
     span = text[start:end].lower().replace("’", "'")
     if span in words or span.removesuffix("'s") in words:

@@ -183,7 +183,7 @@ _DATE_WORDS = (
     r"|\d{1,2}[/.\-]\d{1,2}(?:[/.\-](?:\d{4}|\d{2}))?)"
 )
 _BIRTH_WORD = (
-    r"(?:\bd\.?o\.?b\b\.?|\bdate\s+of\s+birth\b|\bborn\b(?:\s+on)?|"
+    r"(?:\bd\.?o\.?b(?:['’]?s)?\b\.?|\bdate\s+of\s+birth\b|\bborn\b(?:\s+on)?|"
     r"\b(?:birthday|bday|b'day|b-day|birthdate|birth\s+date)\b(?:'s|’s|\s+is|\s+was)?"
     r"(?:\s+on)?(?:\s+is)?)"
 )
