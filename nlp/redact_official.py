@@ -56,6 +56,10 @@ _BRP_WORD = re.compile(
     r"\bhome\s+office\b|\bimmigration\b"
 )
 
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+)
 # A police reference after its word: "crime ref 42/123456/26", "CAD 1234 of 07/12",
 # "incident number 0456 07/12/26", "log no. 1234", "ref: SX/12345/26".
 _POLICE_WORD = (
@@ -67,7 +71,8 @@ _POLICE_REF = re.compile(
     r"(?:\s+(?:ref(?:erence)?|no|num|number|log|report|crime|incident|id))*\.?"
     r"(?:\s*(?:is|was|:|#|-|=))?\s*"
     r"(?P<ref>(?:(?-i:[A-Z]{1,5})[ \t]?[-/]?[ \t]?)?\d[\d]*(?:[-/ ]\d+)*"
-    r"(?:\s+(?:of|on|dated)\s+\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)?)"
+    r"(?:\s+(?:of|on|dated)\s+(?:\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?|(?:the\s+)?\d{1,2}"
+    r"(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:\s+\d{2,4})?))?)"
 )
 # Refs recognisable on their own: force/year style "42/123456/26", "CR/0123456/26",
 # "SX-12345-26", Action Fraud "NFRC2612345678".

@@ -180,10 +180,11 @@ _YEAR = (
 _DATE_WORDS = (
     r"(?:(?:the\s+)?" + _DAY + r"\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+" + _YEAR + r")?"
     r"|" + _MONTH + r"\s+(?:the\s+)?" + _DAY + r"(?:,?\s+" + _YEAR + r")?"
-    r"|\d{1,2}[/.\-]\d{1,2}(?:[/.\-](?:\d{4}|\d{2}))?)"
+    r"|\d{1,2}[/.\-]\d{1,2}(?:[/.\-](?:\d{4}|\d{2}))?"
+    r"|(?<=in\s)" + _MONTH + r"\s+(?:\d{4}|" + _YEAR + r"))"
 )
 _BIRTH_WORD = (
-    r"(?:\bd\.?o\.?b(?:['’]?s)?\b\.?|\bdate\s+of\s+birth\b|\bborn\b(?:\s+on)?|"
+    r"(?:\bd\.?o\.?b(?:['’]?s)?\b\.?|\bdate\s+of\s+birth\b|\bborn\b(?:\s+on|\s+in)?|"
     r"\b(?:birthday|bday|b'day|b-day|birthdate|birth\s+date)\b(?:'s|’s|\s+is|\s+was)?"
     r"(?:\s+on)?(?:\s+is)?)"
 )

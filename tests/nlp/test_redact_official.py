@@ -113,6 +113,7 @@ def test_passport_licence_and_permit_numbers_are_redacted(text, secret):
         ("my ref was SX/12345/26", "12345"),
         ("reported it to action fraud NFRC2612345678", "2612345678"),
         ("crime number 47230123456", "47230123456"),
+        ("incident no. 1234 of 7th December", "December"),
     ],
 )
 def test_police_references_are_redacted(text, secret):

@@ -20,6 +20,7 @@ def _text(t: str) -> str:
         ("call oh seven seven double oh nine oh oh three one nine", "call [PHONE]"),
         ("text plus four four seven seven double oh nine double oh one two three", "text [PHONE]"),
         ("on +44 (0) 7700 900 123 evenings", "on [PHONE] evenings"),
+        ("its 07700 900 three one nine", "its [PHONE]"),
     ],
 )
 def test_phones_as_people_write_them(text, expected):
@@ -49,6 +50,8 @@ def test_counting_and_times_are_not_phones(text):
         ("my birthday is 3rd march", "my birthday is [DOB]"),
         ("my bday is on the 12th of june", "my bday is on [DOB]"),
         ("dob 21/4/11", "dob [DOB]"),
+        ("my dobs 21/4/2011", "my dobs [DOB]"),
+        ("she was born in april 2011", "she was born in [DOB]"),
     ],
 )
 def test_dates_of_birth_in_words_and_without_a_year(text, expected):
