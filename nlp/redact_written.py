@@ -242,12 +242,20 @@ _FLAT_ALONE = re.compile(
     r"(?i)\b(?:live|lives|living|stay|stays|staying|at|in|from)\s+(?P<addr>(?:flat|apartment|"
     r"apt|unit)\s+\d{1,4}[a-z]?)\b"
 )
+# Every form above has a street word or a flat word: the cheap test first.
+_ADDRESS_WORD = re.compile(
+    r"(?i)(?:road|rd|street|st|avenue|ave|lane|ln|close|cl|drive|dr|way|crescent|cres|place|"
+    r"court|grove|gardens|gdns|terrace|walk|hill|park|square|row|mews|rise|view|parade|green|"
+    r"vale|flat|apartment|apt|unit)\b"
+)
 _NOT_HOUSE = re.compile(r"(?i)^(?:the\s+)?(?:corner|end|top|bottom)\b")
 
 
 def address_spans(text: str) -> list[tuple[int, int]]:
     """House names with a road, and flats named after a live word."""
-    out = []
+    out: list[tuple[int, int]] = []
+    if not _ADDRESS_WORD.search(text):
+        return out
     for m in _HOUSE_AND_ROAD.finditer(text):
         out.append((m.start(), m.end()))
     for m in _NAMED_AND_ROAD.finditer(text):
