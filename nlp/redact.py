@@ -30,6 +30,13 @@ Types and placeholders::
                             permit numbers, police crime and incident references
                             (``nlp.redact_official``)
 
+As people write them (issue 27): phones split by fillers or said in words, dates of birth
+in words and birthdays without a year, house names with a road (``nlp.redact_written``);
+names from context in lower case and text-speak ("me and tunde", "mrs p", "big dave",
+"hunter and mason jumped ..."), brands and places named after people kept
+(``nlp.redact_context``). Figures on each labelled set: BENCHMARKS.md, "Redaction as people
+write it".
+
 Emergency and non-emergency numbers (999, 101, 111), postcode districts alone (RH10) and
 street names without a house number are not personal data and are kept: they matter to the
 analysis.
