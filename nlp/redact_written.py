@@ -21,11 +21,12 @@ import re
 # --- phones ---------------------------------------------------------------------------------
 
 _FILLER = r"(?:erm+|um+|uh+|er+|ah+|hmm+|like|sorry|i\s+mean|wait|then|no|actually)"
-_GAP = r"(?:[ \t]*[\-.,/]?[ \t]*(?:" + _FILLER + r"[ \t]*[,.\-]?[ \t]*)*)"
-# A prefix, then digit groups with any gap between them (extra spaces, dashes, fillers).
+_GAP = r"(?:[ \t]*[\-.]?[ \t]*(?:" + _FILLER + r"[ \t]*[,.\-]?[ \t]*)*)"
+# A prefix, then digit groups with any gap between them (extra spaces, dashes, fillers); a
+# trunk 0 starts a group of three or more digits ("01273", "0800"), not a date's "07/12".
 _PHONE_LOOSE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)[ \t]?44[ \t]*(?:\(0\)[ \t]*)?|\(?0)"
-    r"\d*\)?(?:" + _GAP + r"\d+){1,8}(?!\d)"
+    r"(?<![\w+/.:])(?:(?:\+|00)[ \t]?44[ \t]*(?:\(0\)[ \t]*)?\d*|\(?0\d{2,})"
+    r"\)?(?:" + _GAP + r"\d+){1,8}(?![\d/:])"
 )
 
 _DIGIT_WORDS = {

@@ -48,6 +48,9 @@ def test_names_from_context(text, expected):
         "me and my mates got chased",
         "the 42 bus at 10pm costs £2",
         "miss a lesson and you get a detention",
+        "the mr whippy van comes at 6",
+        "Mrs Brown's Boys is on tonight",
+        "people hang round Nelson's column",
     ],
 )
 def test_name_like_words_used_as_words_are_kept(text):

@@ -34,6 +34,8 @@ def test_phones_as_people_write_them(text, expected):
         "I rang 999 twice and 101 once",
         "it happens at 11 30 pm, about 3 or 4 times a week since 2019",
         "the 42 and the 7 bus both stop there",
+        "on 07/12/2026 09 15 there was a fight",
+        "it was 01/02/2025, 10:30, outside",
     ],
 )
 def test_counting_and_times_are_not_phones(text):
