@@ -42,7 +42,7 @@ _NI = re.compile(
 _NI_NEVER = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 _NI_WORD = re.compile(r"(?i)\bn\.?\s?i\.?(?:\s?no|\s?number)?\b|\bnational\s+insurance\b|\bnino\b")
 
-_PASSPORT = re.compile(r"(?<![\d/])\d{3}[ \t]?\d{3}[ \t]?\d{3}(?![\d/])")
+_PASSPORT = re.compile(r"(?<![\d/])\d(?:[ \t\-]?\d){8}(?![\d/])")
 _PASSPORT_WORD = re.compile(r"(?i)\bpass\s?ports?\b|\bpp\s?(?:no|number)\b")
 
 _LICENCE = re.compile(

@@ -92,6 +92,7 @@ def test_issued_ni_prefixes_pass():
     [
         ("my passport number is 123456789", "123456789"),
         ("passport no 123 456 789", "456"),
+        ("passport 5 1 2 3 4 5 6 7 8", "5 6 7"),
         ("driving licence MORGA657054SM9IJ", "MORGA"),
         ("licence is morga 657054 sm9ij 01", "morga"),
         ("brp ZU1234567 was taken", "1234567"),

@@ -52,6 +52,7 @@ def test_counting_and_times_are_not_phones(text):
         ("my birthday is 3rd march", "my birthday is [DOB]"),
         ("my bday is on the 12th of june", "my bday is on [DOB]"),
         ("dob 21/4/11", "dob [DOB]"),
+        ("i was born on 21 4 2011", "i was born on [DOB]"),
         ("my dobs 21/4/2011", "my dobs [DOB]"),
         ("she was born in april 2011", "she was born in [DOB]"),
     ],
