@@ -96,7 +96,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .redact_context import context_name_spans, not_a_name, widen
+from .redact_context import context_name_spans, extend_right, not_a_name, widen
 from .redact_names import PLACE_WORDS, ambiguous_without_context, name_spans
 from .redact_official import official_spans
 from .redact_written import address_spans, dob_spans, phone_spans, spoken_digits_possible
@@ -559,13 +559,14 @@ class Redactor:
 
 
 def _names_in_context(text: str, spans: list[tuple[str, int, int]]):
-    """Names without brands and places ("Costa"), with their nicknames ("big dave")."""
+    """Names without brands and places ("Costa"), with their nicknames ("big dave") and
+    lower-case surnames ("joe bloggs")."""
     out = []
     for kind, start, end in spans:
         if kind == "NAME":
             if not_a_name(text, start, end):
                 continue
-            start = widen(text, start, end)
+            start, end = widen(text, start, end), extend_right(text, start, end)
         out.append((kind, start, end))
     return out
 

@@ -34,7 +34,7 @@ _OWNER = frozenset("my his her our their your me ur".split())
 # What a pair of people does next: "hunter and mason jumped", "ruby n isla got chased".
 _PAIR_NEXT = frozenset(
     """
-    got get gets keep keeps kept always jumped robbed chased said say saw set
+    got get gets keep keeps kept always jumped r robbed chased said say saw set
     broke hit took stole both have had deal dealing sell sells selling started start starting
     threatened threaten punched beat attacked followed bully bullied smashed nicked ride
     ride rides riding carry carries shout shouted shouting called call hang hangs ran run
@@ -42,7 +42,7 @@ _PAIR_NEXT = frozenset(
 )
 # "are", "were": people if one of the pair is a first name ("tyler and mason are bullies"),
 # not if both are also words ("Grace and mercy are what the kids need").
-_PAIR_BE = frozenset("r are were was have had both".split())
+_PAIR_BE = frozenset("are were was have had both".split())
 _AFTER_ME_AND = frozenset(
     """
     went go walk walked dont didnt cant couldnt saw see used will would never always
@@ -174,11 +174,12 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
             and _START_AFTER.match(text, w.end(i))
         ):
             spans.append((w.matches[i].start(), w.end(i)))
-        # "mrs brackenbury", "sgt wood": a strong title and any word that can be a surname
+        # "mrs brackenbury", "sgt wood", "mr. singh": a strong title and any word that can
+        # be a surname
         if (
             word in _STRONG_TITLES
             and i + 1 < n
-            and w.joined(i, i + 1)
+            and _title_joined(w, i)
             and (i == 0 or low[i - 1] not in ("the", "a", "an"))
             and not _acronym(w, i)
             and len(low[i + 1]) > 2
@@ -231,6 +232,24 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
         ):
             spans.append((w.matches[i].start(), w.end(i + 1)))
     return spans
+
+
+def _title_joined(w, i: int) -> bool:
+    """A title and the next word, with spaces or a full stop between ("mr. singh")."""
+    gap = w.text[w.matches[i].end() : w.matches[i + 1].start()]
+    return 0 < len(gap) <= 3 and gap.strip() in ("", ".")
+
+
+def extend_right(text: str, start: int, end: int) -> int:
+    """End of a name with an unlisted surname after it in lower case ("joe bloggs"): the
+    next word, if no English vocabulary knows it and it is not shaped like a verb or noun."""
+    m = re.match(r"[ \t]([a-z][a-z'’-]+)\b", text[end : end + 30])
+    if not m:
+        return end
+    word = m.group(1)
+    if _listed(word) or len(word) < 3 or not _person_word(word):
+        return end
+    return end + m.end()
 
 
 def _acronym(w, i: int) -> bool:

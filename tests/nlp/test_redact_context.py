@@ -72,6 +72,9 @@ def test_brands_and_places_are_not_names_even_for_the_recogniser(redactor, text)
         ("mrs wood is nice", "[NAME] is nice"),
         ("told zaylen about it", "told [NAME] about it"),
         ("i think mark said it", "i think [NAME] said it"),
+        ("my teacher mr. singh", "my teacher [NAME]"),
+        ("joe bloggs keeps shouting", "[NAME] keeps shouting"),
+        ("hunter n mason r bullies", "[NAME] n [NAME] r bullies"),
     ],
 )
 def test_lower_case_surnames_after_titles_and_people_after_verbs(text, expected):
