@@ -392,7 +392,7 @@ def _regex_spans(text: str) -> list[tuple[str, int, int]]:
 
 
 _DIGIT = re.compile(r"\d")
-_BIRTH = re.compile(r"(?i)born|birth|b'?-?day|d\.?o\.?b")
+_BIRTH = re.compile(r"(?i)born|birth|b['.-]?day|d\.?o\.?b")
 
 
 def _written_spans(text: str) -> Iterable[tuple[str, int, int]]:
@@ -567,8 +567,15 @@ def _names_in_context(text: str, spans: list[tuple[str, int, int]]):
             if not_a_name(text, start, end):
                 continue
             start, end = widen(text, start, end), extend_right(text, start, end)
+        elif kind == "ADDRESS":
+            m = _FLAT_BEFORE.search(text, max(0, start - 12), start)
+            if m:
+                start = m.start()  # "flat 3b, church road" is one address
         out.append((kind, start, end))
     return out
+
+
+_FLAT_BEFORE = re.compile(r"(?i)\b(?:flat|apartment|apt|unit|number|no\.?|house)\s+$")
 
 
 def _not_needed_for_ner(nlp) -> list[str]:

@@ -186,7 +186,7 @@ _DATE_WORDS = (
 )
 _BIRTH_WORD = (
     r"(?:\bd\.?o\.?b(?:['’]?s)?\b\.?|\bdate\s+of\s+birth\b|\bborn\b(?:\s+on|\s+in)?|"
-    r"\b(?:birthday|bday|b'day|b-day|birthdate|birth\s+date)\b(?:'s|’s|\s+is|\s+was)?"
+    r"\b(?:birthday|bday|b'day|b-day|b\.day|birthdate|birth\s+date)\b(?:'s|’s|\s+is|\s+was)?"
     r"(?:\s+on)?(?:\s+is)?)"
 )
 _DOB_WRITTEN = re.compile(

@@ -52,6 +52,7 @@ def test_counting_and_times_are_not_phones(text):
         ("my birthday is 3rd march", "my birthday is [DOB]"),
         ("my bday is on the 12th of june", "my bday is on [DOB]"),
         ("dob 21/4/11", "dob [DOB]"),
+        ("b.day 3rd march", "b.day [DOB]"),
         ("i was born on 21 4 2011", "i was born on [DOB]"),
         ("my dobs 21/4/2011", "my dobs [DOB]"),
         ("she was born in april 2011", "she was born in [DOB]"),
@@ -74,6 +75,8 @@ def test_a_date_that_is_not_a_birth_is_kept():
         ("she lives at hillcrest, park road", "she lives at [ADDRESS]"),
         ("the ivy house on station rd", "[ADDRESS]"),
         ("i live in flat 3b and its loud", "i live in [ADDRESS] and its loud"),
+        ("flat 3b, church road", "[ADDRESS]"),
+        ("no. 5 acacia avenue got raided", "[ADDRESS] got raided"),
     ],
 )
 def test_addresses_with_letters_and_house_names(text, expected):
