@@ -54,6 +54,10 @@ _BEFORE_SUBJECT = frozenset(
     "and n an but cos coz because when then think thought that like saw".split()
 )
 _SLOT_BEFORE = frozenset("told tell ask asked texted messaged snapped dm dmd".split())
+_OWNS_PERSON = re.compile(
+    r"(?i)['’]s\s+(?:mum|mam|mom|dad|brother|bro|sister|sis|mate|mates|house|boyfriend|"
+    r"girlfriend|bf|gf|cousin|nan|family|friend|friends|ex|uncle|aunt|aunty|auntie|step)\b"
+)
 # After a name at the start of a sentence: "mark and his dad", "junior from year 9".
 _START_AFTER = re.compile(
     r"(?i)\s+(?:(?:and|n|an)\s+(?:his|her|their)\b|from\s+(?:year|yr|the|my|our|number|no)\b|"
@@ -221,6 +225,15 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
             and (i + 2 >= n or low[i + 2] in _STOP or w.text[w.end(i + 1)] in ",.!?")
         ):
             spans.append((w.matches[i + 1].start(), w.end(i + 1)))
+        # "hunter's brother", "mark's mum": a listed word owning a relative or a home
+        if (
+            (word in ambiguous or word in first)
+            and word not in _NOT_NAMES
+            and not _acronym(w, i)
+            and (i == 0 or low[i - 1] not in ("the", "a", "an", "this", "that"))
+            and _OWNS_PERSON.match(text, w.end(i))
+        ):
+            spans.append((w.matches[i].start(), w.end(i)))
         # "big mo from the barbers", "lil jay and his mates"
         if (
             word in ("big", "lil", "little", "young")

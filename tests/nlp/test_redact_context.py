@@ -49,6 +49,7 @@ def test_names_from_context(text, expected):
         "the 42 bus at 10pm costs £2",
         "miss a lesson and you get a detention",
         "the mr whippy van comes at 6",
+        "the hunter's house is in the woods",
         "Mrs Brown's Boys is on tonight",
         "people hang round Nelson's column",
     ],
@@ -75,6 +76,7 @@ def test_brands_and_places_are_not_names_even_for_the_recogniser(redactor, text)
         ("my teacher mr. singh", "my teacher [NAME]"),
         ("joe bloggs keeps shouting", "[NAME] keeps shouting"),
         ("hunter n mason r bullies", "[NAME] n [NAME] r bullies"),
+        ("hunter's brother has a knife", "[NAME]'s brother has a knife"),
     ],
 )
 def test_lower_case_surnames_after_titles_and_people_after_verbs(text, expected):
