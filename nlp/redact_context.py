@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .redact_names import _NOT_NAMES, _STOP, PLACE_WORDS, _words, lexicon
+from .redact_names import _NOT_NAMES, _STOP, PLACE_WORDS, _first_or_ambiguous, _words, lexicon
 
 DATA = Path(__file__).with_name("data")
 
@@ -129,8 +129,11 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
     n = len(w)
     first, last, ambiguous = lexicon()
     spans: list[tuple[int, int]] = []
+    names = _first_or_ambiguous()
     for i in range(n):
         word = low[i]
+        if word not in _TRIGGERS and word not in names and not (i + 1 < n and low[i + 1] in _JOIN):
+            continue  # no rule below starts at an ordinary word: most words
         # "mrs p", "Mr K": a title and an initial
         if word in _TITLES_INITIAL and i + 1 < n and w.joined(i, i + 1) and len(low[i + 1]) == 1:
             letter = low[i + 1]
@@ -247,6 +250,16 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Words that start a rule of ``context_name_spans`` (besides names and a word before "and").
+_TRIGGERS = (
+    _TITLES_INITIAL
+    | _STRONG_TITLES
+    | _SLOT_BEFORE
+    | _BEFORE_SUBJECT
+    | frozenset("me called named nicknamed big lil little young".split())
+)
+
+
 def _title_joined(w, i: int) -> bool:
     """A title and the next word, with spaces or a full stop between ("mr. singh")."""
     gap = w.text[w.matches[i].end() : w.matches[i + 1].start()]
@@ -285,7 +298,8 @@ def _pair_ok(a: str, b: str, being: bool) -> bool:
     if (a in first and not b.endswith("s")) or (b in first and not a.endswith("s")):
         return not being  # "daisy and poppy got followed": a first name and a word
 
-    return not being and a in first | ambiguous and b in first | ambiguous
+    names = _first_or_ambiguous()
+    return not being and a in names and b in names
 
 
 def widen(text: str, start: int, end: int) -> int:

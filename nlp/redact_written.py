@@ -249,6 +249,8 @@ _ADDRESS_WORD = re.compile(
     r"court|grove|gardens|gdns|terrace|walk|hill|park|square|row|mews|rise|view|parade|green|"
     r"vale|flat|apartment|apt|unit)\b"
 )
+_HOUSE_WORD_RE = re.compile(r"(?i)" + _HOUSE_WORD + r"\b")
+_FLAT_WORD = re.compile(r"(?i)\b(?:flat|apartment|apt|unit)\b")
 _NOT_HOUSE = re.compile(r"(?i)^(?:the\s+)?(?:corner|end|top|bottom)\b")
 
 
@@ -257,13 +259,18 @@ def address_spans(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     if not _ADDRESS_WORD.search(text):
         return out
-    for m in _HOUSE_AND_ROAD.finditer(text):
-        out.append((m.start(), m.end()))
-    for m in _NAMED_AND_ROAD.finditer(text):
-        if not _NOT_HOUSE.match(m.group(0)):
+    # the road forms need a comma ("Rose Cottage, Mill Lane") or a house word ("ivy house
+    # on station rd"); a flat alone needs a flat word
+    if "," in text or _HOUSE_WORD_RE.search(text):
+        for m in _HOUSE_AND_ROAD.finditer(text):
             out.append((m.start(), m.end()))
-    for m in _LIVE_AT.finditer(text):
-        out.append((m.start("addr"), m.end("addr")))
-    for m in _FLAT_ALONE.finditer(text):
-        out.append((m.start("addr"), m.end("addr")))
+        if "," in text:
+            for m in _NAMED_AND_ROAD.finditer(text):
+                if not _NOT_HOUSE.match(m.group(0)):
+                    out.append((m.start(), m.end()))
+            for m in _LIVE_AT.finditer(text):
+                out.append((m.start("addr"), m.end("addr")))
+    if _FLAT_WORD.search(text):
+        for m in _FLAT_ALONE.finditer(text):
+            out.append((m.start("addr"), m.end("addr")))
     return out
