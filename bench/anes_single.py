@@ -25,13 +25,8 @@ def main() -> None:
     codes = [c for c in df.columns if c not in ("caseID", "verbatim")]
     onehot = df[codes].apply(pd.to_numeric, errors="coerce").fillna(0).astype(int)
     single = onehot.sum(axis=1) == 1
-    out = pd.DataFrame(
-        {
-            "caseID": df.loc[single, "caseID"],
-            "verbatim": df.loc[single, "verbatim"],
-            "code": onehot[single].idxmax(axis=1),
-        }
-    )
+    out = pd.DataFrame({"caseID": df.loc[single, "caseID"], "verbatim": df.loc[single, "verbatim"],
+                        "code": onehot[single].idxmax(axis=1)})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
     print(f"{len(out)} single-code rows of {len(df)}, {out['code'].nunique()} codes -> {args.out}")

@@ -55,17 +55,12 @@ def run(name, texts, labels, backend, n, n_examples, seed=0):
     for threshold in THRESHOLDS:
         idx, _ = assign_to_frame(frame, vectors, fvecs, threshold)
         assigned = idx >= 0
-        rows.append(
-            {
-                "data": name,
-                "threshold": threshold,
-                "n": len(test),
-                "coverage": round(float(assigned.mean()), 3),
-                "precision": round(float((idx[assigned] == truth[assigned]).mean()), 3)
-                if assigned.any()
-                else None,
-            }
-        )
+        rows.append({
+            "data": name, "threshold": threshold, "n": len(test),
+            "coverage": round(float(assigned.mean()), 3),
+            "precision": round(float((idx[assigned] == truth[assigned]).mean()), 3)
+            if assigned.any() else None,
+        })
     return rows
 
 

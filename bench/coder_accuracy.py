@@ -24,38 +24,18 @@ OUT = HERE / "out"
 
 def runs(data: Path) -> list[tuple[str, Path, str, str]]:
     nhs = data / "nhs_feedback" / "phase1_text_data.csv"
-    return [
-        ("nhs_label", nhs, "feedback", "label"),
-        ("nhs_subcategory", nhs, "feedback", "subcategory"),
-        ("anes_single", OUT / "anes_single.csv", "verbatim", "code"),
-    ]
+    return [("nhs_label", nhs, "feedback", "label"),
+            ("nhs_subcategory", nhs, "feedback", "subcategory"),
+            ("anes_single", OUT / "anes_single.csv", "verbatim", "code")]
 
 
 def evaluate(name, file, text, label, seed, cache) -> Path:
     out = OUT / f"accuracy_{name}_seed{seed}.json"
     consult = Path(sys.executable).with_name("consult")
-    subprocess.run(
-        [
-            str(consult),
-            "evaluate",
-            str(file),
-            "--text-column",
-            text,
-            "--label-column",
-            label,
-            "--review-budget",
-            "100,200,400",
-            "--seed",
-            str(seed),
-            "--cache-dir",
-            str(cache),
-            "--json",
-            str(out),
-            "--quiet",
-        ],
-        check=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
+    subprocess.run([str(consult), "evaluate", str(file), "--text-column", text,
+                    "--label-column", label, "--review-budget", "100,200,400",
+                    "--seed", str(seed), "--cache-dir", str(cache), "--json", str(out),
+                    "--quiet"], check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     return out
 
 
@@ -69,18 +49,15 @@ def main() -> None:
     jobs = [(*r, int(s)) for s in args.seeds.split(",") for r in runs(args.data)]
     with ThreadPoolExecutor(args.jobs) as pool:
         files = list(pool.map(lambda j: evaluate(*j[:4], j[4], args.cache), jobs))
-    print(
-        f"{'data':<17}{'seed':>5}  accuracy on the unreviewed answers, engine / random "
-        "(gap) at 100, 200, 400 decisions"
-    )
+    print(f"{'data':<17}{'seed':>5}  accuracy on the unreviewed answers, engine / random "
+          "(gap) at 100, 200, 400 decisions")
     for (name, *_rest, seed), path in zip(jobs, files, strict=True):
         rows = json.loads(path.read_text())["review"]
         cells = []
         for budget in (100, 200, 400):
             acc = {r["order"]: r["accuracy_unreviewed"] for r in rows if r["budget"] == budget}
-            cells.append(
-                f"{acc['engine']:.3f} / {acc['random']:.3f} ({acc['engine'] - acc['random']:+.3f})"
-            )
+            cells.append(f"{acc['engine']:.3f} / {acc['random']:.3f} "
+                         f"({acc['engine'] - acc['random']:+.3f})")
         print(f"{name:<17}{seed:>5}  " + "   ".join(cells))
 
 

@@ -51,9 +51,8 @@ def main() -> None:
     from nlp.review_simulation import answer_vectors
     from nlp.themes import ThemeEngine
 
-    df = pd.read_csv(
-        args.data / "nhs_feedback" / "phase1_text_data.csv", keep_default_na=False, dtype=str
-    ).head(args.n)
+    df = pd.read_csv(args.data / "nhs_feedback" / "phase1_text_data.csv",
+                     keep_default_na=False, dtype=str).head(args.n)
     texts, truth = df["feedback"].tolist(), df["label"].to_numpy()
     answer_vectors(texts, ThemeEngine(cache_dir=str(args.cache)))  # fill the cache, untimed
     import shutil
@@ -69,16 +68,10 @@ def main() -> None:
     vectors = engine.embeddings_
     redacted = [result.assignments[i].redacted_text for i in rows]
     labels = truth[rows]
-    out = {
-        "n_answers": len(texts),
-        "n_coded": len(rows),
-        "first_analysis_seconds": first,
-        "coder": [],
-    }
-    print(
-        f"first analysis (ThemeEngine.fit; redaction, embeddings cached): {first:.2f} s "
-        f"for {len(texts)} answers"
-    )
+    out = {"n_answers": len(texts), "n_coded": len(rows), "first_analysis_seconds": first,
+           "coder": []}
+    print(f"first analysis (ThemeEngine.fit; redaction, embeddings cached): {first:.2f} s "
+          f"for {len(texts)} answers")
     start = time.perf_counter()
     lexicon = Lexicon(redacted)
     typical = typicality(vectors)
@@ -90,47 +83,33 @@ def main() -> None:
         seen = order[:k]
         reviewed = np.zeros(len(rows), dtype=bool)
         reviewed[seen] = True
-        before = order[: max(0, k - 20)]  # the previous batch's coder (untimed)
+        before = order[:max(0, k - 20)]  # the previous batch's coder (untimed)
         previous = GuidedCoder(lexicon=lexicon).fit(
-            vectors[before], [{labels[i]} for i in before], [redacted[i] for i in before]
-        )
+            vectors[before], [{labels[i]} for i in before], [redacted[i] for i in before])
         times = []
         for _ in range(args.repeat):
             start = time.perf_counter()
             GuidedCoder(lexicon=lexicon).fit(
-                vectors[seen], [{labels[i]} for i in seen], [redacted[i] for i in seen]
-            )
+                vectors[seen], [{labels[i]} for i in seen], [redacted[i] for i in seen])
             cold = time.perf_counter() - start
             start = time.perf_counter()
             coder = GuidedCoder(lexicon=lexicon).fit(
-                vectors[seen],
-                [{labels[i]} for i in seen],
-                [redacted[i] for i in seen],
-                warm_start=previous.weights(),
-            )
+                vectors[seen], [{labels[i]} for i in seen], [redacted[i] for i in seen],
+                warm_start=previous.weights())
             fitted = time.perf_counter()
             coder.suggest(vectors, redacted)
             suggested = time.perf_counter()
             review_order(coder, vectors, reviewed, n=20, texts=redacted, typical=typical)
             done = time.perf_counter()
-            times.append((cold, fitted - start, suggested - fitted, done - suggested, done - start))
+            times.append((cold, fitted - start, suggested - fitted, done - suggested,
+                          done - start))
         cold_s, fit_s, suggest_s, queue_s, total = np.median(np.asarray(times), axis=0)
-        out["coder"].append(
-            {
-                "decisions": k,
-                "fit_cold_seconds": cold_s,
-                "fit_seconds": fit_s,
-                "suggest_seconds": suggest_s,
-                "review_order_seconds": queue_s,
-                "total_seconds": total,
-                "ratio_to_first_analysis": total / first,
-            }
-        )
-        print(
-            f"{k:>5} decisions: fit {fit_s:.2f} s (from scratch {cold_s:.2f} s) + suggest "
-            f"{len(rows)} {suggest_s:.2f} s + next batch {queue_s:.2f} s = {total:.2f} s "
-            f"({total / first:.2f} x first analysis)"
-        )
+        out["coder"].append({"decisions": k, "fit_cold_seconds": cold_s, "fit_seconds": fit_s,
+                             "suggest_seconds": suggest_s, "review_order_seconds": queue_s,
+                             "total_seconds": total, "ratio_to_first_analysis": total / first})
+        print(f"{k:>5} decisions: fit {fit_s:.2f} s (from scratch {cold_s:.2f} s) + suggest "
+              f"{len(rows)} {suggest_s:.2f} s + next batch {queue_s:.2f} s = {total:.2f} s "
+              f"({total / first:.2f} x first analysis)")
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / "coder_speed.json").write_text(json.dumps(out, indent=2))
 

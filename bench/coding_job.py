@@ -24,18 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-OPENERS = [
-    "",
-    "Honestly, ",
-    "I think ",
-    "As a resident, ",
-    "My worry: ",
-    "Mainly ",
-    "In short, ",
-    "Biggest issue: ",
-    "Sadly, ",
-    "Please note ",
-]
+OPENERS = ["", "Honestly, ", "I think ", "As a resident, ", "My worry: ", "Mainly ",
+           "In short, ", "Biggest issue: ", "Sadly, ", "Please note "]
 
 
 def answers(n: int, seed: int) -> list[tuple[str, str | None]]:
@@ -57,9 +47,8 @@ def main(n: int, profile: Path | None = None) -> None:
 
     tmp = Path(tempfile.mkdtemp())
     os.environ["CONSULT_INSTANCE_PATH"] = str(tmp / "instance")
-    app = create_app(
-        {"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp / 'b.sqlite3'}", "JOBS_SYNC": True}
-    )
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{tmp / 'b.sqlite3'}",
+                      "JOBS_SYNC": True})
     with app.app_context():
         create_all()
         db = get_db()
@@ -68,9 +57,8 @@ def main(n: int, profile: Path | None = None) -> None:
         for text, c in answers(n, seed=1):
             concern[add_response(db, resident(text)).id] = c
         db.commit()
-        run = service.create_run(
-            db, version_ids=[version_of(db).id], question_codes=["worry_text"], user=None
-        )
+        run = service.create_run(db, version_ids=[version_of(db).id],
+                                 question_codes=["worry_text"], user=None)
         db.commit()
         t0 = time.perf_counter()
         job = enqueue("analysis.run", {"run_id": run.id}, db=db)
@@ -108,18 +96,13 @@ def main(n: int, profile: Path | None = None) -> None:
         answered = db.query(AnalysedAnswer).filter_by(run_id=run.id).count()
         check(50)
         coding, result = code(profile)
-        print(
-            f"answers {answered}: first analysis {first:.1f} s, coding job after 50 "
-            f"decisions {coding:.1f} s, ratio {coding / first:.3f}; job result {result}"
-        )
+        print(f"answers {answered}: first analysis {first:.1f} s, coding job after 50 "
+              f"decisions {coding:.1f} s, ratio {coding / first:.3f}; job result {result}")
         # The next batch: 10 more checks, the coder warm-started from the job before.
         check(10)
         again, result = code(profile.with_suffix(".next.pstats") if profile else None)
-        print(
-            f"after 10 more checks: coding job {again:.1f} s, ratio {again / first:.3f}; "
-            f"job result {result}"
-        )
-
+        print(f"after 10 more checks: coding job {again:.1f} s, ratio {again / first:.3f}; "
+              f"job result {result}")
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

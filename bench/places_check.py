@@ -31,14 +31,8 @@ import pandas as pd  # noqa: E402
 from nlp.themes import ThemeEngine  # noqa: E402
 
 # ../shared/data from the repository (or from a worktree one level deeper).
-DATA = (
-    next(
-        (p / "shared" / "data" for p in HERE.parents if (p / "shared" / "data").exists()),
-        HERE.parents[1] / "shared" / "data",
-    )
-    / "polis"
-    / "bowling-green.comments.csv"
-)
+DATA = next((p / "shared" / "data" for p in HERE.parents if (p / "shared" / "data").exists()),
+            HERE.parents[1] / "shared" / "data") / "polis" / "bowling-green.comments.csv"
 AREA = ["Bowling Green", "Warren County"]
 # Places of Bowling Green / Warren County, KY, read off the comments (not the engine's list).
 KNOWN_PLACES = """
@@ -104,16 +98,15 @@ def main() -> int:
     texts = df["comment-body"].astype(str).tolist()[: args.n]
     entity_places = spacy_places(texts)
     places = KNOWN | entity_places
-    engine = ThemeEngine(cache_dir=str(HERE / "out" / "cache"), taxonomy=None, **_place_kwargs())
+    engine = ThemeEngine(cache_dir=str(HERE / "out" / "cache"), taxonomy=None,
+                         **_place_kwargs())
     start = time.perf_counter()
     result = engine.fit(texts)
     seconds = time.perf_counter() - start
     rows, n_hits, n_junk = [], 0, 0
-    print(
-        f"{len(texts)} comments: {len(result.themes)} themes, {result.n_non_answers} "
-        f"non-answers, {result.n_unthemed} unthemed ({seconds:.1f} s, path "
-        f"{result.settings.get('path')})"
-    )
+    print(f"{len(texts)} comments: {len(result.themes)} themes, {result.n_non_answers} "
+          f"non-answers, {result.n_unthemed} unthemed ({seconds:.1f} s, path "
+          f"{result.settings.get('path')})")
     for t in result.themes:
         top3 = t.keywords[:3]
         found = sorted(set(hits(t.label, places)) | {p for k in top3 for p in hits(k, places)})
@@ -122,35 +115,15 @@ def main() -> int:
         n_junk += junk
         flag = ("  PLACE: " + ", ".join(found) if found else "") + ("  JUNK" if junk else "")
         print(f"{t.size:>4}  {t.label[:60]:<60}  {', '.join(top3)}{flag}")
-        rows.append(
-            {
-                "size": t.size,
-                "label": t.label,
-                "keywords": t.keywords,
-                "place_hits": found,
-                "junk": junk,
-                "places": t.places,
-            }
-        )
+        rows.append({"size": t.size, "label": t.label, "keywords": t.keywords,
+                     "place_hits": found, "junk": junk, "places": t.places})
     largest = max((t.size for t in result.themes), default=0)
-    print(
-        f"\nthemes with a place in label/top-3 keywords: {n_hits} of {len(result.themes)};"
-        f" junk labels: {n_junk}; largest theme {largest} answers"
-    )
+    print(f"\nthemes with a place in label/top-3 keywords: {n_hits} of {len(result.themes)};"
+          f" junk labels: {n_junk}; largest theme {largest} answers")
     out = HERE / "out" / "places_check.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "n": len(texts),
-                "seconds": seconds,
-                "place_hits": n_hits,
-                "junk": n_junk,
-                "themes": rows,
-            },
-            indent=2,
-        )
-    )
+    out.write_text(json.dumps({"n": len(texts), "seconds": seconds, "place_hits": n_hits,
+                               "junk": n_junk, "themes": rows}, indent=2))
     return 1 if n_hits or n_junk else 0
 
 

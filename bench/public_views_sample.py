@@ -49,14 +49,8 @@ TEACHER = ("teacher@example.org", "violet compass meadow 12")
 SCHOOL = "Hillside Sample Academy"
 SAFE = ["very_safe", "fairly_safe", "neither", "fairly_unsafe", "very_unsafe"]
 # The second required question; it is not analysed here, so short answers do.
-PRIORITIES = [
-    "More police on foot",
-    "Tackle speeding",
-    "Stop the drug dealing",
-    "Better street lighting",
-    "Clean up the town centre",
-    "Youth clubs",
-]
+PRIORITIES = ["More police on foot", "Tackle speeding", "Stop the drug dealing",
+              "Better street lighting", "Clean up the town centre", "Youth clubs"]
 PUPILS = [
     "people vaping in the toilets at break time",
     "older kids hanging round the park by the bus stop",
@@ -71,38 +65,17 @@ def residents_csv(n: int, seed: int = 12) -> bytes:
     start = dt.date.today() - dt.timedelta(days=56)  # the pupils answer today
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "district",
-            "connection",
-            "age_group",
-            "safe_day",
-            "safe_dark",
-            "safety_change",
-            "problems",
-            "worry_text",
-            "priority_text",
-            "incident",
-            "submitted_at",
-        ]
-    )
+    writer.writerow(["district", "connection", "age_group", "safe_day", "safe_dark",
+                     "safety_change", "problems", "worry_text", "priority_text", "incident",
+                     "submitted_at"])
     for text in texts:
         day = start + dt.timedelta(days=rng.randrange(0, 56))
-        writer.writerow(
-            [
-                rng.choice(DISTRICTS),
-                "live",
-                rng.choice(AGES),
-                rng.choice(SAFE[:4]),
-                rng.choice(SAFE[1:]),
-                rng.choice(["safer", "same", "less_safe"]),
-                ";".join(rng.sample(["asb", "road_safety", "drugs", "burglary"], 2)),
-                " ".join(text.split()),
-                rng.choice(PRIORITIES),
-                "no",
-                day.isoformat(),
-            ]
-        )
+        writer.writerow([
+            rng.choice(DISTRICTS), "live", rng.choice(AGES), rng.choice(SAFE[:4]),
+            rng.choice(SAFE[1:]), rng.choice(["safer", "same", "less_safe"]),
+            ";".join(rng.sample(["asb", "road_safety", "drugs", "burglary"], 2)),
+            " ".join(text.split()), rng.choice(PRIORITIES), "no", day.isoformat(),
+        ])
     return out.getvalue().encode()
 
 
@@ -149,8 +122,7 @@ def pupil_session(teacher, device, n: int) -> None:
         device.get_by_label("Enter your class’s code").fill(code)
         navigate(device, device.get_by_role("button", name="Start").click)
         start = device.get_by_role("button", name="Continue").or_(
-            device.get_by_role("link", name="Continue")
-        )
+            device.get_by_role("link", name="Continue"))
         if start.count():
             navigate(device, start.first.click)
         for _ in range(30):
@@ -213,10 +185,8 @@ def export(page, run_url: str, out: Path) -> Path:
     shown = time.perf_counter() - started  # the page, or "Updating the figures"
     page.get_by_role("link", name="Download as Word (.docx)").wait_for(timeout=120_000)
     page.wait_for_load_state("load")
-    print(
-        f"  public views page: first response {shown:.2f} s, figures and every chart "
-        f"{time.perf_counter() - started:.2f} s after the last review"
-    )
+    print(f"  public views page: first response {shown:.2f} s, figures and every chart "
+          f"{time.perf_counter() - started:.2f} s after the last review")
     with page.expect_download() as got:
         page.get_by_role("link", name="Download as Word (.docx)").click()
     docx = out / "public-views.docx"
@@ -226,18 +196,13 @@ def export(page, run_url: str, out: Path) -> Path:
 
 def to_pages(docx: Path) -> list[Path]:
     out = docx.parent
-    subprocess.run(
-        ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(docx)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(out),
+                    str(docx)], check=True, capture_output=True, timeout=300)
     pdf = docx.with_suffix(".pdf")
     for old in out.glob("page-*.png"):
         old.unlink()
-    subprocess.run(
-        ["pdftoppm", "-r", "60", "-png", str(pdf), str(out / "page")], check=True, timeout=300
-    )
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(out / "page")], check=True,
+                   timeout=300)
     return sorted(out.glob("page-*.png"))
 
 
@@ -257,15 +222,13 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="consult-sample-browser-"))
     with serve_live(scratch, "sample-server") as live, sync_playwright() as pw:
         live.create_user(ANALYST[0], "analyst", password=ANALYST[1], name="Sam Analyst")
-        live.create_user(
-            TEACHER[0], "school_staff", password=TEACHER[1], name="Tess Teacher", school=SCHOOL
-        )
+        live.create_user(TEACHER[0], "school_staff", password=TEACHER[1], name="Tess Teacher",
+                         school=SCHOOL)
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
         def context():
-            ctx = browser.new_context(
-                base_url=live.url, accept_downloads=True, viewport={"width": 1024, "height": 800}
-            )
+            ctx = browser.new_context(base_url=live.url, accept_downloads=True,
+                                      viewport={"width": 1024, "height": 800})
             ctx.set_default_timeout(60_000)
             return ctx.new_page()
 

@@ -65,7 +65,8 @@ def sample_texts(rng: random.Random, n: int) -> list[str]:
 
 
 DISTRICTS = ["adur", "arun", "chichester", "crawley", "horsham", "mid_sussex", "worthing"]
-AGES = ["age_16_24", "age_25_34", "age_35_44", "age_45_54", "age_55_64", "age_65_74", "age_75_plus"]
+AGES = ["age_16_24", "age_25_34", "age_35_44", "age_45_54", "age_55_64", "age_65_74",
+        "age_75_plus"]
 
 
 def make_app(instance: Path):
@@ -93,26 +94,18 @@ def _version(db, survey_id):
 
     from consult.models import SurveyVersion
 
-    return db.scalar(
-        select(SurveyVersion)
-        .where(SurveyVersion.survey_id == survey_id)
-        .order_by(SurveyVersion.version.desc())
-    )
+    return db.scalar(select(SurveyVersion).where(SurveyVersion.survey_id == survey_id)
+                     .order_by(SurveyVersion.version.desc()))
 
 
 def _response(version, answers, rtype, when):
     from consult.models import Response
 
     return Response(
-        reference=secrets.token_hex(5).upper(),
-        survey_version_id=version.id,
-        survey_id=version.survey_id,
-        survey_version_number=version.version,
-        definition_hash=version.definition_hash,
-        respondent_type=rtype,
-        answers=answers,
-        submitted_at=when,
-        submission_key=secrets.token_hex(16),
+        reference=secrets.token_hex(5).upper(), survey_version_id=version.id,
+        survey_id=version.survey_id, survey_version_number=version.version,
+        definition_hash=version.definition_hash, respondent_type=rtype, answers=answers,
+        submitted_at=when, submission_key=secrets.token_hex(16),
     )
 
 
@@ -138,90 +131,51 @@ def seed_run(app, n_answers: int, n_themes: int, n_reviewed: int, seed: int = 0)
         responses = []
         for i in range(n_answers):
             if i % 10 == 9:
-                answers = {
-                    "year_group": rng.choice(["year_8", "year_9", "year_10"]),
-                    "worry_text": f"pupil answer {i}",
-                    "safe_school": "fairly_safe",
-                }
+                answers = {"year_group": rng.choice(["year_8", "year_9", "year_10"]),
+                           "worry_text": f"pupil answer {i}", "safe_school": "fairly_safe"}
                 responses.append(_response(schools, answers, "pupil", when))
             else:
-                answers = {
-                    "district": rng.choice(DISTRICTS),
-                    "age_group": rng.choice(AGES),
-                    "worry_text": f"resident answer {i}",
-                    "safe_dark": "fairly_safe",
-                    "problems": ["asb"],
-                }
+                answers = {"district": rng.choice(DISTRICTS), "age_group": rng.choice(AGES),
+                           "worry_text": f"resident answer {i}", "safe_dark": "fairly_safe",
+                           "problems": ["asb"]}
                 responses.append(_response(residents, answers, "resident", when))
         db.add_all(responses)
         db.flush()
-        run = AnalysisRun(
-            title="Benchmark run",
-            survey_id="residents",
-            survey_version_ids=[residents.id, schools.id],
-            question_codes=["worry_text"],
-            period="2026",
-            status=COMPLETE,
-            completed_at=utcnow(),
-            n_answers=n_answers,
-            n_respondents=n_answers,
-        )
+        run = AnalysisRun(title="Benchmark run", survey_id="residents",
+                          survey_version_ids=[residents.id, schools.id],
+                          question_codes=["worry_text"], period="2026", status=COMPLETE,
+                          completed_at=utcnow(), n_answers=n_answers,
+                          n_respondents=n_answers)
         db.add(run)
         db.flush()
         weights = [1 / (k + 1) for k in range(n_themes)]
         themes = [
-            Theme(
-                run_id=run.id,
-                label=f"Theme {k + 1}",
-                keywords=[],
-                size=0,
-                priority=["road_safety", "asb", "drugs_county_lines", None][k % 4],
-                emerging=k % 4 == 3,
-                position=k,
-                reviewed_at=utcnow() if k < n_reviewed else None,
-            )
+            Theme(run_id=run.id, label=f"Theme {k + 1}", keywords=[], size=0,
+                  priority=["road_safety", "asb", "drugs_county_lines", None][k % 4],
+                  emerging=k % 4 == 3, position=k,
+                  reviewed_at=utcnow() if k < n_reviewed else None)
             for k in range(n_themes)
         ]
         db.add_all(themes)
         db.flush()
-        answers = [
-            AnalysedAnswer(
-                run_id=run.id,
-                response_id=r.id,
-                question_code="worry_text",
-                redacted_text=r.answers["worry_text"],
-            )
-            for r in responses
-        ]
+        answers = [AnalysedAnswer(run_id=run.id, response_id=r.id, question_code="worry_text",
+                                  redacted_text=r.answers["worry_text"]) for r in responses]
         db.add_all(answers)
         db.flush()
         assignments = []
         for a in answers:
             main = rng.choices(range(n_themes), weights)[0]
             themes[main].size += 1
-            assignments.append(
-                ThemeAssignment(
-                    run_id=run.id,
-                    answer_id=a.id,
-                    response_id=a.response_id,
-                    question_code="worry_text",
-                    theme_id=themes[main].id,
-                    is_main=True,
-                )
-            )
+            assignments.append(ThemeAssignment(run_id=run.id, answer_id=a.id,
+                                               response_id=a.response_id,
+                                               question_code="worry_text",
+                                               theme_id=themes[main].id, is_main=True))
             if rng.random() < 0.15:
                 other = rng.choices(range(n_themes), weights)[0]
                 if other != main:
-                    assignments.append(
-                        ThemeAssignment(
-                            run_id=run.id,
-                            answer_id=a.id,
-                            response_id=a.response_id,
-                            question_code="worry_text",
-                            theme_id=themes[other].id,
-                            is_main=False,
-                        )
-                    )
+                    assignments.append(ThemeAssignment(
+                        run_id=run.id, answer_id=a.id, response_id=a.response_id,
+                        question_code="worry_text", theme_id=themes[other].id, is_main=False))
         db.add_all(assignments)
         by_theme = {}
         for x in assignments:
@@ -229,18 +183,10 @@ def seed_run(app, n_answers: int, n_themes: int, n_reviewed: int, seed: int = 0)
                 by_theme.setdefault(x.theme_id, []).append(x)
         for t in themes[:n_reviewed]:
             for x in by_theme.get(t.id, [])[:3]:
-                db.add(
-                    Quote(
-                        run_id=run.id,
-                        theme_id=t.id,
-                        answer_id=x.answer_id,
-                        response_id=x.response_id,
-                        question_code="worry_text",
-                        redacted_text=f"a quote for {t.label}",
-                        redacted=True,
-                        approved_at=utcnow(),
-                    )
-                )
+                db.add(Quote(run_id=run.id, theme_id=t.id, answer_id=x.answer_id,
+                             response_id=x.response_id, question_code="worry_text",
+                             redacted_text=f"a quote for {t.label}", redacted=True,
+                             approved_at=utcnow()))
         db.commit()
         return run.id
 
@@ -259,11 +205,9 @@ def bench(args) -> None:
     app = make_app(instance)
     t0 = time.perf_counter()
     run_id = seed_run(app, args.answers, args.themes, args.reviewed)
-    print(
-        f"seeded {args.answers:,} answers, {args.themes} themes "
-        f"({args.reviewed} reviewed) in {time.perf_counter() - t0:.1f} s; "
-        f"load average {os.getloadavg()[0]:.1f}"
-    )
+    print(f"seeded {args.answers:,} answers, {args.themes} themes "
+          f"({args.reviewed} reviewed) in {time.perf_counter() - t0:.1f} s; "
+          f"load average {os.getloadavg()[0]:.1f}")
     import re
 
     from sqlalchemy import select
@@ -274,31 +218,14 @@ def bench(args) -> None:
     from consult.db import get_db
 
     with app.app_context():
-        create_user(
-            get_db(),
-            email="bench@example.org",
-            role="analyst",
-            password="report speed check passphrase 7",
-            name="Bench",
-        )
+        create_user(get_db(), email="bench@example.org", role="analyst",
+                    password="report speed check passphrase 7", name="Bench")
         get_db().commit()
-        reviewed = (
-            get_db()
-            .scalars(
-                select(Theme.id)
-                .where(Theme.run_id == run_id, Theme.reviewed_at.is_not(None))
-                .order_by(Theme.id)
-            )
-            .all()
-        )
+        reviewed = get_db().scalars(select(Theme.id).where(
+            Theme.run_id == run_id, Theme.reviewed_at.is_not(None)).order_by(Theme.id)).all()
     client = app.test_client()
-    assert (
-        client.post(
-            "/staff/sign-in",
-            data={"email": "bench@example.org", "password": "report speed check passphrase 7"},
-        ).status_code
-        == 302
-    )
+    assert client.post("/staff/sign-in", data={"email": "bench@example.org",
+                       "password": "report speed check passphrase 7"}).status_code == 302
     url = f"/analysis/runs/{run_id}/report"
 
     def page_and_charts():
@@ -326,9 +253,8 @@ def bench(args) -> None:
     def change():
         k = next(changes)
         theme = reviewed[k % len(reviewed)]
-        r = client.post(
-            f"/analysis/runs/{run_id}/themes/{theme}/rename", data={"label": f"Theme renamed {k}"}
-        )
+        r = client.post(f"/analysis/runs/{run_id}/themes/{theme}/rename",
+                        data={"label": f"Theme renamed {k}"})
         assert r.status_code == 302, r.status_code
 
     def after_change(delay):
@@ -336,7 +262,6 @@ def bench(args) -> None:
             change()
             time.sleep(delay)
             return page_and_charts()
-
         return go
 
     def measure(fn, repeat):
@@ -357,12 +282,8 @@ def bench(args) -> None:
     page_and_charts()  # compile templates, import matplotlib and docx, warm the database
     rows = [("cold: no build ahead (cache emptied)", measure(cold, args.repeat))]
     rows.append(("cached: no change since the last view", measure(cached, args.repeat * 3)))
-    for delay, words in (
-        (0.0, "at once"),
-        (2.0, "2 s later"),
-        (5.0, "5 s later"),
-        (10.0, "10 s later"),
-    ):
+    for delay, words in ((0.0, "at once"), (2.0, "2 s later"), (5.0, "5 s later"),
+                         (10.0, "10 s later")):
         settle()
         p, c = measure(after_change(delay), args.repeat)
         # The change's own request and the pause are in the page figure: take the pause
@@ -378,24 +299,17 @@ def bench(args) -> None:
     print("|---|---|---|---|---|")
     for name, (p, c) in rows:
         print(f"| {name} | {p:.3f} s | {c:.3f} s | {p + c:.3f} s | {(p + c) / base:.2f} |")
-    print(
-        f"Word download: first {docx_cold[0]:.2f} s (figures, charts, document), "
-        f"then {statistics.median(docx_warm):.3f} s"
-    )
+    print(f"Word download: first {docx_cold[0]:.2f} s (figures, charts, document), "
+          f"then {statistics.median(docx_warm):.3f} s")
     from consult.jobs import Job
 
     with app.app_context():
         jobs = get_db().scalars(select(Job).where(Job.kind == "analysis.report")).all()
-        built = [
-            (j.finished_at - j.started_at).total_seconds()
-            for j in jobs
-            if j.result and j.result.get("built") and j.finished_at and j.started_at
-        ]
+        built = [(j.finished_at - j.started_at).total_seconds() for j in jobs
+                 if j.result and j.result.get("built") and j.finished_at and j.started_at]
     if built:
-        print(
-            f"background build (figures and charts): median {statistics.median(built):.2f} s "
-            f"of {len(built)} jobs"
-        )
+        print(f"background build (figures and charts): median {statistics.median(built):.2f} s "
+              f"of {len(built)} jobs")
 
 
 def sample(args) -> None:
@@ -414,50 +328,24 @@ def sample(args) -> None:
         db = get_db()
         residents, schools = _version(db, "residents"), _version(db, "schools")
         for i, text in enumerate(texts):
-            answers = {
-                "district": rng.choice(DISTRICTS),
-                "age_group": rng.choice(AGES),
-                "worry_text": text,
-                "safe_day": rng.choice(["very_safe", "fairly_safe", "neither", "fairly_unsafe"]),
-                "safe_dark": rng.choice(["fairly_safe", "neither", "fairly_unsafe", "very_unsafe"]),
-                "safety_change": rng.choice(["safer", "same", "less_safe"]),
-                "problems": rng.sample(["asb", "road_safety", "drugs", "burglary"], 2),
-            }
+            answers = {"district": rng.choice(DISTRICTS), "age_group": rng.choice(AGES),
+                       "worry_text": text, "safe_day": rng.choice(["very_safe", "fairly_safe",
+                                                                    "neither", "fairly_unsafe"]),
+                       "safe_dark": rng.choice(["fairly_safe", "neither", "fairly_unsafe",
+                                                "very_unsafe"]),
+                       "safety_change": rng.choice(["safer", "same", "less_safe"]),
+                       "problems": rng.sample(["asb", "road_safety", "drugs", "burglary"], 2)}
             rtype = "imported" if i % 11 == 0 else "resident"
             db.add(_response(residents, answers, rtype, when))
-        db.add(
-            _response(
-                schools,
-                {
-                    "year_group": "year_9",
-                    "safe_school": "fairly_safe",
-                    "worry_text": "people vaping in the toilets",
-                    "worries": ["drugs_vaping"],
-                },
-                "pupil",
-                when,
-            )
-        )
+        db.add(_response(schools, {"year_group": "year_9", "safe_school": "fairly_safe",
+                                   "worry_text": "people vaping in the toilets",
+                                   "worries": ["drugs_vaping"]}, "pupil", when))
         db.commit()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     consult = [str(Path(sys.executable).parent / "consult")]
-    subprocess.run(
-        [
-            *consult,
-            "analysis",
-            "run",
-            "--survey",
-            "residents",
-            "--survey",
-            "schools",
-            "--year",
-            "2026",
-            "--title",
-            "Community safety 2026",
-        ],
-        check=True,
-        env=env,
-    )
+    subprocess.run([*consult, "analysis", "run", "--survey", "residents", "--survey",
+                    "schools", "--year", "2026", "--title", "Community safety 2026"],
+                   check=True, env=env)
     from sqlalchemy import select
 
     from consult.analysis import queries, service
@@ -482,20 +370,8 @@ def sample(args) -> None:
         db.commit()
         run_id = run.id
     for fmt in ("docx", "html", "json", "csv"):
-        subprocess.run(
-            [
-                *consult,
-                "analysis",
-                "export",
-                str(run_id),
-                "--format",
-                fmt,
-                "--out",
-                str(out / f"public-views.{fmt}"),
-            ],
-            check=True,
-            env=env,
-        )
+        subprocess.run([*consult, "analysis", "export", str(run_id), "--format", fmt,
+                        "--out", str(out / f"public-views.{fmt}")], check=True, env=env)
     print(f"written to {out}")
 
 

@@ -114,31 +114,22 @@ def cross_validate(rows: list[dict], scr: Screener, rules_flags: list[bool]) -> 
         tp = sum(1 for i in idx if flags[i] and y[i])
         return tp / max(sum(1 for i in idx if y[i]), 1), tp / max(sum(flags[i] for i in idx), 1)
 
-    print(
-        f"\n**Cross-validation** ({len(folds)} stratified folds; on each, the most precise "
-        f"threshold/margin with embedding-only recall ≥ {CV_TARGET_RECALL} on the other "
-        "folds, measured on the held-out fold)\n"
-    )
-    print(
-        "fold choices (threshold, margin): " + ", ".join(f"({t:.2f}, {m:+.2f})" for t, m in chosen)
-    )
+    print(f"\n**Cross-validation** ({len(folds)} stratified folds; on each, the most precise "
+          f"threshold/margin with embedding-only recall ≥ {CV_TARGET_RECALL} on the other "
+          "folds, measured on the held-out fold)\n")
+    print("fold choices (threshold, margin): " + ", ".join(f"({t:.2f}, {m:+.2f})"
+                                                            for t, m in chosen))
     whole = choose_threshold(d, n, y, list(range(len(rows))))
-    print(
-        f"chosen on the whole set: threshold {whole[0]:.2f}, margin {whole[1]:+.2f} "
-        f"(defaults in nlp/screening.py: {DEFAULT_THRESHOLD}, {DEFAULT_MARGIN})\n"
-    )
+    print(f"chosen on the whole set: threshold {whole[0]:.2f}, margin {whole[1]:+.2f} "
+          f"(defaults in nlp/screening.py: {DEFAULT_THRESHOLD}, {DEFAULT_MARGIN})\n")
     print("| rows | embeddings only R / P (CV) | rules + embeddings R / P (CV) | rules R / P |")
     print("|---|---|---|---|")
-    for name, idx in (
-        ("dev", [i for i, r in enumerate(rows) if r["split"] == "dev"]),
-        ("test", [i for i, r in enumerate(rows) if r["split"] == "test"]),
-        ("all", list(range(len(rows)))),
-    ):
+    for name, idx in (("dev", [i for i, r in enumerate(rows) if r["split"] == "dev"]),
+                      ("test", [i for i, r in enumerate(rows) if r["split"] == "test"]),
+                      ("all", list(range(len(rows))))):
         e, c, ru = rp(emb_only, idx), rp(combined, idx), rp(rules_flags, idx)
-        print(
-            f"| {name} | {e[0]:.2f} / {e[1]:.2f} | {c[0]:.2f} / {c[1]:.2f} | "
-            f"{ru[0]:.2f} / {ru[1]:.2f} |"
-        )
+        print(f"| {name} | {e[0]:.2f} / {e[1]:.2f} | {c[0]:.2f} / {c[1]:.2f} | "
+              f"{ru[0]:.2f} / {ru[1]:.2f} |")
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -177,11 +168,8 @@ def fmt(x: float) -> str:
 
 def table(title: str, by_split: dict[str, dict], reason_split: str = "all") -> str:
     lines = [f"**{title}**", ""]
-    lines.append(
-        "| category | "
-        + " | ".join(f"{s} P | {s} R | {s} F1" for s in by_split)
-        + f" | {reason_split} reason |"
-    )
+    lines.append("| category | " + " | ".join(
+        f"{s} P | {s} R | {s} F1" for s in by_split) + f" | {reason_split} reason |")
     lines.append("|---" * (1 + 3 * len(by_split) + 1) + "|")
     for cat in ("overall", *CATEGORIES):
         cells = []
@@ -213,9 +201,8 @@ def main(argv=None) -> None:
     ap.add_argument("--rules-only", action="store_true")
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--cv", action="store_true", help="cross-validate the embedding threshold")
-    ap.add_argument(
-        "--heldout2", action="store_true", help=f"also measure on {HELDOUT2.relative_to(ROOT)}"
-    )
+    ap.add_argument("--heldout2", action="store_true",
+                    help=f"also measure on {HELDOUT2.relative_to(ROOT)}")
     args = ap.parse_args(argv)
 
     rows = load_rows()
@@ -224,28 +211,20 @@ def main(argv=None) -> None:
         "test": [r for r in rows if r["split"] == "test"],
         "all": rows,
     }
-    print(
-        f"labelled set: {len(rows)} answers, {sum(int(r['label']) for r in rows)} disclosures;"
-        + "; ".join(
-            f" {s}: {len(v)} ({sum(int(r['label']) for r in v)} disclosures)"
-            for s, v in splits.items()
-            if s != "all"
-        )
-    )
+    print(f"labelled set: {len(rows)} answers, {sum(int(r['label']) for r in rows)} disclosures;"
+          + "; ".join(f" {s}: {len(v)} ({sum(int(r['label']) for r in v)} disclosures)"
+                      for s, v in splits.items() if s != "all"))
 
     rules = default_screener()
     screeners: dict[str, Screener] = {"rules only": rules}
     if not args.rules_only:
-        screeners[
-            f"rules + embeddings (threshold {DEFAULT_THRESHOLD}, margin {DEFAULT_MARGIN})"
-        ] = embedding_screener()
+        screeners[f"rules + embeddings (threshold {DEFAULT_THRESHOLD}, margin "
+                  f"{DEFAULT_MARGIN})"] = embedding_screener()
 
     heldout2 = load_rows(HELDOUT2) if args.heldout2 else None
     if heldout2 is not None:
-        print(
-            f"heldout2: {len(heldout2)} answers, "
-            f"{sum(r['label'] == '1' for r in heldout2)} disclosures"
-        )
+        print(f"heldout2: {len(heldout2)} answers, "
+              f"{sum(r['label'] == '1' for r in heldout2)} disclosures")
 
     for name, scr in screeners.items():
         by_split = {}
@@ -254,26 +233,17 @@ def main(argv=None) -> None:
             by_split[s] = evaluate(subset, res)
         print()
         print(table(name, by_split))
-        misses = [
-            r["text"]
-            for r, res in zip(rows, scr.screen_many([r["text"] for r in rows]), strict=True)
-            if int(r["label"]) and not res.flagged
-        ]
+        misses = [r["text"] for r, res in zip(rows, scr.screen_many(
+            [r["text"] for r in rows]), strict=True) if int(r["label"]) and not res.flagged]
         print(f"\nlabelled-set misses ({len(misses)}): " + " | ".join(misses[:60]))
         if heldout2 is not None:
             res = scr.screen_many([r["text"] for r in heldout2])
             print()
             print(table(f"{name}: heldout2", {"heldout2": evaluate(heldout2, res)}, "heldout2"))
-            misses = [
-                r["text"]
-                for r, x in zip(heldout2, res, strict=True)
-                if r["label"] == "1" and not x.flagged
-            ]
-            alarms = [
-                r["text"]
-                for r, x in zip(heldout2, res, strict=True)
-                if r["label"] != "1" and x.flagged
-            ]
+            misses = [r["text"] for r, x in zip(heldout2, res, strict=True)
+                      if r["label"] == "1" and not x.flagged]
+            alarms = [r["text"] for r, x in zip(heldout2, res, strict=True)
+                      if r["label"] != "1" and x.flagged]
             print(f"\nheldout2 misses ({len(misses)}): " + " | ".join(misses))
             print(f"\nheldout2 false alarms ({len(alarms)}): " + " | ".join(alarms))
 
@@ -291,31 +261,23 @@ def main(argv=None) -> None:
     print("| screener | mean | p95 | mean / str.lower mean |")
     print("|---|---|---|---|")
     print(f"| str.lower (baseline) | {base_mean * 1e6:.2f} µs | {p95(base) * 1e6:.2f} µs | 1 |")
-    print(
-        f"| rules only | {statistics.mean(rule_t) * 1e3:.3f} ms | {p95(rule_t) * 1e3:.3f} ms "
-        f"| {statistics.mean(rule_t) / base_mean:,.0f}× |"
-    )
+    print(f"| rules only | {statistics.mean(rule_t) * 1e3:.3f} ms | {p95(rule_t) * 1e3:.3f} ms "
+          f"| {statistics.mean(rule_t) / base_mean:,.0f}× |")
     t0 = time.perf_counter()
     rules.screen(long_text)
-    print(
-        f"| rules only, one {len(long_text):,}-character answer | "
-        f"{(time.perf_counter() - t0) * 1e3:.1f} ms | | |"
-    )
+    print(f"| rules only, one {len(long_text):,}-character answer | "
+          f"{(time.perf_counter() - t0) * 1e3:.1f} ms | | |")
     if not args.rules_only:
         emb = embedding_screener()
         emb.screen("warm up")  # model load is a one-off, reported separately
         emb_t = latency(emb.screen, texts[:120], 1)
-        print(
-            f"| rules + embeddings | {statistics.mean(emb_t) * 1e3:.1f} ms | "
-            f"{p95(emb_t) * 1e3:.1f} ms | {statistics.mean(emb_t) / base_mean:,.0f}× |"
-        )
+        print(f"| rules + embeddings | {statistics.mean(emb_t) * 1e3:.1f} ms | "
+              f"{p95(emb_t) * 1e3:.1f} ms | {statistics.mean(emb_t) / base_mean:,.0f}× |")
         t0 = time.perf_counter()
         emb.screen_many(texts)
         batch = time.perf_counter() - t0
-        print(
-            f"| rules + embeddings, batch of {len(texts)} | "
-            f"{batch / len(texts) * 1e3:.1f} ms per answer | | |"
-        )
+        print(f"| rules + embeddings, batch of {len(texts)} | "
+              f"{batch / len(texts) * 1e3:.1f} ms per answer | | |")
 
 
 if __name__ == "__main__":

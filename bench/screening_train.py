@@ -65,12 +65,8 @@ def first_look(rows: list[dict]) -> None:
         r["candidate"] = scr._combine(r["text"], emb, None).flagged
         r["pieces"] = [
             screening_context.features(
-                p,
-                screening.normalise(p),
-                bool(screening.rule_hits(screening.normalise(p))),
-                d,
-                n,
-                v,
+                p, screening.normalise(p), bool(screening.rule_hits(screening.normalise(p))),
+                d, n, v,
             )
             for p, v, d, n in pieces
         ]
@@ -95,11 +91,8 @@ def fit(rows: list[dict]):
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
     clf.fit((X - means) / scales, y)
     return screening_context.ContextModel(
-        weights=clf.coef_[0].tolist(),
-        bias=float(clf.intercept_[0]),
-        threshold=0.5,
-        means=means.tolist(),
-        scales=scales.tolist(),
+        weights=clf.coef_[0].tolist(), bias=float(clf.intercept_[0]), threshold=0.5,
+        means=means.tolist(), scales=scales.tolist(),
     )
 
 
@@ -187,25 +180,14 @@ def main() -> None:
         model.threshold = choose_threshold(train)
         probs = probabilities(model, hard)
         flags = [r["candidate"] and p >= model.threshold for r, p in zip(hard, probs, strict=True)]
-        print(
-            row(
-                f"+ second look trained on {' + '.join(names)} (threshold {model.threshold:.3f})",
-                hard,
-                flags,
-            )
-        )
+        print(row(f"+ second look trained on {' + '.join(names)} (threshold "
+                  f"{model.threshold:.3f})", hard, flags))
     alarms = Counter(r["family"] for r, f in zip(hard, flags, strict=True) if f and not r["y"])
-    print(
-        "\nFalse alarms by family (the last model): "
-        + ", ".join(
-            f"{fam} {n}/{sum(r['family'] == fam and not r['y'] for r in hard)}"
-            for fam, n in alarms.most_common()
-        )
-    )
-    print(
-        "Missed: "
-        + " | ".join(r["text"] for r, f in zip(hard, flags, strict=True) if r["y"] and not f)
-    )
+    print("\nFalse alarms by family (the last model): " + ", ".join(
+        f"{fam} {n}/{sum(r['family'] == fam and not r['y'] for r in hard)}"
+        for fam, n in alarms.most_common()))
+    print("Missed: " + " | ".join(
+        r["text"] for r, f in zip(hard, flags, strict=True) if r["y"] and not f))
 
     print("\n### 2. 5-fold cross-validation over all four sets (nested: threshold per fold)\n")
     flags = nested_cv_flags(everything)
@@ -223,24 +205,16 @@ def main() -> None:
     print(f"\nShipped threshold (CV, recall >= {TARGET_RECALL}): {final.threshold:.3f}")
     if not args.dry_run:
         out = screening_context.MODEL_PATH
-        out.write_text(
-            json.dumps(
-                {
-                    "about": "Trained by bench/screening_train.py on "
-                    + ", ".join(SETS[name].name for name in SETS)
-                    + ". Do not edit.",
-                    "cues": list(screening_context.load_cues()),
-                    "features": screening_context.feature_names() + ["embedding"] * 384,
-                    "threshold": final.threshold,
-                    "bias": final.bias,
-                    "weights": [round(w, 6) for w in final.weights],
-                    "means": [round(m, 6) for m in final.means],
-                    "scales": [round(s, 6) for s in final.scales],
-                }
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        out.write_text(json.dumps({
+            "about": "Trained by bench/screening_train.py on " + ", ".join(
+                SETS[name].name for name in SETS) + ". Do not edit.",
+            "cues": list(screening_context.load_cues()),
+            "features": screening_context.feature_names() + ["embedding"] * 384,
+            "threshold": final.threshold, "bias": final.bias,
+            "weights": [round(w, 6) for w in final.weights],
+            "means": [round(m, 6) for m in final.means],
+            "scales": [round(s, 6) for s in final.scales],
+        }) + "\n", encoding="utf-8")
         print(f"Wrote {out.relative_to(ROOT)}")
 
 

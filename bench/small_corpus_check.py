@@ -46,9 +46,8 @@ def earlier_method(emb: np.ndarray, random_state: int = 42, max_themes: int = 60
     n = len(emb)
     best_labels, best_score = np.zeros(n, dtype=int), -1.0
     for k in range(2, int(min(15, max_themes, max(2, n // 4))) + 1):
-        labels = AgglomerativeClustering(
-            n_clusters=k, metric="cosine", linkage="average"
-        ).fit_predict(emb)
+        labels = AgglomerativeClustering(n_clusters=k, metric="cosine",
+                                         linkage="average").fit_predict(emb)
         if len(set(labels)) < 2:
             continue
         score = silhouette_score(emb, labels, metric="cosine", random_state=random_state)
@@ -75,12 +74,8 @@ def samples(n: int, seeds: int):
         part = df[df.label == topic]
         for s in range(seeds):
             pick = part.sample(n=min(n, len(part)), random_state=s)
-            yield (
-                f"NHS {topic} (one topic) vs subcategory",
-                s,
-                pick.text.tolist(),
-                pick["sub"].tolist(),
-            )
+            yield f"NHS {topic} (one topic) vs subcategory", s, pick.text.tolist(), \
+                pick["sub"].tolist()
     for s in range(seeds):
         pick = df.sample(n=n, random_state=s)
         yield "NHS mixed vs label", s, pick.text.tolist(), pick.label.tolist()
@@ -107,14 +102,9 @@ def main(argv: list[str]) -> None:
                 continue  # the density path, unchanged
             labels = earlier_method(emb) if method == "earlier" else engine_labels(emb)
             sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.array([0])
-            row = {
-                "data": name,
-                "seed": seed,
-                "method": method,
-                "n": len(texts),
-                "themes": int((sizes > 0).sum()),
-                "largest_share": round(float(sizes.max() / len(texts)), 3),
-            }
+            row = {"data": name, "seed": seed, "method": method, "n": len(texts),
+                   "themes": int((sizes > 0).sum()),
+                   "largest_share": round(float(sizes.max() / len(texts)), 3)}
             if truth is not None:
                 row["nmi"] = round(cluster_scores(truth, labels.tolist())["nmi"], 3)
             rows.append(row)
@@ -123,10 +113,8 @@ def main(argv: list[str]) -> None:
     out.write_text(json.dumps(rows, indent=2))
     df = pd.DataFrame(rows)
     summary = df.groupby(["data", "method"], sort=False).agg(
-        themes=("themes", "mean"),
-        largest=("largest_share", "mean"),
-        nmi=("nmi", "mean") if "nmi" in df else ("themes", "size"),
-    )
+        themes=("themes", "mean"), largest=("largest_share", "mean"),
+        nmi=("nmi", "mean") if "nmi" in df else ("themes", "size"))
     print(f"{n} answers per sample, {seeds} samples each (means)")
     print(summary.round(3).to_string())
 

@@ -8,10 +8,8 @@ import pandas as pd
 
 # ../shared/data beside the repository (or beside the folder of worktrees).
 _HERE = Path(__file__).resolve()
-DATA = next(
-    (p / "shared" / "data" for p in _HERE.parents if (p / "shared" / "data").exists()),
-    _HERE.parents[2] / "shared" / "data",
-)
+DATA = next((p / "shared" / "data" for p in _HERE.parents if (p / "shared" / "data").exists()),
+            _HERE.parents[2] / "shared" / "data")
 
 
 def nhs(label: str = "label") -> tuple[list[str], list[str]]:
@@ -25,7 +23,9 @@ def anes() -> tuple[list[str], list[str]]:
     df = pd.read_csv(DATA / "anes" / "dataset3.csv", keep_default_na=False)
     codes = [c for c in df.columns if c not in ("caseID", "verbatim")]
     onehot = df[codes].apply(pd.to_numeric, errors="coerce").fillna(0).astype(int)
-    primary = [next((c for c in codes if row[c] == 1), "none") for _, row in onehot.iterrows()]
+    primary = [
+        next((c for c in codes if row[c] == 1), "none") for _, row in onehot.iterrows()
+    ]
     return df["verbatim"].tolist(), primary
 
 

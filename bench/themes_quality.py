@@ -35,7 +35,7 @@ def main(names: list[str]) -> None:
     if "--sample" in names:
         at = names.index("--sample")
         sample = int(names[at + 1])
-        names = names[:at] + names[at + 2 :]
+        names = names[:at] + names[at + 2:]
     out_path = HERE / "out" / ("quality_int8.json" if int8 else "quality.json")
     if sample:
         out_path = out_path.with_name(f"{out_path.stem}_sample{sample}.json")
@@ -49,9 +49,8 @@ def main(names: list[str]) -> None:
             keep = sorted(random.Random(0).sample(range(len(texts)), sample))
             texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
         # --int8: the encoder the engine uses from 50,000 distinct answers, at any size.
-        engine = ThemeEngine(
-            cache_dir=str(HERE / "out" / "cache"), **({"large_corpus_size": 0} if int8 else {})
-        )
+        engine = ThemeEngine(cache_dir=str(HERE / "out" / "cache"),
+                             **({"large_corpus_size": 0} if int8 else {}))
         scores = evaluate(texts, labels, engine=engine)
         scores["n"] = len(texts)
         scores["n_labels"] = len(set(labels))
@@ -60,12 +59,9 @@ def main(names: list[str]) -> None:
         print(f"\n{name}: {len(texts)} answers, {len(set(labels))} labels")
         for method in ("engine", "bertopic_defaults", "kmeans_true_k"):
             s = scores[method]
-            print(
-                f"  {method:<18} NMI {s['nmi']:.3f}  ARI {s['ari']:.3f}  V {s['v_measure']:.3f}"
-                f"  themes {s['n_themes']:>3}  unthemed {s['unthemed_share']:.1%}"
-                f"  {s['seconds']:.1f} s  {s['peak_mb']:.0f} MB",
-                flush=True,
-            )
+            print(f"  {method:<18} NMI {s['nmi']:.3f}  ARI {s['ari']:.3f}  V {s['v_measure']:.3f}"
+                  f"  themes {s['n_themes']:>3}  unthemed {s['unthemed_share']:.1%}"
+                  f"  {s['seconds']:.1f} s  {s['peak_mb']:.0f} MB", flush=True)
         e, b, k = (scores[m]["nmi"] for m in ("engine", "bertopic_defaults", "kmeans_true_k"))
         print(f"  engine - bertopic = {e - b:+.3f} (target +0.05); engine - kmeans = {e - k:+.3f}")
 

@@ -43,11 +43,8 @@ def build_corpus(n: int) -> Path:
     if n > len(texts):
         anes = pd.read_csv(DATA / "anes" / "dataset3.csv", keep_default_na=False)
         polis = pd.read_csv(DATA / "polis" / "bowling-green.comments.csv", keep_default_na=False)
-        pool = list(
-            dict.fromkeys(
-                texts + anes["verbatim"].tolist() + polis.iloc[:, -1].astype(str).tolist()
-            )
-        )
+        pool = list(dict.fromkeys(texts + anes["verbatim"].tolist()
+                                  + polis.iloc[:, -1].astype(str).tolist()))
         short = [t for t in pool if 3 <= len(t.split()) <= 40]
         rng = np.random.default_rng(0)
         seen = set(texts)
@@ -86,13 +83,9 @@ def child(mode: str, csv_path: str, cache: str | None) -> None:
                 last[0], last[1] = now, stage
 
         result = engine.fit(texts, progress=progress)
-        report.update(
-            fit_seconds=time.perf_counter() - t0,
-            stages=stages,
-            n_themes=len(result.themes),
-            n_unthemed=result.n_unthemed,
-            n_non_answers=result.n_non_answers,
-        )
+        report.update(fit_seconds=time.perf_counter() - t0, stages=stages,
+                      n_themes=len(result.themes), n_unthemed=result.n_unthemed,
+                      n_non_answers=result.n_non_answers)
         t1 = time.perf_counter()
         engine.fit(texts)
         report["warm_refit_seconds"] = time.perf_counter() - t1
@@ -106,11 +99,8 @@ def child(mode: str, csv_path: str, cache: str | None) -> None:
         emb = model.encode(texts, batch_size=64, show_progress_bar=False)
         report["embed_seconds"] = time.perf_counter() - t0
         topics, _ = BERTopic(embedding_model=model).fit_transform(texts, embeddings=emb)
-        report.update(
-            fit_seconds=time.perf_counter() - t0,
-            n_themes=len(set(topics)) - 1,
-            unthemed_share=sum(t == -1 for t in topics) / len(topics),
-        )
+        report.update(fit_seconds=time.perf_counter() - t0, n_themes=len(set(topics)) - 1,
+                      unthemed_share=sum(t == -1 for t in topics) / len(topics))
     print("RESULT " + json.dumps(report), flush=True)
 
 
@@ -126,16 +116,12 @@ def measure(mode: str, csv_path: Path, cache: Path | None) -> dict:
     if status != 0:
         raise SystemExit(f"{mode} run failed with status {status}")
     line = next(x for x in stdout.splitlines() if x.startswith("RESULT "))
-    inner = json.loads(line[len("RESULT ") :])
+    inner = json.loads(line[len("RESULT "):])
     # The engine's process also times a second fit in the same process after the first;
     # "process_seconds" is the process up to the end of the first fit, the figure to compare.
     process = wall - inner.get("warm_refit_seconds", 0.0)
-    return {
-        "wall_seconds": round(wall, 1),
-        "process_seconds": round(process, 1),
-        "peak_mb": round(usage.ru_maxrss / 1024),
-        **inner,
-    }
+    return {"wall_seconds": round(wall, 1), "process_seconds": round(process, 1),
+            "peak_mb": round(usage.ru_maxrss / 1024), **inner}
 
 
 def main() -> None:
@@ -162,15 +148,12 @@ def main() -> None:
         print("bertopic", results["bertopic_defaults_cold"], flush=True)
     first = results["engine_cold"]["process_seconds"]
     results["rerun_ratio_cold_process"] = round(
-        results["engine_rerun_cached"]["process_seconds"] / first, 3
-    )
+        results["engine_rerun_cached"]["process_seconds"] / first, 3)
     results["rerun_ratio_in_process"] = round(
-        results["engine_cold"]["warm_refit_seconds"] / first, 3
-    )
+        results["engine_cold"]["warm_refit_seconds"] / first, 3)
     if "bertopic_defaults_cold" in results:
         results["engine_to_bertopic_ratio"] = round(
-            first / results["bertopic_defaults_cold"]["process_seconds"], 3
-        )
+            first / results["bertopic_defaults_cold"]["process_seconds"], 3)
     out = OUT / f"speed_{args.n}.json"
     out.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

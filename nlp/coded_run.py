@@ -16,12 +16,9 @@ from .coder import AnswerGraph, GuidedCoder
 from .themes import Assignment, Theme, ThemeEngine, ThemeResult, _quotes, _top_places
 
 
-def code_with_decisions(
-    engine: ThemeEngine,
-    result: ThemeResult,
-    decisions: Sequence[str | None],
-    coder: GuidedCoder | None = None,
-) -> ThemeResult:
+def code_with_decisions(engine: ThemeEngine, result: ThemeResult,
+                        decisions: Sequence[str | None], coder: GuidedCoder | None = None
+                        ) -> ThemeResult:
     """``decisions[i]``: the theme the analyst gave answer ``i`` (several separated by
     ";"), or None/"" where undecided. Decided rows keep their themes (a decided non-answer
     counts as an answer); undecided answers get the coder's suggestion, none where the
@@ -50,9 +47,9 @@ def code_with_decisions(
     if train and todo and len({k for i in train for k in given[i]}) > 1:
         graph = AnswerGraph(vectors[answer_rows])  # decisions spread to similar answers
         coder = (coder or GuidedCoder(random_state=engine.random_state, graph=graph)).fit(
-            vectors[train], [given[i] for i in train], [texts[i] for i in train]
-        )
-        for i, s in zip(todo, coder.suggest(vectors[todo], [texts[i] for i in todo]), strict=True):
+            vectors[train], [given[i] for i in train], [texts[i] for i in train])
+        for i, s in zip(todo, coder.suggest(vectors[todo], [texts[i] for i in todo]),
+                        strict=True):
             if s.unthemed or s.not_relevant or not s.themes:
                 theme_of[i] = None
                 continue
@@ -65,45 +62,28 @@ def code_with_decisions(
     assignments = []
     for i, a in enumerate(result.assignments):
         t = theme_of.get(i)
-        assignments.append(
-            Assignment(
-                a.id,
-                t,
-                round(score.get(i, 0.0), 4) if t is not None else 0.0,
-                further.get(i, []),
-                a.is_non_answer and not given[i],
-                a.redacted_text,
-                non_answer_kind=a.non_answer_kind if not given[i] else None,
-            )
-        )
+        assignments.append(Assignment(
+            a.id, t, round(score.get(i, 0.0), 4) if t is not None else 0.0,
+            further.get(i, []), a.is_non_answer and not given[i], a.redacted_text,
+            non_answer_kind=a.non_answer_kind if not given[i] else None))
     themes = []
     labels = np.array([-1 if theme_of.get(i) is None else theme_of[i] for i in range(n)])
     for t, name in enumerate(names):
         members = np.flatnonzero(labels == t)
         centroid = vectors[members].mean(axis=0) if len(members) else np.zeros(vectors.shape[1])
         centroid = centroid / (np.linalg.norm(centroid) or 1.0)
-        themes.append(
-            Theme(
-                id=t,
-                label=name,
-                keywords=[],
-                size=int(len(members)),
-                share=round(len(members) / n, 4) if n else 0.0,
-                quotes=_quotes(texts, vectors, members, centroid, engine.n_quotes),
-                places=_top_places(texts, members),
-                centroid=[round(float(v), 6) for v in centroid],
-            )
-        )
+        themes.append(Theme(
+            id=t, label=name, keywords=[], size=int(len(members)),
+            share=round(len(members) / n, 4) if n else 0.0,
+            quotes=_quotes(texts, vectors, members, centroid, engine.n_quotes),
+            places=_top_places(texts, members),
+            centroid=[round(float(v), 6) for v in centroid]))
     themes.sort(key=lambda th: -th.size)
     n_non = sum(a.is_non_answer for a in assignments)
     return ThemeResult(
-        themes=themes,
-        assignments=assignments,
-        n_answers=n,
-        n_non_answers=n_non,
+        themes=themes, assignments=assignments, n_answers=n, n_non_answers=n_non,
         n_unthemed=sum(1 for a in assignments if a.theme_id is None and not a.is_non_answer),
-        non_answer_kinds=dict(
-            Counter(a.non_answer_kind for a in assignments if a.is_non_answer and a.non_answer_kind)
-        ),
+        non_answer_kinds=dict(Counter(a.non_answer_kind for a in assignments
+                                      if a.is_non_answer and a.non_answer_kind)),
         settings={**result.settings, "path": "coder", "decisions": sum(1 for g in given if g)},
     )

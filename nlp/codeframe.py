@@ -173,9 +173,8 @@ def frame_vectors(frame: Sequence[FrameTheme], backend) -> list[np.ndarray]:
     return out
 
 
-def frame_similarities(
-    answer_vectors: np.ndarray, frame_vectors: Sequence[np.ndarray]
-) -> np.ndarray:
+def frame_similarities(answer_vectors: np.ndarray,
+                       frame_vectors: Sequence[np.ndarray]) -> np.ndarray:
     """(answers, themes) similarity: per theme, the best of the cosine to the mean of its
     texts and the cosine to each of its texts."""
     answers = _unit(np.asarray(answer_vectors, dtype=np.float32))

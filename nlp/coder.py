@@ -48,10 +48,8 @@ def _dense_csr(x: np.ndarray):
     from scipy import sparse
 
     n, d = x.shape
-    return sparse.csr_matrix(
-        (np.ascontiguousarray(x).ravel(), np.tile(np.arange(d), n), np.arange(0, n * d + 1, d)),
-        shape=(n, d),
-    )
+    return sparse.csr_matrix((np.ascontiguousarray(x).ravel(), np.tile(np.arange(d), n),
+                              np.arange(0, n * d + 1, d)), shape=(n, d))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -77,26 +75,15 @@ class Lexicon:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         texts = [str(t) for t in texts]
-        self.word_ = TfidfVectorizer(
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-            min_df=1,
-            strip_accents="unicode",
-            dtype=np.float32,
-        )
-        self.char_ = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            sublinear_tf=True,
-            min_df=2 if len(texts) >= 50 else 1,
-            strip_accents="unicode",
-            dtype=np.float32,
-        )
+        self.word_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1,
+                                     strip_accents="unicode", dtype=np.float32)
+        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                     min_df=2 if len(texts) >= 50 else 1,
+                                     strip_accents="unicode", dtype=np.float32)
         unique = list(dict.fromkeys(texts))
         self.rows_ = {t: i for i, t in enumerate(unique)}
-        self.matrix_ = sparse.hstack(
-            [self.word_.fit_transform(unique), self.char_.fit_transform(unique)], format="csr"
-        )
+        self.matrix_ = sparse.hstack([self.word_.fit_transform(unique),
+                                      self.char_.fit_transform(unique)], format="csr")
         return self
 
     def transform(self, texts: Sequence[str]):
@@ -106,7 +93,8 @@ class Lexicon:
         new = list(dict.fromkeys(t for t in texts if t not in self.rows_))
         if not new:
             return self.matrix_[[self.rows_[t] for t in texts]]
-        extra = sparse.hstack([self.word_.transform(new), self.char_.transform(new)], format="csr")
+        extra = sparse.hstack([self.word_.transform(new), self.char_.transform(new)],
+                              format="csr")
         at = {t: len(self.rows_) + i for i, t in enumerate(new)}
         both = sparse.vstack([self.matrix_, extra], format="csr")
         return both[[self.rows_.get(t, at.get(t)) for t in texts]]
@@ -175,9 +163,8 @@ class AnswerGraph:
 
     def rows(self, vectors: np.ndarray) -> np.ndarray:
         """Run row of each vector, -1 where it is not in the run."""
-        return np.asarray(
-            [self.rows_.get(k, -1) for k in self._keys(_unit(vectors))], dtype=np.int64
-        )
+        return np.asarray([self.rows_.get(k, -1) for k in self._keys(_unit(vectors))],
+                          dtype=np.int64)
 
     def neighbours(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, neighbour rows, similarities) of each vector."""
@@ -386,18 +373,14 @@ class GuidedCoder:
             return None
         X = self._features(vectors, texts, lexical)[rows]
         if extra is not None:
-            X, y, w = (
-                _stack(X, extra[0]),
-                np.concatenate([y, extra[1]]),
-                np.concatenate([w, extra[2]]),
-            )
+            X, y, w = _stack(X, extra[0]), np.concatenate([y, extra[1]]), np.concatenate(
+                [w, extra[2]])
         # Only the columns some coded answer uses: the others would keep a zero weight
         # anyway (L2), and dropping them keeps L-BFGS fast with 100,000s of n-grams.
         cols = np.unique(X.indices) if hasattr(X, "indices") else None
         init = self._initial(lexical, cols if cols is not None else np.arange(X.shape[1]))
-        model = LogisticRegression(
-            C=self.C, max_iter=300, random_state=self.random_state, warm_start=init is not None
-        )
+        model = LogisticRegression(C=self.C, max_iter=300, random_state=self.random_state,
+                                   warm_start=init is not None)
         if init is not None:
             model.coef_, model.intercept_ = init
         model.fit(X[:, cols] if cols is not None else X, y, sample_weight=w)
@@ -430,13 +413,10 @@ class GuidedCoder:
         if fitted is None or len(self.classes_) < 3:
             return None
         model, cols = fitted
-        return {
-            "lexical": lexical,
-            "classes": list(self.classes_),
-            "cols": cols if cols is not None else np.arange(model.coef_.shape[1]),
-            "coef": model.coef_,
-            "intercept": model.intercept_,
-        }
+        return {"lexical": lexical,
+                "classes": list(self.classes_),
+                "cols": cols if cols is not None else np.arange(model.coef_.shape[1]),
+                "coef": model.coef_, "intercept": model.intercept_}
 
     def _self_train(self, unlabelled, unlabelled_texts) -> None:
         """Refit once with the unlabelled answers the coder is sure of as extra examples."""
@@ -452,7 +432,8 @@ class GuidedCoder:
         extra = (Xu, proba[sure].argmax(axis=1), np.full(len(sure), self.self_training * w.mean()))
         self.models_ = {lexical: self._fit_model(lexical, *self._train, extra=extra)}
 
-    def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+    def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None
+                      ) -> np.ndarray:
         """Confidence per class (columns in ``classes_`` order), rows summing to 1."""
         vectors = _unit(vectors)
         lexical = self._uses_lexical(texts)
@@ -520,7 +501,8 @@ class GuidedCoder:
         proba = self.predict_proba(vectors, texts)
         return [self.classes_[j] for j in proba.argmax(axis=1)]
 
-    def suggest(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> list[Suggestion]:
+    def suggest(self, vectors: np.ndarray, texts: Sequence[str] | None = None
+                ) -> list[Suggestion]:
         proba = self.predict_proba(vectors, texts)
         near = self.nearest_similarity(vectors)
         out = []
@@ -531,9 +513,8 @@ class GuidedCoder:
                 (self.classes_[j], round(float(p[j]), 4))
                 for j in order
                 if self.classes_[j] != NOT_RELEVANT
-                and (
-                    j == order[0] or (p[j] >= self.further_share * top and p[j] >= self.further_min)
-                )
+                and (j == order[0] or (p[j] >= self.further_share * top
+                                       and p[j] >= self.further_min))
             )
             not_relevant = self.classes_[order[0]] == NOT_RELEVANT
             # "Likely enough" grows with few themes: 0.55 of 3 is barely above a guess.
@@ -563,7 +544,8 @@ def _entropy(proba: np.ndarray) -> np.ndarray:
     return -(p * np.log(p)).sum(axis=1) / np.log(proba.shape[1])
 
 
-def _neighbourhood_mean(graph: AnswerGraph, vectors: np.ndarray, score: np.ndarray) -> np.ndarray:
+def _neighbourhood_mean(graph: AnswerGraph, vectors: np.ndarray, score: np.ndarray
+                        ) -> np.ndarray:
     """Similarity-weighted mean of ``score`` over each answer's neighbours among
     ``vectors`` (neighbours outside them count as 0: already reviewed)."""
     rows, index, sims = graph.neighbours(vectors)
@@ -573,9 +555,8 @@ def _neighbourhood_mean(graph: AnswerGraph, vectors: np.ndarray, score: np.ndarr
     return (w * value[index]).sum(axis=1)
 
 
-def typicality(
-    vectors: np.ndarray, random_state: int = 0, sample: int = 1000, k: int = 10
-) -> np.ndarray:
+def typicality(vectors: np.ndarray, random_state: int = 0, sample: int = 1000,
+               k: int = 10) -> np.ndarray:
     """How typical each answer is: mean similarity to its k nearest answers in a random
     sample. It does not change as decisions come in: a coding job computes it once per run
     and passes it to ``review_order``."""
@@ -632,11 +613,8 @@ def review_order(
         score = score + 1e-3  # still diverse when the coder is sure of everything
     if typical is None:
         graph = getattr(coder, "graph", None)
-        typical = (
-            graph.typicality()
-            if graph is not None and graph.n == len(vectors)
-            else typicality(vectors, random_state)
-        )
+        typical = (graph.typicality() if graph is not None and graph.n == len(vectors)
+                   else typicality(vectors, random_state))
     score = score * np.asarray(typical)[pool] ** density_power
     if reviewed.any():
         distance = 1.0 - (pv @ vectors[reviewed].T).max(axis=1)

@@ -91,9 +91,8 @@ class ThemeLabeller:
                 rows.append(np.asarray(x[labels == t].sum(axis=0)).ravel())
             weights = class_tfidf(sparse.csr_matrix(np.vstack(rows)))
             for i, t in enumerate(theme_ids):
-                self.keywords_[t] = _top_keywords(
-                    vocab, weights[i], self.n_keywords, self._excluded
-                )
+                self.keywords_[t] = _top_keywords(vocab, weights[i], self.n_keywords,
+                                                  self._excluded)
         self.labels_ = {t: _keyword_label(self.keywords_[t]) for t in theme_ids}
         if self.use_noun_chunks:
             self._noun_chunk_labels(clean, labels, similarities)
@@ -160,11 +159,8 @@ class ThemeLabeller:
                 used = {_stem(w) for w in label.lower().replace(",", " ").split()}
                 for other in ids:  # words the look-alike themes lead with do not distinguish
                     if other != t:
-                        used |= {
-                            _stem(w)
-                            for k, _ in self.keywords_.get(other, [])[:3]
-                            for w in k.split()
-                        }
+                        used |= {_stem(w) for k, _ in self.keywords_.get(other, [])[:3]
+                                 for w in k.split()}
                 extra = []
                 for k, _ in self.keywords_.get(t, []):
                     if not ({_stem(w) for w in k.split()} & used):
@@ -211,7 +207,9 @@ class ThemeLabeller:
             for key, n in found_in[t].items():
                 if n < 2 and len(found_in[t]) > 3:
                     continue
-                if self._excluded.touches(key) or self._excluded.touches(" ".join(surface[key])):
+                if self._excluded.touches(key) or self._excluded.touches(
+                    " ".join(surface[key])
+                ):
                     continue
                 stems = {_stem(p) for p in key.split()}
                 boost = sum(kw_words.get(p, 0.0) for p in stems) / top
@@ -245,11 +243,8 @@ def _doc_candidates(doc) -> list[list[str]]:
     spans += [[w] for w in doc if w.pos_ == "NOUN" or w.tag_ == "VBG"]
     out = []
     for span in spans:
-        words = [
-            w
-            for w in span
-            if not (w.is_stop or w.is_punct or w.like_num or w.pos_ in ("DET", "PRON"))
-        ]
+        words = [w for w in span if not (w.is_stop or w.is_punct or w.like_num
+                                         or w.pos_ in ("DET", "PRON"))]
         while words and words[0].pos_ not in ("ADJ", "NOUN", "PROPN", "VERB"):
             words = words[1:]
         if not words or len(words) > 3:

@@ -15,12 +15,7 @@ import re
 import unicodedata
 
 KINDS = (
-    "empty",
-    "nothing",
-    "dont_know",
-    "no_comment",
-    "not_applicable",
-    "see_above",
+    "empty", "nothing", "dont_know", "no_comment", "not_applicable", "see_above",
     "self_description",
 )
 
@@ -53,7 +48,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"^(?:i )?(?:(?:do not|don't|dont|didn't|do nt) know|dunno|not sure|unsure|"
             r"no idea|no clue|not certain|cannot say|can't say|cant say|dk|<dk>|"
-            r"no opinion|undecided|i'm not sure|im not sure|i am not sure)" + _FILLER + r"$"
+            r"no opinion|undecided|i'm not sure|im not sure|i am not sure)"
+            + _FILLER
+            + r"$"
         ),
     ),
     (

@@ -145,7 +145,7 @@ class PlaceNameFinder:
         for i, text in enumerate(texts):
             for m in _NAME_RUN.finditer(text or ""):
                 key = _key(m.group(0))
-                if not key or key in _NOT_NAMES or text[max(0, m.start() - 1) : m.start()] == "[":
+                if not key or key in _NOT_NAMES or text[max(0, m.start() - 1):m.start()] == "[":
                     continue  # "[NAME]": a redaction placeholder
                 if m.group(0).isupper():
                     acronyms.add(key)
@@ -158,10 +158,8 @@ class PlaceNameFinder:
         def named_by_head(parts: list[str], word: str | None) -> bool:
             """A run of a name and place words ("Brighton Council" for "Brighton")."""
             rest = [w for w in parts if w != word]
-            return (
-                len(parts) > 1
-                and parts[-1] in _NAME_HEADS
-                and all(w in _NAME_HEADS for w in rest[1 if word is None else 0 :])
+            return len(parts) > 1 and parts[-1] in _NAME_HEADS and all(
+                w in _NAME_HEADS for w in rest[1 if word is None else 0:]
             )
 
         for runs in (dict(where), initial):
@@ -172,29 +170,24 @@ class PlaceNameFinder:
                         sub = " ".join(parts[at : at + size])
                         # Single words only when an acronym ("WKU" in "WKU Nursing"):
                         # "News" of "Daily News" is not a name on its own.
-                        if (
-                            sub != key
-                            and sub in seen_alone
-                            and (size > 1 or sub in acronyms or named_by_head(parts, sub))
+                        if sub != key and sub in seen_alone and (
+                            size > 1 or sub in acronyms or named_by_head(parts, sub)
                         ):
                             where[sub] = where[sub] | rows
                 # Seen mid-sentence, or a name by its place word ("Brighton Council: ...").
                 if runs is initial and (key in seen_alone or named_by_head(parts, None)):
                     where[key] = where.get(key, set()) | rows
         candidates = [
-            k
-            for k, rows in where.items()
-            if len(rows) >= need
-            and k not in configured
+            k for k, rows in where.items()
+            if len(rows) >= need and k not in configured
             and not all(w in _NAME_HEADS for w in k.split())  # "Road", "County" alone
         ]
         if candidates:
             lowered = [" ".join(re.findall(r"[a-z0-9]+", (t or "").lower())) for t in texts]
             candidates = [
-                k
-                for k in candidates
-                if len(where[k])
-                >= self.capitalised_share * sum(f" {k} " in f" {low} " for low in lowered)
+                k for k in candidates
+                if len(where[k]) >= self.capitalised_share
+                * sum(f" {k} " in f" {low} " for low in lowered)
             ]
         names = set(configured)
         unsure = []
@@ -232,9 +225,8 @@ class PlaceNameFinder:
             keep = [p for p in nlp.pipe_names if p in ("tok2vec", "ner")]
             new = {}
             with nlp.select_pipes(enable=keep):
-                for i, doc in zip(
-                    todo, nlp.pipe([texts[i] for i in todo], batch_size=64), strict=True
-                ):
+                for i, doc in zip(todo, nlp.pipe([texts[i] for i in todo], batch_size=64),
+                                  strict=True):
                     ents = [_key(e.text) for e in doc.ents if e.label_ in _ENTITY_TYPES]
                     new[keys[i]] = json.dumps(ents)
             if cache is not None:

@@ -115,23 +115,17 @@ def render_report(
         caption = (
             f"The {len(ranked)} largest themes: share of all {n} answers whose main theme it is"
         )
-        out.append(
-            _figure(
-                svg_bars(
-                    [(t.label, t.share, f"{100 * t.share:.1f}% ({t.size})") for t in ranked],
-                    caption,
-                ),
-                caption,
-            )
-        )
-    out.append(
-        "<div class='scroll' tabindex='0' role='region' aria-label='Every theme'>"
-        "<table><caption>Every theme, with typical answers "
-        "(redacted)</caption><thead><tr><th scope='col'>Theme</th>"
-        "<th scope='col'>Priority</th><th scope='col' class='num'>Answers</th>"
-        "<th scope='col' class='num'>Share</th>"
-        "<th scope='col'>Keywords and typical answers (redacted)</th></tr></thead><tbody>"
-    )
+        out.append(_figure(
+            svg_bars([(t.label, t.share, f"{100 * t.share:.1f}% ({t.size})") for t in ranked],
+                     caption),
+            caption,
+        ))
+    out.append("<div class='scroll' tabindex='0' role='region' aria-label='Every theme'>"
+               "<table><caption>Every theme, with typical answers "
+               "(redacted)</caption><thead><tr><th scope='col'>Theme</th>"
+               "<th scope='col'>Priority</th><th scope='col' class='num'>Answers</th>"
+               "<th scope='col' class='num'>Share</th>"
+               "<th scope='col'>Keywords and typical answers (redacted)</th></tr></thead><tbody>")
     for t in result.themes:
         if t.emerging:
             prio = "<span class='tag emerging'>Emerging</span>"
@@ -173,18 +167,17 @@ def _breakdown(result: ThemeResult, metadata: Sequence[dict], column: str) -> st
     for g in names[:MAX_GROUP_CHARTS]:
         top = sorted(result.themes, key=lambda t: -counts[t.id][g])[:TOP_THEMES_PER_GROUP]
         rows = [
-            (
-                t.label,
-                counts[t.id][g] / groups[g],
-                f"{_pct(counts[t.id][g], groups[g])} ({counts[t.id][g]})",
-            )
+            (t.label, counts[t.id][g] / groups[g], f"{_pct(counts[t.id][g], groups[g])} "
+             f"({counts[t.id][g]})")
             for t in top
             if counts[t.id][g]
         ]
         if rows:
             caption = f"{column} {g} ({groups[g]} answers): its largest themes"
             charts.append(_figure(svg_bars(rows, caption, width=420), caption))
-    head = "".join(f"<th scope='col' class='num'>{escape(g)}<br>({groups[g]})</th>" for g in names)
+    head = "".join(
+        f"<th scope='col' class='num'>{escape(g)}<br>({groups[g]})</th>" for g in names
+    )
     rows = []
     for t in result.themes:
         cells = "".join(

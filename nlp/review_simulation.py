@@ -44,9 +44,8 @@ def _as_sets(labels: Sequence) -> list[frozenset[str]]:
     return out
 
 
-def review_scores(
-    truth: Sequence[frozenset[str]], predicted: Sequence[str], reviewed: np.ndarray
-) -> dict[str, float]:
+def review_scores(truth: Sequence[frozenset[str]], predicted: Sequence[str],
+                  reviewed: np.ndarray) -> dict[str, float]:
     """Accuracy and macro F1 on the unreviewed answers, accuracy and NMI on all answers
     (reviewed ones carry the analyst's label). A prediction is right when it is one of the
     answer's codes; for F1 and NMI an answer's label is the code matched, else its first."""
@@ -59,13 +58,9 @@ def review_scores(
     return {
         "accuracy_unreviewed": float(hit[un].mean()) if len(un) else 1.0,
         "accuracy_all": float((hit | reviewed).mean()),
-        "macro_f1_unreviewed": float(
-            f1_score(
-                [gold[i] for i in un], [predicted[i] for i in un], average="macro", zero_division=0
-            )
-        )
-        if len(un)
-        else 1.0,
+        "macro_f1_unreviewed": float(f1_score([gold[i] for i in un], [predicted[i] for i in un],
+                                              average="macro", zero_division=0))
+        if len(un) else 1.0,
         "nmi_all": float(normalized_mutual_info_score(gold, final)),
     }
 
@@ -102,9 +97,8 @@ def simulate_review(
     lexicon = Lexicon(texts) if texts is not None else None
     graph = AnswerGraph(vectors)
     typical = graph.typicality() if order == "engine" else None
-    make = coder_factory or (
-        lambda lexicon, graph: GuidedCoder(random_state=seed, lexicon=lexicon, graph=graph)
-    )
+    make = coder_factory or (lambda lexicon, graph: GuidedCoder(random_state=seed,
+                                                                 lexicon=lexicon, graph=graph))
     rng = np.random.default_rng(seed)
     random_order = rng.permutation(n)
     reviewed = np.zeros(n, dtype=bool)
@@ -114,16 +108,8 @@ def simulate_review(
         while reviewed.sum() < budget:
             step = min(batch_size, budget - int(reviewed.sum()))
             if order == "engine":
-                picked = review_order(
-                    coder,
-                    vectors,
-                    reviewed,
-                    n=step,
-                    random_state=seed,
-                    texts=texts,
-                    typical=typical,
-                    **(order_options or {}),
-                )
+                picked = review_order(coder, vectors, reviewed, n=step, random_state=seed,
+                                      texts=texts, typical=typical, **(order_options or {}))
             else:
                 start = int(reviewed.sum())
                 picked = random_order[start : start + step]
@@ -136,15 +122,9 @@ def simulate_review(
         start = time.perf_counter()
         predicted = coder.predict(vectors, texts) if coder is not None else [""] * n
         seconds = fit_seconds + time.perf_counter() - start
-        out.append(
-            {
-                "budget": budget,
-                "order": order,
-                **review_scores(truth, predicted, reviewed),
-                "n_unreviewed": int((~reviewed).sum()),
-                "seconds": round(seconds, 3),
-            }
-        )
+        out.append({"budget": budget, "order": order,
+                    **review_scores(truth, predicted, reviewed),
+                    "n_unreviewed": int((~reviewed).sum()), "seconds": round(seconds, 3)})
     return out
 
 
@@ -155,45 +135,22 @@ def _fit(coder, vectors, truth, texts, reviewed, transductive=False):
     extra = {}
     if transductive:  # the other answers are there too, unlabelled (as in the product)
         rest = np.flatnonzero(~reviewed)
-        extra = {
-            "unlabelled": vectors[rest],
-            "unlabelled_texts": [texts[i] for i in rest] if texts is not None else None,
-        }
-    return coder.fit(
-        vectors[idx],
-        [truth[i] for i in idx],
-        [texts[i] for i in idx] if texts is not None else None,
-        **extra,
-    )
+        extra = {"unlabelled": vectors[rest],
+                 "unlabelled_texts": [texts[i] for i in rest] if texts is not None else None}
+    return coder.fit(vectors[idx], [truth[i] for i in idx],
+                     [texts[i] for i in idx] if texts is not None else None, **extra)
 
 
-def compare_orders(
-    vectors,
-    labels,
-    budgets,
-    texts=None,
-    seed: int = 0,
-    batch_size: int = 20,
-    coder_factory=None,
-    progress=None,
-) -> list[dict]:
+def compare_orders(vectors, labels, budgets, texts=None, seed: int = 0, batch_size: int = 20,
+                   coder_factory=None, progress=None) -> list[dict]:
     """``simulate_review`` in the engine's order and in random order, same coder and seed."""
     rows: list[dict] = []
     for i, order in enumerate(ORDERS):
-
         def step(f, i=i):
             if progress:
                 progress((i + f) / len(ORDERS))
 
-        rows += simulate_review(
-            vectors,
-            labels,
-            budgets,
-            texts,
-            order=order,
-            batch_size=batch_size,
-            seed=seed,
-            coder_factory=coder_factory,
-            progress=step,
-        )
+        rows += simulate_review(vectors, labels, budgets, texts, order=order,
+                                batch_size=batch_size, seed=seed,
+                                coder_factory=coder_factory, progress=step)
     return sorted(rows, key=lambda r: (r["budget"], ORDERS.index(r["order"])))

@@ -404,7 +404,8 @@ def best_available_screener() -> Screener:
         with _best_lock:
             if _best is None:
                 if embeddings_available():
-                    _best = Screener(embedder=_SentenceTransformerEncoder(), fallback_to_rules=True)
+                    _best = Screener(embedder=_SentenceTransformerEncoder(),
+                                     fallback_to_rules=True)
                 else:
                     _best = default_screener()
     return _best

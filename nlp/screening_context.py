@@ -70,13 +70,8 @@ def cue_features(text: str, norm: str) -> list[float]:
 
 
 def feature_names() -> list[str]:
-    return [
-        "rule_hit",
-        "sim_disclosure",
-        "sim_non_disclosure",
-        "sim_margin",
-        *[f"cue_{n}" for n in load_cues()],
-    ]
+    return ["rule_hit", "sim_disclosure", "sim_non_disclosure", "sim_margin",
+            *[f"cue_{n}" for n in load_cues()]]
 
 
 def features(text: str, norm: str, rule_hit: bool, d: float, n: float, vector) -> list[float]:
@@ -106,10 +101,8 @@ def load_model(path: str | None = None) -> ContextModel | None:
     data = json.loads(p.read_text(encoding="utf-8"))
     try:
         model = ContextModel(
-            weights=[float(w) for w in data["weights"]],
-            bias=float(data["bias"]),
-            threshold=float(data["threshold"]),
-            means=[float(v) for v in data["means"]],
+            weights=[float(w) for w in data["weights"]], bias=float(data["bias"]),
+            threshold=float(data["threshold"]), means=[float(v) for v in data["means"]],
             scales=[float(v) or 1.0 for v in data["scales"]],
         )
     except (KeyError, TypeError, ValueError) as exc:

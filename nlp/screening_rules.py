@@ -47,17 +47,8 @@ RULES_PATH = Path(__file__).with_name("data") / "screening_rules.yaml"
 MAX_CHARS = 100_000
 MAX_CONDITIONAL = 5
 
-_SECTIONS = {
-    "version",
-    "fragments",
-    "token_map",
-    "phrase_map",
-    "negators",
-    "hypothetical",
-    "topic",
-    "rules",
-    "soft_rules",
-}
+_SECTIONS = {"version", "fragments", "token_map", "phrase_map", "negators", "hypothetical",
+             "topic", "rules", "soft_rules"}
 _RULE_OPTIONS = {"pattern", "negatable", "conditional", "topical", "requires", "unless"}
 _SOFT_KEYS = {"name", "category", "cues", "anchor", "unless"}
 _FRAGMENT_REF = re.compile(r"\{([a-z_]+)\}")
@@ -115,9 +106,8 @@ class _Reader:
         frags = data["fragments"]
         if not isinstance(frags, dict):
             self.fail("fragments", "must be a mapping of name: pattern")
-        self.fragments = {
-            name: self.text(f"fragment {name!r}", v, expand=False) for name, v in frags.items()
-        }
+        self.fragments = {name: self.text(f"fragment {name!r}", v, expand=False)
+                          for name, v in frags.items()}
 
     def fail(self, where: str, problem: str):
         raise RulesDataError(f"{self.path}: {where}: {problem}")
@@ -158,8 +148,7 @@ class _Reader:
             self.fail("token_map", "must be a mapping of groups of word: replacement")
         for group, words in groups.items():
             if not isinstance(words, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in words.items()
-            ):
+                    isinstance(k, str) and isinstance(v, str) for k, v in words.items()):
                 self.fail(f"token_map {group!r}", "must map words to words (quote them)")
             for k in words.keys() & out.keys():
                 self.fail(f"token_map {group!r}", f"{k!r} is mapped twice")
@@ -205,15 +194,13 @@ class _Reader:
         if type(conditional) is not int or not 0 <= conditional <= MAX_CONDITIONAL:
             self.fail(where, f"'conditional' must be a whole number 0-{MAX_CONDITIONAL}")
         return Rule(
-            category,
-            self.compile(where, entry["pattern"]),
-            negatable=entry.get("negatable", True),
-            conditional=conditional,
+            category, self.compile(where, entry["pattern"]),
+            negatable=entry.get("negatable", True), conditional=conditional,
             topical=entry.get("topical", False),
             requires=self.compile(f"{where} requires", entry["requires"])
-            if "requires" in entry
-            else None,
-            unless=self.compile(f"{where} unless", entry["unless"]) if "unless" in entry else None,
+            if "requires" in entry else None,
+            unless=self.compile(f"{where} unless", entry["unless"])
+            if "unless" in entry else None,
         )
 
     def soft_rules(self) -> tuple[SoftRule, ...]:
@@ -233,22 +220,16 @@ class _Reader:
                 self.fail(where, f"unknown keys {sorted(set(entry) - _SOFT_KEYS)}")
             if not isinstance(entry["cues"], list) or not entry["cues"]:
                 self.fail(where, "'cues' must be a non-empty list")
-            out.append(
-                SoftRule(
-                    self.category(where, entry["category"]),
-                    tuple(
-                        self.compile(f"{where} cue {j}", c, wrap=True)
-                        for j, c in enumerate(entry["cues"])
-                    ),
-                    str(entry["name"]),
-                    anchor=self.compile(f"{where} anchor", entry["anchor"], wrap=True)
-                    if "anchor" in entry
-                    else None,
-                    unless=self.compile(f"{where} unless", entry["unless"], wrap=True)
-                    if "unless" in entry
-                    else None,
-                )
-            )
+            out.append(SoftRule(
+                self.category(where, entry["category"]),
+                tuple(self.compile(f"{where} cue {j}", c, wrap=True)
+                      for j, c in enumerate(entry["cues"])),
+                str(entry["name"]),
+                anchor=self.compile(f"{where} anchor", entry["anchor"], wrap=True)
+                if "anchor" in entry else None,
+                unless=self.compile(f"{where} unless", entry["unless"], wrap=True)
+                if "unless" in entry else None,
+            ))
         return tuple(out)
 
     def ruleset(self) -> RuleSet:
@@ -257,13 +238,10 @@ class _Reader:
             token_map=self.token_map(),
             phrase_map=self.phrase_map(),
             negators=self.compile("negators", self.data["negators"], wrap=True),
-            if_before={
-                n: self.compile("hypothetical", rf"\b(?:{words})(?: \w+){{0,{n}}}$")
-                for n in range(1, MAX_CONDITIONAL + 1)
-            },
+            if_before={n: self.compile("hypothetical", rf"\b(?:{words})(?: \w+){{0,{n}}}$")
+                       for n in range(1, MAX_CONDITIONAL + 1)},
             topic_before=self.compile(
-                "topic", rf"\b(?:{self.text('topic', self.data['topic'])})(?: \w+){{0,1}}$"
-            ),
+                "topic", rf"\b(?:{self.text('topic', self.data['topic'])})(?: \w+){{0,1}}$"),
             rules=self.rules(),
             soft_rules=self.soft_rules(),
         )
@@ -349,9 +327,8 @@ def _match_ok(rs: RuleSet, rule: Rule, norm: str, m: re.Match[str]) -> bool:
     return rule.unless is None or not rule.unless.search(_sentence_of(norm, start, end))
 
 
-def _cue(
-    rs: RuleSet, pattern: re.Pattern[str], window: str, taken: list[tuple[int, int]]
-) -> tuple[int, int] | None:
+def _cue(rs: RuleSet, pattern: re.Pattern[str], window: str,
+         taken: list[tuple[int, int]]) -> tuple[int, int] | None:
     """The span of the first cue of ``pattern`` in ``window`` that is not negated, not
     hypothetical and does not overlap a ``taken`` span."""
     for m in pattern.finditer(window):

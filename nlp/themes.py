@@ -336,7 +336,9 @@ class ThemeEngine:
         self.labels_ = labels
         self.centroids_ = centroids
         sims = emb @ centroids.T if len(centroids) else np.zeros((len(emb), 0))
-        own = np.array([sims[i, labels[i]] if labels[i] >= 0 else 0.0 for i in range(len(labels))])
+        own = np.array(
+            [sims[i, labels[i]] if labels[i] >= 0 else 0.0 for i in range(len(labels))]
+        )
 
         report("label", 0.0)
         labeller = _fresh(self.labeller) if self.labeller is not None else ThemeLabeller()
@@ -419,11 +421,8 @@ class ThemeEngine:
                 "path": self.path_,
                 "min_theme_size": self.min_theme_size_,
                 "random_state": self.random_state,
-                **(
-                    {"frame_themes": len(frame), "frame_assigned": int((framed >= 0).sum())}
-                    if frame
-                    else {}
-                ),
+                **({"frame_themes": len(frame), "frame_assigned": int((framed >= 0).sum())}
+                   if frame else {}),
             },
         )
         self.result_ = result
@@ -447,7 +446,8 @@ class ThemeEngine:
         self.frame_names_ = [t.name for t in frame]
         if not frame or not len(emb):
             return np.full(len(emb), -1, dtype=int)
-        framed, _ = assign_to_frame(frame, emb, frame_vectors(frame, backend), self.frame_threshold)
+        framed, _ = assign_to_frame(frame, emb, frame_vectors(frame, backend),
+                                    self.frame_threshold)
         # Frame themes keep the frame's order; those no answer fits are not reported.
         used = [i for i in range(len(frame)) if (framed == i).any()]
         self.frame_names_ = [frame[i].name for i in used]
@@ -581,7 +581,9 @@ class ThemeEngine:
                 continue
             text = texts[i].lower() if texts else ""
             words = {_stem(w) for w in _WORDS.findall(text)}
-            clauses = [{_stem(w) for w in _WORDS.findall(c)} for c in _CLAUSE_BREAK.split(text)]
+            clauses = [
+                {_stem(w) for w in _WORDS.findall(c)} for c in _CLAUSE_BREAK.split(text)
+            ]
             clauses = [c for c in clauses if c]
             extra = []
             for j in sorted(candidates, key=lambda j: -sims[i, j]):
@@ -682,7 +684,6 @@ def _top_places(
 ) -> list[tuple[str, int]]:
     """The places most often named in a theme's answers (each answer counted once per
     place), those named at least twice: place phrases and recurring names."""
-
     def places(text: str) -> set[str]:
         return set(find_places(text)) | set(names.find(text) if names is not None else ())
 

@@ -50,9 +50,8 @@ def test_yaml_frame_as_a_list_of_themes(tmp_path):
 - Street lighting
 """
     frame = load_frame(write(tmp_path, "frame.yml", text))
-    assert frame[0] == FrameTheme(
-        "Speeding", "Cars driving too fast", ("boy racers", "cars speeding")
-    )
+    assert frame[0] == FrameTheme("Speeding", "Cars driving too fast",
+                                  ("boy racers", "cars speeding"))
     assert [t.name for t in frame] == ["Speeding", "Parking", "Street lighting"]
 
 
@@ -73,16 +72,9 @@ def test_the_priorities_file_is_a_code_frame():
     ("name", "text", "message"),
     [
         ("f.csv", "theme,notes\nSpeeding,x\n", "must name the columns, with a 'name' column"),
-        (
-            "f.csv",
-            "name,description\nSpeeding,fast cars\n,no name here\n",
-            "row 3: enter a theme name",
-        ),
-        (
-            "f.csv",
-            "name\nSpeeding\nspeeding\n",
-            "theme 2 ('speeding') has the same name as theme 1",
-        ),
+        ("f.csv", "name,description\nSpeeding,fast cars\n,no name here\n",
+         "row 3: enter a theme name"),
+        ("f.csv", "name\nSpeeding\nspeeding\n", "theme 2 ('speeding') has the same name as theme 1"),
         ("f.csv", "name,description\n", "lists no themes"),
         ("f.yaml", "- name: Speeding\n- description: no name\n", "theme 2: enter a 'name'"),
         ("f.yaml", "- name: [unclosed\n", "not valid YAML"),
@@ -118,9 +110,8 @@ def test_assignment_takes_the_most_similar_theme_and_leaves_misfits():
 @pytest.mark.slow
 def test_real_answers_go_to_the_frame_theme_they_are_about(minilm):
     frame = [
-        FrameTheme(
-            "Speeding", "Cars driving too fast and dangerous driving", ("boy racers at night",)
-        ),
+        FrameTheme("Speeding", "Cars driving too fast and dangerous driving",
+                   ("boy racers at night",)),
         FrameTheme("Drug dealing", "Drugs being sold and used in public"),
         FrameTheme("Litter and fly-tipping", "Rubbish dumped and dropped in the street"),
     ]
@@ -144,24 +135,15 @@ def _fast_engine(**kw):
     from nlp.redact import Redactor
     from nlp.themes import ThemeEngine
 
-    return ThemeEngine(
-        embedding_backend=HashingBackend(),
-        redactor=Redactor(use_ner=False),
-        labeller=ThemeLabeller(use_noun_chunks=False),
-        **kw,
-    )
+    return ThemeEngine(embedding_backend=HashingBackend(), redactor=Redactor(use_ner=False),
+                       labeller=ThemeLabeller(use_noun_chunks=False), **kw)
 
 
 def test_engine_starts_from_a_frame_and_clusters_the_rest(tiny_corpus):
     texts, truth = tiny_corpus
-    frame = [
-        FrameTheme(
-            "Drug dealing",
-            "drug dealing and dealers selling drugs",
-            ("people dealing drugs", "drug users and needles"),
-        ),
-        FrameTheme("Noise from parties", "loud music and parties at night"),
-    ]
+    frame = [FrameTheme("Drug dealing", "drug dealing and dealers selling drugs",
+                        ("people dealing drugs", "drug users and needles")),
+             FrameTheme("Noise from parties", "loud music and parties at night")]
     result = _fast_engine(frame=frame, frame_threshold=0.3).fit(texts)
     named = {t.label: t for t in result.themes}
     assert "Drug dealing" in named and named["Drug dealing"].from_frame
@@ -206,11 +188,8 @@ def analyse(tmp_path, monkeypatch):
 
     from consult import cli_nlp
 
-    monkeypatch.setattr(
-        cli_nlp,
-        "_engine",
-        lambda cache_dir, taxonomy, *a: _fast_engine(cache_dir=cache_dir, taxonomy=taxonomy),
-    )
+    monkeypatch.setattr(cli_nlp, "_engine", lambda cache_dir, taxonomy, *a: _fast_engine(
+        cache_dir=cache_dir, taxonomy=taxonomy))
     group = click.Group()
     cli_nlp.register(group)
     answers = tmp_path / "answers.csv"
@@ -221,19 +200,8 @@ def analyse(tmp_path, monkeypatch):
             w.writerow([f"R{i}", text])
 
     def run(*args):
-        return CliRunner().invoke(
-            group,
-            [
-                "analyse-csv",
-                str(answers),
-                "--text-column",
-                "concern",
-                "--id-column",
-                "ref",
-                "--quiet",
-                *args,
-            ],
-        )
+        return CliRunner().invoke(group, ["analyse-csv", str(answers), "--text-column",
+                                          "concern", "--id-column", "ref", "--quiet", *args])
 
     return run
 

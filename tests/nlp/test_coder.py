@@ -22,60 +22,36 @@ from .conftest import TINY_CORPUS
 # A small consultation in residents' words: several ways of saying each concern.
 RESIDENTS = {
     "speeding": [
-        "cars speeding on the main road",
-        "speeding cars near the school every morning",
-        "dangerous driving through the village",
-        "boy racers on the bypass at night",
-        "people drive far too fast down our road",
-        "nobody sticks to the 20 limit",
-        "need speed cameras on the high street",
-        "motorbikes racing round the estate",
-        "traffic goes too fast past the primary school",
-        "lorries speeding through town",
-        "drivers ignore the speed limit",
-        "racing cars late at night keep us awake",
+        "cars speeding on the main road", "speeding cars near the school every morning",
+        "dangerous driving through the village", "boy racers on the bypass at night",
+        "people drive far too fast down our road", "nobody sticks to the 20 limit",
+        "need speed cameras on the high street", "motorbikes racing round the estate",
+        "traffic goes too fast past the primary school", "lorries speeding through town",
+        "drivers ignore the speed limit", "racing cars late at night keep us awake",
     ],
     "drugs": [
-        "drug dealing in the park",
-        "people dealing drugs on the corner",
-        "drug dealers outside the shop",
-        "smell of cannabis everywhere",
-        "open drug dealing near the station",
-        "young people being used to deal drugs",
-        "needles left in the alley",
-        "county lines gangs recruiting kids",
-        "people smoking weed in the stairwell",
-        "dealers on bikes selling to teenagers",
-        "a crack house on our street",
-        "drugs being sold outside the school gates",
+        "drug dealing in the park", "people dealing drugs on the corner",
+        "drug dealers outside the shop", "smell of cannabis everywhere",
+        "open drug dealing near the station", "young people being used to deal drugs",
+        "needles left in the alley", "county lines gangs recruiting kids",
+        "people smoking weed in the stairwell", "dealers on bikes selling to teenagers",
+        "a crack house on our street", "drugs being sold outside the school gates",
     ],
     "litter": [
-        "litter and fly tipping everywhere",
-        "fly tipping in the alley behind the shops",
-        "rubbish in the street",
-        "bins overflowing all week",
-        "dumped mattresses on the lane",
-        "litter dropped all over the park",
-        "dog mess on the pavements",
-        "the streets are filthy",
-        "nobody empties the litter bins",
-        "graffiti and rubbish by the underpass",
-        "people dump their waste in the woods",
+        "litter and fly tipping everywhere", "fly tipping in the alley behind the shops",
+        "rubbish in the street", "bins overflowing all week", "dumped mattresses on the lane",
+        "litter dropped all over the park", "dog mess on the pavements",
+        "the streets are filthy", "nobody empties the litter bins",
+        "graffiti and rubbish by the underpass", "people dump their waste in the woods",
         "takeaway rubbish thrown from cars",
     ],
     "antisocial": [
-        "groups of youths hanging around the shops",
-        "teenagers shouting and swearing at night",
-        "kids throwing stones at windows",
-        "noisy neighbours playing music until 3am",
-        "gangs of young people intimidating residents",
-        "youths on scooters harassing people",
-        "drunk people fighting outside the pub",
-        "vandalism at the bus shelter",
-        "fireworks let off in the street",
-        "loitering outside the chip shop",
-        "nuisance neighbours causing trouble",
-        "young people setting fire to bins",
+        "groups of youths hanging around the shops", "teenagers shouting and swearing at night",
+        "kids throwing stones at windows", "noisy neighbours playing music until 3am",
+        "gangs of young people intimidating residents", "youths on scooters harassing people",
+        "drunk people fighting outside the pub", "vandalism at the bus shelter",
+        "fireworks let off in the street", "loitering outside the chip shop",
+        "nuisance neighbours causing trouble", "young people setting fire to bins",
     ],
 }
 
@@ -104,11 +80,8 @@ def residents(request):
 def test_coder_learns_the_themes_it_is_given(tiny):
     texts, truth, vectors = tiny
     train = np.arange(len(texts)) % 2 == 0
-    coder = GuidedCoder().fit(
-        vectors[train],
-        [{t} for t in truth[train]],
-        [t for t, m in zip(texts, train, strict=True) if m],
-    )
+    coder = GuidedCoder().fit(vectors[train], [{t} for t in truth[train]],
+                              [t for t, m in zip(texts, train, strict=True) if m])
     assert coder.classes_ == ["drugs", "litter", "speeding"]
     held = [t for t, m in zip(texts, train, strict=True) if not m]
     assert coder.predict(vectors[~train], held) == list(truth[~train])
@@ -137,18 +110,13 @@ def test_an_answer_raising_two_concerns_gets_both_themes(tiny, hashing):
 def test_multi_label_decisions_and_not_relevant_are_learned(tiny, hashing):
     texts, truth, vectors = tiny
     labels = [{t} for t in truth]
-    extra = [
-        "speeding and drug dealing",
-        "my postcode is on the form",
-        "see my answer above",
-        "as i said on the form",
-    ]
+    extra = ["speeding and drug dealing", "my postcode is on the form", "see my answer above",
+             "as i said on the form"]
     labels += [{"speeding", "drugs"}, set(), set(), set()]
     coder = GuidedCoder().fit(np.vstack([vectors, hashing.embed(extra)]), labels, texts + extra)
     assert NOT_RELEVANT in coder.classes_
-    [s] = coder.suggest(
-        hashing.embed(["as i said on the form above"]), ["as i said on the form above"]
-    )
+    [s] = coder.suggest(hashing.embed(["as i said on the form above"]),
+                        ["as i said on the form above"])
     assert s.not_relevant and NOT_RELEVANT not in {k for k, _ in s.themes}
 
 
@@ -160,9 +128,8 @@ def test_more_decisions_code_held_out_answers_better(residents):
 
     def accuracy(k):
         train = pool[:k]
-        coder = GuidedCoder().fit(
-            vectors[train], [{t} for t in truth[train]], [texts[i] for i in train]
-        )
+        coder = GuidedCoder().fit(vectors[train], [{t} for t in truth[train]],
+                                  [texts[i] for i in train])
         pred = coder.predict(vectors[held], [texts[i] for i in held])
         return float(np.mean(np.asarray(pred) == truth[held]))
 
@@ -172,19 +139,15 @@ def test_more_decisions_code_held_out_answers_better(residents):
 
 
 test_more_decisions_code_held_out_answers_better = pytest.mark.slow(
-    test_more_decisions_code_held_out_answers_better
-)
+    test_more_decisions_code_held_out_answers_better)
 
 
 @pytest.mark.slow
 def test_answers_unlike_anything_coded_are_not_yet_themed(residents):
     texts, truth, vectors, backend = residents
     coder = GuidedCoder().fit(vectors, [{t} for t in truth], texts)
-    odd = [
-        "the library should open on sundays",
-        "more allotments for the village",
-        "drug dealers outside the shop every evening",
-    ]
+    odd = ["the library should open on sundays", "more allotments for the village",
+           "drug dealers outside the shop every evening"]
     got = coder.suggest(backend.embed(odd), odd)
     assert got[0].unthemed and got[1].unthemed
     assert not got[2].unthemed and got[2].themes[0][0] == "drugs"
@@ -193,18 +156,14 @@ def test_answers_unlike_anything_coded_are_not_yet_themed(residents):
 def test_review_order_prefers_uncertain_answers(tiny, hashing):
     texts, truth, vectors = tiny
     coder = GuidedCoder(lexical=False).fit(vectors, [{t} for t in truth])
-    new = [
-        "drug dealers near the station",
-        "speeding cars and drug dealing",
-        "cars speeding on our road",
-    ]
+    new = ["drug dealers near the station", "speeding cars and drug dealing",
+           "cars speeding on our road"]
     all_vectors = np.vstack([vectors, hashing.embed(new)])
     reviewed = np.arange(len(all_vectors)) < len(vectors)
     # First the answer the coder cannot decide between two themes.
     assert review_order(coder, all_vectors, reviewed, n=1) == [len(vectors) + 1]
     assert review_order(coder, all_vectors, reviewed, n=1, uncertainty="entropy") == [
-        len(vectors) + 1
-    ]
+        len(vectors) + 1]
     assert sorted(review_order(coder, all_vectors, reviewed, n=5)) == [24, 25, 26]
 
 
@@ -251,12 +210,9 @@ def test_self_training_learns_from_the_answers_it_is_sure_of(tiny):
     seen = np.arange(len(texts)) % 4 == 0
     rest = [t for t, s in zip(texts, seen, strict=True) if not s]
     coder = GuidedCoder(self_training=0.5, self_training_threshold=0.5).fit(
-        vectors[seen],
-        [{t} for t in truth[seen]],
-        [t for t, s in zip(texts, seen, strict=True) if s],
-        unlabelled=vectors[~seen],
-        unlabelled_texts=rest,
-    )
+        vectors[seen], [{t} for t in truth[seen]], [t for t, s in zip(texts, seen, strict=True)
+                                                    if s],
+        unlabelled=vectors[~seen], unlabelled_texts=rest)
     assert coder.n_self_trained_ > 0
     assert np.mean(np.asarray(coder.predict(vectors[~seen], rest)) == truth[~seen]) >= 0.8
 
@@ -299,10 +255,8 @@ def test_a_coder_with_the_run_graph_orders_the_review_and_votes(tiny):
     graph = AnswerGraph(vectors)
     seen = np.arange(len(texts)) % 3 == 0
     coder = GuidedCoder(graph=graph, vote=0.3).fit(
-        vectors[seen],
-        [{t} for t in truth[seen]],
-        [t for t, s in zip(texts, seen, strict=True) if s],
-    )
+        vectors[seen], [{t} for t in truth[seen]], [t for t, s in zip(texts, seen, strict=True)
+                                                    if s])
     picked = review_order(coder, vectors, seen, n=4, texts=texts, neighbourhood=1.0)
     assert len(set(picked)) == 4 and not seen[picked].any()
     rest = [t for t, s in zip(texts, seen, strict=True) if not s]

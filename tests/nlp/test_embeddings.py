@@ -35,12 +35,9 @@ def test_engine_rerun_uses_cached_redactions(tmp_path):
             return super().redact_many(texts)
 
     def engine():
-        return ThemeEngine(
-            embedding_backend=HashingBackend(),
-            cache_dir=str(tmp_path),
-            redactor=CountingRedactor(use_ner=False),
-            labeller=ThemeLabeller(use_noun_chunks=False),
-        )
+        return ThemeEngine(embedding_backend=HashingBackend(), cache_dir=str(tmp_path),
+                           redactor=CountingRedactor(use_ner=False),
+                           labeller=ThemeLabeller(use_noun_chunks=False))
 
     texts = ["ring 07700 900123 about speeding", "drug dealing", "drug dealing", "litter"]
     first = engine().fit(texts)
@@ -52,11 +49,8 @@ def test_engine_rerun_uses_cached_redactions(tmp_path):
 
 @pytest.mark.slow
 def test_minilm_rows_stay_in_input_order(minilm):
-    texts = [
-        "a much longer answer about cars speeding on the main road every night",
-        "short",
-        "drug dealing",
-    ]
+    texts = ["a much longer answer about cars speeding on the main road every night",
+             "short", "drug dealing"]
     got = minilm.embed(texts)
     want = minilm.load().encode(texts, normalize_embeddings=True)
     assert np.allclose(got, want, atol=1e-5)
@@ -73,9 +67,8 @@ def test_large_corpora_use_int8_weights_with_their_own_cache_key(tmp_path, minil
     texts, _ = tiny_corpus
     small = ThemeEngine(cache_dir=str(tmp_path), labeller=ThemeLabeller(use_noun_chunks=False))
     assert not small.fit(texts).settings["embedding"].endswith(":int8")
-    large = ThemeEngine(
-        cache_dir=str(tmp_path), large_corpus_size=10, labeller=ThemeLabeller(use_noun_chunks=False)
-    )
+    large = ThemeEngine(cache_dir=str(tmp_path), large_corpus_size=10,
+                        labeller=ThemeLabeller(use_noun_chunks=False))
     result = large.fit(texts)
     assert result.settings["embedding"].endswith(":int8")
     assert SentenceTransformerBackend(int8=True).name != minilm.name

@@ -98,8 +98,7 @@ def test_answers_about_groups_of_people_are_real_answers(text):
     assert classify_non_answer(text) is None
 
 
-@pytest.mark.parametrize(
-    "text", ["I have no opinion", "No strong opinion either way", "just my opinion", "no views"]
-)
+@pytest.mark.parametrize("text", ["I have no opinion", "No strong opinion either way",
+                                  "just my opinion", "no views"])
 def test_no_opinion_is_no_comment(text):
     assert classify_non_answer(text) == "no_comment"

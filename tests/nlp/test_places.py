@@ -11,16 +11,10 @@ from nlp.places import find_places, strip_places
         ("drug users on the canal path", "drug users", ["the canal path"]),
         ("speeding on London Road", "speeding", ["london road"]),
         ("no street lights on the high street", "no street lights", ["the high street"]),
-        (
-            "Racing cars on the bypass and drug dealing near the shops",
-            "Racing cars and drug dealing",
-            ["the bypass", "the shops"],
-        ),
-        (
-            "I feel unsafe in the town centre after dark",
-            "I feel unsafe after dark",
-            ["the town centre"],
-        ),
+        ("Racing cars on the bypass and drug dealing near the shops",
+         "Racing cars and drug dealing", ["the bypass", "the shops"]),
+        ("I feel unsafe in the town centre after dark", "I feel unsafe after dark",
+         ["the town centre"]),
         ("kids on bikes in the car park", "kids on bikes", ["the car park"]),
         ("people shouting at kids in the park", "people shouting at kids", ["the park"]),
     ],
@@ -53,14 +47,8 @@ def test_common_short_answer_becomes_the_label():
     from nlp.labelling import ThemeLabeller
 
     texts = ["people drive too fast"] * 6 + [
-        "people drive too fast on the school road",
-        "drivers far too fast",
-        "fast cars",
-        "racing",
-        "speed bumps needed",
-        "too fast",
-        "cars going fast",
-        "boy racers",
+        "people drive too fast on the school road", "drivers far too fast", "fast cars",
+        "racing", "speed bumps needed", "too fast", "cars going fast", "boy racers",
     ]
     labeller = ThemeLabeller(use_noun_chunks=False).fit(texts, np.zeros(len(texts), int))
     assert labeller.labels_[0] == "People drive too fast"
@@ -95,12 +83,10 @@ def test_recurring_place_names_are_found_without_a_model():
     # Configured, and names ending in a place word named in three answers or more; not
     # the pub named twice, nor a capital at the start of a sentence ("Traffic", "Nobody").
     assert set(finder.names_) == {"millbrook", "warren county", "scottsville road"}
-    assert (
-        finder.mask("drug dealing is getting worse in Millbrook") == "drug dealing is getting worse"
-    )
-    assert (
-        finder.mask("Warren County should fund more youth clubs") == "should fund more youth clubs"
-    )
+    assert finder.mask("drug dealing is getting worse in Millbrook") == \
+        "drug dealing is getting worse"
+    assert finder.mask("Warren County should fund more youth clubs") == \
+        "should fund more youth clubs"
     assert finder.mask("speeding on scottsville road") == "speeding"  # any case
     assert finder.mask("Millbrook") == "Millbrook"  # nothing else left: kept
     assert finder.find("From Millbrook to Scottsville Road") == ["millbrook", "scottsville road"]
@@ -109,16 +95,9 @@ def test_recurring_place_names_are_found_without_a_model():
 def test_names_written_in_lower_case_mostly_are_not_names():
     from nlp.places import PlaceNameFinder
 
-    texts = [
-        "Green spaces matter",
-        "more green spaces",
-        "green spaces please",
-        "keep the green spaces",
-        "Mill Green needs lights",
-        "lights on Mill Green",
-        "Mill Green is dark",
-        "at Mill Green again",
-    ]
+    texts = ["Green spaces matter", "more green spaces", "green spaces please",
+             "keep the green spaces", "Mill Green needs lights", "lights on Mill Green",
+             "Mill Green is dark", "at Mill Green again"]
     finder = PlaceNameFinder(use_ner=False).fit(texts)
     assert finder.names_ == ["mill green"]
     assert finder.mask("more green spaces") == "more green spaces"
@@ -140,29 +119,14 @@ def test_a_place_name_never_labels_a_theme():
     from .conftest import TINY_CORPUS
 
     texts = [a for answers in TINY_CORPUS.values() for a in answers]
-    texts += [
-        f"{w} in Millbrook"
-        for w in [
-            "speeding",
-            "drugs",
-            "litter",
-            "parking",
-            "noise",
-            "burglary",
-            "vandalism",
-            "graffiti",
-        ]
-    ]
+    texts += [f"{w} in Millbrook" for w in ["speeding", "drugs", "litter", "parking", "noise",
+                                             "burglary", "vandalism", "graffiti"]]
     texts += [f"{w} in Warren County" for w in ["potholes", "buses", "lighting"]]
     texts += [f"Warren County {w}" for w in ["policing", "flooding", "dog fouling"]]
 
     def themes(**kw):
-        engine = ThemeEngine(
-            embedding_backend=HashingBackend(),
-            redactor=Redactor(use_ner=False),
-            labeller=ThemeLabeller(use_noun_chunks=False),
-            **kw,
-        )
+        engine = ThemeEngine(embedding_backend=HashingBackend(), redactor=Redactor(use_ner=False),
+                             labeller=ThemeLabeller(use_noun_chunks=False), **kw)
         return _themes_text(engine.fit(texts))
 
     described = themes(place_names=["Millbrook"])
@@ -179,30 +143,15 @@ def test_place_and_organisation_entities_never_label_a_theme(minilm, redactor):
     from nlp.themes import ThemeEngine
 
     concerns = {
-        "parking": [
-            "there is never anywhere to park",
-            "parking is too expensive",
-            "cars parked on the pavement",
-            "we need more parking spaces",
-            "people park across driveways",
-            "parking fines are unfair",
-        ],
-        "bins": [
-            "the bins are only emptied every three weeks",
-            "recycling is never collected",
-            "overflowing bins in every street",
-            "bin collections keep being missed",
-            "foxes rip open the rubbish bags",
-            "no recycling for glass",
-        ],
-        "buses": [
-            "the buses never run on time",
-            "no buses after seven in the evening",
-            "bus fares have gone up again",
-            "the bus route to the hospital was cut",
-            "buses are too crowded at school time",
-            "we need a bus on Sundays",
-        ],
+        "parking": ["there is never anywhere to park", "parking is too expensive",
+                    "cars parked on the pavement", "we need more parking spaces",
+                    "people park across driveways", "parking fines are unfair"],
+        "bins": ["the bins are only emptied every three weeks", "recycling is never collected",
+                 "overflowing bins in every street", "bin collections keep being missed",
+                 "foxes rip open the rubbish bags", "no recycling for glass"],
+        "buses": ["the buses never run on time", "no buses after seven in the evening",
+                  "bus fares have gone up again", "the bus route to the hospital was cut",
+                  "buses are too crowded at school time", "we need a bus on Sundays"],
     }
     texts = []
     for answers in concerns.values():
@@ -219,12 +168,8 @@ def test_place_and_organisation_entities_never_label_a_theme(minilm, redactor):
 def test_roles_and_services_named_like_organisations_are_common_nouns():
     from nlp.places import _common_noun
 
-    gp = [
-        "my GP never rings back",
-        "could not see a GP for weeks",
-        "GP was great",
-        "the GP surgery is lovely",
-    ]
+    gp = ["my GP never rings back", "could not see a GP for weeks", "GP was great",
+          "the GP surgery is lovely"]
     assert _common_noun("gp", gp)
     wku = ["parking at WKU is awful", "WKU students need buses", "the WKU campus is dark"]
     assert not _common_noun("wku", wku)

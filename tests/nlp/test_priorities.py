@@ -9,15 +9,8 @@ from nlp.priorities import (
 )
 
 EXPECTED_IDS = {
-    "violence_exploitation",
-    "domestic_abuse",
-    "anti_social_behaviour",
-    "drugs_county_lines",
-    "fraud",
-    "hate_crime",
-    "road_safety",
-    "digital_safety",
-    "acquisitive_crime",
+    "violence_exploitation", "domestic_abuse", "anti_social_behaviour", "drugs_county_lines",
+    "fraud", "hate_crime", "road_safety", "digital_safety", "acquisitive_crime",
 }
 
 
@@ -44,11 +37,8 @@ def test_bad_taxonomies_are_rejected(tmp_path):
 
 
 def test_mapping_with_hashing_backend(taxonomy, hashing):
-    texts = [
-        "drug dealing and cannabis",
-        "cars speeding dangerous driving",
-        "the weather on mars and planets",
-    ]
+    texts = ["drug dealing and cannabis", "cars speeding dangerous driving",
+             "the weather on mars and planets"]
     vecs = hashing.embed(texts)
     mapped = map_to_priorities(vecs, taxonomy, hashing, threshold=0.2)
     assert mapped[0][0] == "drugs_county_lines"
@@ -74,8 +64,7 @@ def test_mapping_with_real_model(taxonomy, minilm):
     assert [m[0] for m in mapped] == list(themes.values())
     assert all(0 < m[1] <= 1 for m in mapped)
     # Something no priority covers is emerging.
-    ((pid, score),) = map_to_priorities(
-        minilm.embed(["the bin collection day changed"]), taxonomy, minilm
-    )
+    (pid, score), = map_to_priorities(minilm.embed(["the bin collection day changed"]),
+                                      taxonomy, minilm)
     assert pid is None and score < 0.45
     assert np.isfinite(score)

@@ -96,26 +96,11 @@ def test_street_names_are_not_taken_for_people(redactor):
     assert "NAME" not in r.types
 
 
-@pytest.mark.parametrize(
-    "street",
-    [
-        "Ken Bale Blvd",
-        "Ken Bale Boulevard",
-        "Ken Bale Ave",
-        "Ken Bale Rd",
-        "Ken Bale St",
-        "Ken Bale Ln",
-        "Ken Bale Ct",
-        "Ken Bale Pl",
-        "Ken Bale Way",
-        "Ken Bale Close",
-        "Ken Bale Crescent",
-        "Ken Bale Drive",
-        "Ken Bale Pde",
-        "Ken Bale Hwy",
-        "Ken Bale Sq",
-    ],
-)
+@pytest.mark.parametrize("street", [
+    "Ken Bale Blvd", "Ken Bale Boulevard", "Ken Bale Ave", "Ken Bale Rd", "Ken Bale St",
+    "Ken Bale Ln", "Ken Bale Ct", "Ken Bale Pl", "Ken Bale Way", "Ken Bale Close",
+    "Ken Bale Crescent", "Ken Bale Drive", "Ken Bale Pde", "Ken Bale Hwy", "Ken Bale Sq",
+])
 def test_a_street_named_after_a_person_is_a_place(redactor, street):
     # Seen in an export: "Ken Bale Blvd" became "[NAME]", which lost the place.
     r = redactor.redact(f"The lights on {street} are broken and cars race down it.")

@@ -11,16 +11,8 @@ from nlp.themes import Assignment, Theme, ThemeResult
 
 def sample_result() -> tuple[ThemeResult, list[dict]]:
     themes = [
-        Theme(
-            0,
-            "Speeding cars",
-            ["speed"],
-            6,
-            0.5,
-            ["Cars speed past the school"],
-            "road_safety",
-            0.8,
-        ),
+        Theme(0, "Speeding cars", ["speed"], 6, 0.5, ["Cars speed past the school"], "road_safety",
+              0.8),
         Theme(1, "Drug dealing", ["drugs"], 4, 1 / 3, ["Dealing in the park"], None, 0.2, True),
     ]
     assignments, metadata = [], []
@@ -34,14 +26,9 @@ def sample_result() -> tuple[ThemeResult, list[dict]]:
 
 def test_report_has_a_viewport_and_a_chart_per_breakdown():
     result, metadata = sample_result()
-    html = render_report(
-        result,
-        metadata,
-        ["district", "age"],
-        title="Concerns",
-        priority_names={"road_safety": "Road safety"},
-    )
-    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in html
+    html = render_report(result, metadata, ["district", "age"], title="Concerns",
+                         priority_names={"road_safety": "Road safety"})
+    assert '<meta name=\'viewport\' content=\'width=device-width, initial-scale=1\'>' in html
     assert "<html lang='en'>" in html and "<main>" in html
     svgs = re.findall(r'<svg [^>]*role="img"[^>]*aria-label="([^"]+)"', html)
     # The themes, then the two groups of each breakdown.

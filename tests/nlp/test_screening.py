@@ -106,10 +106,8 @@ def test_rules_reach_target_on_the_independent_held_out_set():
         ("im tired of being alive", "self_harm_suicide"),
         ("ive been giving my stuff away to my friends", "self_harm_suicide"),
         ("my teacher messages me on snap late at night", "exploitation_grooming"),
-        (
-            "a guy i game with asked what school i go to and what i look like",
-            "exploitation_grooming",
-        ),
+        ("a guy i game with asked what school i go to and what i look like",
+         "exploitation_grooming"),
         ("a boy keeps waiting outside my house", "threatened"),
         ("i put a screwdriver in my coat in case anything happens", "weapons"),
         ("i havent slept at home since friday", "missing"),
@@ -248,7 +246,8 @@ def test_embeddings_add_flags_with_nearest_example_as_evidence(tmp_path):
         "non_disclosures:\n  - more police and lights in the park\n",
         encoding="utf-8",
     )
-    screener = Screener(embedder=_FakeEmbedder(), threshold=0.5, margin=0.0, examples_path=examples)
+    screener = Screener(embedder=_FakeEmbedder(), threshold=0.5, margin=0.0,
+                        examples_path=examples)
     hit = screener.screen("i feel scared at home")
     assert hit.flagged and hit.reasons == ["abuse_at_home"]
     assert hit.method == "rules+embeddings"
@@ -260,11 +259,8 @@ def test_embeddings_add_flags_with_nearest_example_as_evidence(tmp_path):
 
 def test_warm_loads_the_examples_up_front(tmp_path):
     examples = tmp_path / "examples.yaml"
-    examples.write_text(
-        "disclosures:\n  abuse_at_home:\n    - they hurt me at home\n"
-        "non_disclosures:\n  - more lights\n",
-        encoding="utf-8",
-    )
+    examples.write_text("disclosures:\n  abuse_at_home:\n    - they hurt me at home\n"
+                        "non_disclosures:\n  - more lights\n", encoding="utf-8")
     screener = Screener(embedder=_FakeEmbedder(), examples_path=examples)
     assert screener.warm() is screener
     assert screener._example_vecs is not None
@@ -359,18 +355,10 @@ ALL_SETS = {"labelled": LABELLED, "heldout2": HELDOUT2, "hard_train": HARD_TRAIN
 #: Measured with the shipped rules and model (bench/screening_train.py, BENCHMARKS.md), per
 #: set: (disclosures, disclosures flagged, non-disclosures, false alarms). The model was
 #: trained on all four sets, so these guard against regressions; they are not estimates.
-RULES_MEASURED = {
-    "labelled": (198, 198, 274, 7),
-    "heldout2": (96, 85, 144, 10),
-    "hard_train": (145, 112, 212, 55),
-    "hard": (127, 122, 174, 42),
-}
-SHIPPED_MEASURED = {
-    "labelled": (198, 198, 274, 4),
-    "heldout2": (96, 95, 144, 2),
-    "hard_train": (145, 144, 212, 3),
-    "hard": (127, 127, 174, 5),
-}
+RULES_MEASURED = {"labelled": (198, 198, 274, 7), "heldout2": (96, 85, 144, 10),
+                  "hard_train": (145, 112, 212, 55), "hard": (127, 122, 174, 42)}
+SHIPPED_MEASURED = {"labelled": (198, 198, 274, 4), "heldout2": (96, 95, 144, 2),
+                    "hard_train": (145, 144, 212, 3), "hard": (127, 127, 174, 5)}
 
 
 def _csv(path: Path) -> list[dict]:
@@ -461,12 +449,10 @@ def test_the_training_set_is_not_a_paraphrase_of_the_test_set(real_embedding_scr
 
 @pytest.mark.slow
 def test_second_look_reads_the_sentence_that_carries_it(real_embedding_screener):
-    joke, buried = real_embedding_screener.screen_many(
-        [
-            "this survey is so long i want to die 😂",
-            "this survey is so long lol. but honestly my stepdad hits me when mum is out",
-        ]
-    )
+    joke, buried = real_embedding_screener.screen_many([
+        "this survey is so long i want to die 😂",
+        "this survey is so long lol. but honestly my stepdad hits me when mum is out",
+    ])
     assert not joke.flagged
     assert buried.flagged and "abuse_at_home" in buried.reasons
 
@@ -522,27 +508,19 @@ def test_a_minimal_rules_file_loads(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("  abuse_at_home:\n", "  abuse_at_hme:\n", "rules: unknown category 'abuse_at_hme'"),
-        (
-            "category: abuse_at_home",
-            "category: abuse",
-            "soft rule 'person at home \\+ harm': unknown category 'abuse'",
-        ),
+        ("  abuse_at_home:\n", "  abuse_at_hme:\n",
+         "rules: unknown category 'abuse_at_hme'"),
+        ("category: abuse_at_home", "category: abuse",
+         "soft rule 'person at home \\+ harm': unknown category 'abuse'"),
         ("{fam} hits me", "{family} hits me", r"rules.abuse_at_home\[0\]: unknown fragment"),
-        (
-            "lock(?:s|ed)? me",
-            "lock(?:s|ed me",
-            r"rules.abuse_at_home\[1\]: the pattern does not "
-            "compile",
-        ),
-        ("    - pattern:", "    - patern:", r"rules.abuse_at_home\[1\]: missing key 'pattern'"),
+        ("lock(?:s|ed)? me", "lock(?:s|ed me", r"rules.abuse_at_home\[1\]: the pattern does not "
+         "compile"),
+        ("    - pattern:", "    - patern:",
+         r"rules.abuse_at_home\[1\]: missing key 'pattern'"),
         ("negatable: false", "negateable: false", r"rules.abuse_at_home\[1\]: unknown keys"),
         ("negatable: false", "conditional: 9", r"rules.abuse_at_home\[1\]: 'conditional'"),
-        (
-            "    cues: ['{fam}', 'angry']\n",
-            "",
-            "soft rule 'person at home \\+ harm': missing keys \\['cues'\\]",
-        ),
+        ("    cues: ['{fam}', 'angry']\n", "",
+         "soft rule 'person at home \\+ harm': missing keys \\['cues'\\]"),
         ("['{fam}', 'angry']", "['{fam}', 'angry(']", "soft rule 'person at home \\+ harm' cue 1"),
         ("topic: 'lessons?'\n", "", "missing sections \\['topic'\\]"),
         ('{"u": "you"}', '{"u": "you", "n": 2}', "token_map 'text_speak': must map words"),

@@ -38,7 +38,7 @@ def test_non_answers_are_counted_not_themed(tiny_corpus):
     extra = ["nothing", "N/A", "don't know", "no comment", "see above", "Nothing."]
     result = _fast_engine().fit(texts + extra)
     assert result.n_non_answers == len(extra)
-    tail = result.assignments[-len(extra) :]
+    tail = result.assignments[-len(extra):]
     assert all(a.is_non_answer and a.theme_id is None for a in tail)
     assert result.non_answer_kinds["nothing"] == 2
     assert all(not a.is_non_answer for a in result.assignments[: len(texts)])
@@ -70,18 +70,8 @@ def test_result_is_json_serialisable(tiny_corpus):
     result = _fast_engine(taxonomy=str(TAXONOMY)).fit(texts, metadata=[{}] * len(texts))
     data = json.loads(json.dumps(result.to_dict()))
     theme = data["themes"][0]
-    for key in (
-        "id",
-        "label",
-        "keywords",
-        "size",
-        "share",
-        "quotes",
-        "priority",
-        "priority_score",
-        "emerging",
-        "centroid",
-    ):
+    for key in ("id", "label", "keywords", "size", "share", "quotes", "priority",
+                "priority_score", "emerging", "centroid"):
         assert key in theme
     assert Theme.from_dict(theme).label == result.themes[0].label
 
@@ -209,56 +199,19 @@ def test_real_model_density_path_and_determinism(minilm):
     lists the places it is raised about."""
     rng = np.random.default_rng(0)
     pools = {
-        "speeding": [
-            "cars speeding",
-            "racing cars",
-            "dangerous driving",
-            "people drive too fast",
-            "boy racers",
-        ],
-        "drugs": [
-            "drug dealing",
-            "cannabis smell",
-            "dealers hanging about",
-            "people selling drugs",
-            "drug users",
-        ],
-        "lighting": [
-            "no street lights",
-            "too dark",
-            "street lighting is broken",
-            "dark alleys",
-            "lights turned off at midnight",
-        ],
+        "speeding": ["cars speeding", "racing cars", "dangerous driving",
+                     "people drive too fast", "boy racers"],
+        "drugs": ["drug dealing", "cannabis smell", "dealers hanging about",
+                  "people selling drugs", "drug users"],
+        "lighting": ["no street lights", "too dark", "street lighting is broken",
+                     "dark alleys", "lights turned off at midnight"],
     }
-    when = [
-        "",
-        " at night",
-        " every weekend",
-        " most evenings",
-        " after school",
-        " all the time",
-        " again this summer",
-        " near my house",
-        " outside my flat",
-        " late at night",
-        " on weekday mornings",
-        " since last year",
-        " every day",
-        " in the holidays",
-        " on Friday nights",
-        " when it rains",
-    ]
-    places = [
-        "",
-        " on the high street",
-        " on Mill Lane",
-        " on the estate",
-        " in the park",
-        " near the station",
-        " along the canal path",
-        " on London Road",
-    ]
+    when = ["", " at night", " every weekend", " most evenings", " after school",
+            " all the time", " again this summer", " near my house", " outside my flat",
+            " late at night", " on weekday mornings", " since last year", " every day",
+            " in the holidays", " on Friday nights", " when it rains"]
+    places = ["", " on the high street", " on Mill Lane", " on the estate", " in the park",
+              " near the station", " along the canal path", " on London Road"]
     texts, truth = [], []
     for theme, pats in pools.items():
         for pat in pats:
@@ -285,23 +238,13 @@ def test_real_model_density_path_and_determinism(minilm):
 @pytest.mark.slow
 def test_repeated_answers_are_themed_the_same_every_run(minilm):
     """Many identical short answers (common in real surveys) do not make UMAP unstable."""
-    base = [
-        "speeding",
-        "drug dealing",
-        "litter",
-        "more police",
-        "street lights",
-        "dog fouling",
-        "noisy neighbours",
-        "car crime",
-    ]
+    base = ["speeding", "drug dealing", "litter", "more police", "street lights",
+            "dog fouling", "noisy neighbours", "car crime"]
     texts = [b for b in base for _ in range(30)] + [
         f"{b} is a problem near my home number {i}" for i, b in enumerate(base * 20)
     ]
-    runs = [
-        [x.theme_id for x in ThemeEngine(embedding_backend=minilm).fit(texts).assignments]
-        for _ in range(2)
-    ]
+    runs = [[x.theme_id for x in ThemeEngine(embedding_backend=minilm).fit(texts).assignments]
+            for _ in range(2)]
     assert runs[0] == runs[1]
     assert len({runs[0][i * 30] for i in range(len(base))}) >= 6  # concerns kept apart
 
@@ -348,28 +291,18 @@ def test_rerun_on_the_cache_needs_no_models(tmp_path, tiny_corpus, minilm, monke
     monkeypatch.setattr(nlp.labelling, "load_spacy", refuse)
     monkeypatch.setattr(redact_module, "load_spacy", refuse)
     monkeypatch.setattr(SentenceTransformerBackend, "load", refuse)
-    second = ThemeEngine(
-        embedding_backend=SentenceTransformerBackend(), cache_dir=str(tmp_path)
-    ).fit(texts)
+    second = ThemeEngine(embedding_backend=SentenceTransformerBackend(),
+                         cache_dir=str(tmp_path)).fit(texts)
     assert second.to_dict() == first.to_dict()
 
 
 def test_self_descriptions_and_non_answers_do_not_form_themes(tiny_corpus):
     texts, _ = tiny_corpus
-    about_me = [
-        "I am a 45 year old white female",
-        "retired",
-        "Student",
-        "White British",
-        "Christian",
-        "I'm a mum of two",
-        "Female, 34",
-        "45 year old male, retired",
-        "no comment",
-        "I have no opinion",
-    ]
+    about_me = ["I am a 45 year old white female", "retired", "Student", "White British",
+                "Christian", "I'm a mum of two", "Female, 34", "45 year old male, retired",
+                "no comment", "I have no opinion"]
     result = _fast_engine().fit(texts + about_me * 2)
-    tail = result.assignments[len(texts) :]
+    tail = result.assignments[len(texts):]
     assert all(a.is_non_answer and a.theme_id is None for a in tail)
     assert result.non_answer_kinds["self_description"] == 16
     themed = " ".join(q.lower() for t in result.themes for q in t.quotes)
@@ -378,48 +311,38 @@ def test_self_descriptions_and_non_answers_do_not_form_themes(tiny_corpus):
 
 # A small consultation on one topic, affordable housing, raising five sub-concerns.
 HOUSING = {
-    "rent": [
-        "rents are far too high for {who}",
-        "{who} cannot afford the rent any more",
-        "private landlords keep putting the rent up on {who}",
-        "half of my wages go on rent, like most {who}",
-        "rent controls are needed to protect {who}",
-        "renting a flat costs more than a mortgage for {who}",
-    ],
-    "social": [
-        "the council housing waiting list is years long for {who}",
-        "build more social housing for {who}",
-        "there are not enough council houses for {who}",
-        "housing association homes are never available to {who}",
-        "{who} on the housing list wait years for a council flat",
-        "we need proper social rent homes for {who}",
-    ],
-    "buying": [
-        "first time buyers like {who} can never save a deposit",
-        "house prices are out of reach for {who}",
-        "{who} will never be able to buy a home here",
-        "shared ownership is a con for {who}",
-        "mortgages are impossible to get for {who}",
-        "starter homes are priced beyond {who}",
-    ],
-    "infrastructure": [
-        "new estates are built with no doctors or schools for {who}",
-        "the roads cannot cope with all the new housing estates, ask {who}",
-        "developers build hundreds of homes but no GP surgery for {who}",
-        "more houses means more traffic and no school places for {who}",
-        "no new infrastructure comes with the developments, say {who}",
-        "the sewers and drains can't cope with the new estates near {who}",
-    ],
-    "empty": [
-        "empty homes should be brought back into use for {who}",
-        "too many second homes and holiday lets push out {who}",
-        "airbnb holiday lets have taken the homes {who} need",
-        "empty properties stand boarded up while {who} need homes",
-        "tax second homes so {who} can live here",
-        "holiday cottages sit empty all winter while {who} have nowhere",
-    ],
+    "rent": ["rents are far too high for {who}", "{who} cannot afford the rent any more",
+             "private landlords keep putting the rent up on {who}",
+             "half of my wages go on rent, like most {who}",
+             "rent controls are needed to protect {who}",
+             "renting a flat costs more than a mortgage for {who}"],
+    "social": ["the council housing waiting list is years long for {who}",
+               "build more social housing for {who}",
+               "there are not enough council houses for {who}",
+               "housing association homes are never available to {who}",
+               "{who} on the housing list wait years for a council flat",
+               "we need proper social rent homes for {who}"],
+    "buying": ["first time buyers like {who} can never save a deposit",
+               "house prices are out of reach for {who}",
+               "{who} will never be able to buy a home here",
+               "shared ownership is a con for {who}",
+               "mortgages are impossible to get for {who}",
+               "starter homes are priced beyond {who}"],
+    "infrastructure": ["new estates are built with no doctors or schools for {who}",
+                       "the roads cannot cope with all the new housing estates, ask {who}",
+                       "developers build hundreds of homes but no GP surgery for {who}",
+                       "more houses means more traffic and no school places for {who}",
+                       "no new infrastructure comes with the developments, say {who}",
+                       "the sewers and drains can't cope with the new estates near {who}"],
+    "empty": ["empty homes should be brought back into use for {who}",
+              "too many second homes and holiday lets push out {who}",
+              "airbnb holiday lets have taken the homes {who} need",
+              "empty properties stand boarded up while {who} need homes",
+              "tax second homes so {who} can live here",
+              "holiday cottages sit empty all winter while {who} have nowhere"],
 }
-WHO = ["young people", "local families", "nurses and carers", "people on low wages", "key workers"]
+WHO = ["young people", "local families", "nurses and carers", "people on low wages",
+       "key workers"]
 
 
 @pytest.mark.slow
@@ -434,11 +357,8 @@ def test_small_consultation_on_one_topic_gets_its_sub_concerns(minilm):
                 truth.append(concern)
     from nlp.labelling import ThemeLabeller
 
-    result = ThemeEngine(
-        embedding_backend=minilm,
-        redactor=Redactor(use_ner=False),
-        labeller=ThemeLabeller(use_noun_chunks=False),
-    ).fit(texts)
+    result = ThemeEngine(embedding_backend=minilm, redactor=Redactor(use_ner=False),
+                         labeller=ThemeLabeller(use_noun_chunks=False)).fit(texts)
     assert result.settings["path"] == "small"
     sizes = sorted((t.size for t in result.themes), reverse=True)
     assert len(sizes) >= 5, sizes
@@ -451,9 +371,8 @@ def _shared_data():
     """../shared/data beside the repository (or beside the folder of worktrees)."""
     from .conftest import ROOT
 
-    return next(
-        (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").exists()), None
-    )
+    return next((p / "shared" / "data" for p in ROOT.parents
+                 if (p / "shared" / "data").exists()), None)
 
 
 @pytest.mark.slow
@@ -469,11 +388,9 @@ def test_small_real_consultation_on_one_topic_is_not_two_themes(minilm):
     df = df[df["label"] == "Environment/ facilities"].sample(n=165, random_state=0)
     from nlp.labelling import ThemeLabeller
 
-    result = ThemeEngine(
-        embedding_backend=minilm,
-        redactor=Redactor(use_ner=False),
-        labeller=ThemeLabeller(use_noun_chunks=False),
-    ).fit(df["feedback"].tolist())
+    result = ThemeEngine(embedding_backend=minilm, redactor=Redactor(use_ner=False),
+                         labeller=ThemeLabeller(use_noun_chunks=False)).fit(
+        df["feedback"].tolist())
     sizes = sorted((t.size for t in result.themes), reverse=True)
     assert len(sizes) >= 5, sizes
     assert sizes[0] <= 0.4 * result.n_answers, sizes
