@@ -671,7 +671,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable | None = None
             baseline = None
     if baseline is not None:
         if match is None:
-            from consult.analysis.engine import get_engine
+            from consult.analysis.runs.engine import get_engine
 
             match = get_engine().match
         # Matched against every current theme, reviewed or not: last year's theme is "not

@@ -19,12 +19,12 @@ from consult.analysis import export, queries, service
 from consult.analysis.models import AnalysisRun, Theme
 from consult.analysis.report import build_report
 from consult.analysis.report_cache import cached_report
-from consult.analysis.report_views import standalone_html
 from consult.analysis.stats import GROWING, NEW, SHRINKING
+from consult.analysis.web.public_views import standalone_html
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.models import Response, utcnow
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_support import (
     ANALYSIS_CONFIG,
     add_response,
     resident,
