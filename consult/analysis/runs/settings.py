@@ -11,7 +11,7 @@ runs read back unchanged, and templates may still read the stored dictionary
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from consult.analysis.models import AnalysisRun
 
@@ -61,12 +61,11 @@ def read(run: AnalysisRun) -> RunSettings:
 
 def update(run: AnalysisRun, **changes) -> RunSettings:
     """Change some settings of the run (read afresh, so other keys are kept)."""
-    settings = read(run)
-    for name, value in changes.items():
-        if not hasattr(settings, name):
-            raise TypeError(f"a run has no setting {name!r}")
-        setattr(settings, name, value)
-    run.settings = settings.to_json()
+    unknown = set(changes) - {f.name for f in fields(RunSettings)}
+    if unknown:
+        raise TypeError(f"a run has no setting {', '.join(sorted(unknown))}")
+    settings = replace(read(run), **changes)
+    write(run, settings)
     return settings
 
 
