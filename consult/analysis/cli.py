@@ -39,10 +39,9 @@ def analysis():
 @with_appcontext
 def run_command(surveys, version, questions, year, title, poll):
     """Analyse a survey's free-text answers into themes, waiting with a progress bar."""
-    from consult.analysis import queries
+    from consult.analysis import queries, run_job
     from consult.analysis.errors import AnalysisError
     from consult.analysis.models import AnalysisRun
-    from consult.analysis.runs import job as run_job
     from consult.analysis.runs.start import create_run, free_text_questions
     from consult.db import get_db
     from consult.jobs import FAILED, get_job

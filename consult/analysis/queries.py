@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from consult.analysis import run_settings
 from consult.analysis.models import (
     ACTIVE,
     COMPLETE,
@@ -21,7 +22,6 @@ from consult.analysis.models import (
     ThemeAssignment,
     ThemeEvent,
 )
-from consult.analysis.runs import settings as run_settings
 from consult.analysis.stats import Respondent
 from consult.models import Response, SurveyVersion
 from consult.reportable import reportable

@@ -4,9 +4,10 @@ package's own modules import from the module that owns each).
 The code lives in packages named for what they own:
 
 - ``runs/``    a run: ``start`` (choices validated, answers read, reportable only),
-  ``settings`` (the run's settings, typed), ``results`` (the engine's output stored, sizes
-  recounted, the run completed), ``engine`` (the adapter to ``nlp.themes``), ``frames``
-  (starting from a code frame or last year's run), ``job`` (the analysis job)
+  ``results`` (the engine's output stored, sizes recounted, answers read back), ``engine``
+  (the adapter to ``nlp.themes``), ``frames`` (starting from a code frame or last year's
+  run); ``run_settings`` (the run's settings, typed) and ``run_job`` (the analysis job, which
+  uses ``runs``, ``review`` and ``coding``) sit beside it
 - ``review/``  the analyst's review: ``decisions`` (stored, and the history), ``curation``
   (actions on themes and answers), ``quotes``, ``split``, ``carry_over`` (a re-run applying
   every earlier decision again)
@@ -31,7 +32,8 @@ from consult.analysis.review.curation import (
 from consult.analysis.review.decisions import event, scope_of
 from consult.analysis.review.quotes import add_quote, approve_quote, edit_quote, withdraw_quote
 from consult.analysis.review.split import apply_split, split_inputs, split_proposal
-from consult.analysis.runs.results import clear_results, complete_run, recount, store_result
+from consult.analysis.run_job import complete_run
+from consult.analysis.runs.results import clear_results, recount, store_result
 from consult.analysis.runs.start import (
     AnswerSet,
     answer_key,

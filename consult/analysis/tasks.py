@@ -1,20 +1,20 @@
 """The analysis package's jobs, registered by importing this module (``consult.jobs``'s
 registry names it; ``init_app`` imports it too). Each job lives with what it works on:
 
-- ``analysis.run``    a whole run                      ``runs.job``
+- ``analysis.run``    a whole run                      ``run_job``
 - ``analysis.code``   the coder retrained              ``coding.job``
 - ``analysis.split``  a theme's split previewed        ``review.split``
 - ``analysis.report`` the public views' figures built  below (``report_cache.build_job``)
 
-Callers send each through its module's function (``runs.job.start``, ``coding.job.request``,
+Callers send each through its module's function (``run_job.start``, ``coding.job.request``,
 ``review.split.request``), never by the kind's name.
 """
 
 from __future__ import annotations
 
+from consult.analysis import run_job  # noqa: F401  (registers its handler)
 from consult.analysis.coding import job as coding_job  # noqa: F401  (registers its handler)
 from consult.analysis.review import split  # noqa: F401  (registers its handler)
-from consult.analysis.runs import job as run_job  # noqa: F401  (registers its handler)
 from consult.jobs import JobContext, handler
 
 

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult.analysis import queries
+from consult.analysis import queries, run_settings
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme, ThemeAssignment
 from consult.analysis.review import decisions as store
 from consult.analysis.review.curation import answer_themes, clean_label, new_theme, place
 from consult.analysis.review.decisions import event, record
-from consult.analysis.runs import settings as run_settings
 from consult.analysis.runs.results import recount_run
 from consult.models import User
 from nlp.coder import agreement as coder_agreement

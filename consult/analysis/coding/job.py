@@ -11,12 +11,12 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from consult.analysis import run_settings
 from consult.analysis.active_jobs import active_jobs
 from consult.analysis.coding import training
 from consult.analysis.coding.retrain import RetrainRule
 from consult.analysis.models import AnalysisRun
 from consult.analysis.review import decisions as store
-from consult.analysis.runs import settings as run_settings
 from consult.analysis.runs.engine import get_engine
 from consult.jobs import Job, JobContext, JobError, enqueue, handler
 from consult.models import User

@@ -25,7 +25,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from consult.analysis import queries
+from consult.analysis import queries, run_settings
 from consult.analysis.coding import features as run_features
 from consult.analysis.coding.retrain import RetrainRule
 from consult.analysis.models import (
@@ -38,7 +38,6 @@ from consult.analysis.models import (
 )
 from consult.analysis.review import decisions as store
 from consult.analysis.review.curation import theme_by_key
-from consult.analysis.runs import settings as run_settings
 from consult.analysis.runs.engine import vectors_of
 from consult.analysis.runs.results import AnswerRow, answer_rows, recount_run
 from nlp import proposals

@@ -1,5 +1,6 @@
 """A run's results in the database: the engine's themes, answers, assignments and quotes
-written (and cleared for a fresh start), theme sizes recounted, the run marked complete."""
+written (and cleared for a fresh start), theme sizes recounted, and the answers read back
+(the run is marked complete by the analysis job, ``run_job``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Session, load_only
 
 from consult.analysis import queries
 from consult.analysis.models import (
-    COMPLETE,
     AnalysedAnswer,
     AnalysisRun,
     Quote,
@@ -18,9 +18,7 @@ from consult.analysis.models import (
     ThemeAssignment,
     ThemeEvent,
 )
-from consult.analysis.review.decisions import event
 from consult.analysis.runs.start import AnswerSet, parse_key
-from consult.models import utcnow
 
 
 def clear_results(db: Session, run: AnalysisRun) -> None:
@@ -173,20 +171,6 @@ def count_unthemed(db: Session, run: AnalysisRun) -> None:
             )
         )
         or 0
-    )
-
-
-def complete_run(db: Session, run: AnalysisRun) -> None:
-    run.status = COMPLETE
-    run.completed_at = utcnow()
-    event(
-        db,
-        run,
-        None,
-        None,
-        "run",
-        f"Analysis run completed with {len(queries.themes(db, run.id))} themes",
-        {"answers": run.n_answers},
     )
 
 

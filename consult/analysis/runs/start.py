@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from consult.analysis import queries
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import AnalysisRun
-from consult.analysis.runs.settings import RunSettings
+from consult.analysis.run_settings import RunSettings
 from consult.models import User
 from consult.survey_store import definition_of
 

@@ -8,7 +8,7 @@ import uuid
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from consult.analysis import queries
+from consult.analysis import queries, run_job
 from consult.analysis.coding import check_queue
 from consult.analysis.coding import job as coding_job
 from consult.analysis.errors import AnalysisError
@@ -17,7 +17,6 @@ from consult.analysis.priorities import priority_names
 from consult.analysis.review import split as splitting
 from consult.analysis.review.decisions import event
 from consult.analysis.runs import frames
-from consult.analysis.runs import job as run_job
 from consult.analysis.runs.start import create_run
 from consult.analysis.stats import proportion
 from consult.analysis.web.blueprint import ROLES, bp, complete_or_404, form_ids, run_or_404

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from consult.analysis.runs import settings as run_settings
+from consult.analysis import run_settings
 
 STORED = {  # a run's settings as stored before they were typed
     "year": "2025",

@@ -1,5 +1,6 @@
 """The analysis job (``analysis.run``): a whole run, from reading the answers to the coder's
-first pass, with the stages' progress; and :func:`start`, which sends it.
+first pass (the answers read, the engine fitted, the start from a frame, the decisions carried
+over, the coder), the run then marked complete; and :func:`start`, which sends it.
 
 Like every analysis job it writes through ``ctx.db`` without committing: the job runner
 commits the results together with the job's success, so nothing half-written is ever shown
@@ -9,18 +10,19 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from consult.analysis import queries
+from consult.analysis import queries, run_settings
 from consult.analysis.coding.retrain import RetrainRule
 from consult.analysis.coding.training import code_run
 from consult.analysis.errors import AnalysisError
-from consult.analysis.models import AnalysisRun
+from consult.analysis.models import COMPLETE, AnalysisRun
 from consult.analysis.review.carry_over import carry_over
+from consult.analysis.review.decisions import event
 from consult.analysis.runs import frames
-from consult.analysis.runs import settings as run_settings
 from consult.analysis.runs.engine import SAVING, get_engine, stage_reporter
-from consult.analysis.runs.results import complete_run, store_result
+from consult.analysis.runs.results import store_result
 from consult.analysis.runs.start import collect_answers
 from consult.jobs import Job, JobContext, JobError, enqueue, handler
+from consult.models import utcnow
 
 KIND = "analysis.run"
 
@@ -92,3 +94,17 @@ def run_analysis(ctx: JobContext, payload: dict) -> dict:
     )
     complete_run(db, run)
     return {"run_id": run.id, "themes": len(result.themes), "carried": summary["matched_themes"]}
+
+
+def complete_run(db: Session, run: AnalysisRun) -> None:
+    run.status = COMPLETE
+    run.completed_at = utcnow()
+    event(
+        db,
+        run,
+        None,
+        None,
+        "run",
+        f"Analysis run completed with {len(queries.themes(db, run.id))} themes",
+        {"answers": run.n_answers},
+    )
