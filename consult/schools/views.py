@@ -35,7 +35,6 @@ from consult.schools.forms import (
 from consult.schools.hooks import prefill_from_session
 from consult.schools.models import ClassroomSession
 from consult.survey_store import current_version, definition_of, get_version
-from surveys.answers import first_incomplete_page
 
 bp = Blueprint("schools", __name__)
 
@@ -132,16 +131,14 @@ def join():
     # A fresh anonymous session for each pupil: nothing from the last person on this device
     # (another pupil, or a member of staff who was signed in) carries over.
     session.clear()
-    first_page = begin_for_classroom(version, classroom.id)
+    begin_for_classroom(version, classroom.id)
     progress = find_progress(db, session.get(f"progress:{version.survey_id}"))
-    definition = definition_of(version)
     if progress is not None:
-        prefill_from_session(progress, classroom, definition)
-        page = first_incomplete_page(definition, progress.answers, set(progress.pages_done))
-        if page is not None:
-            first_page = url_for("journey.page", survey_id=version.survey_id, page_id=page.id)
+        prefill_from_session(progress, classroom, definition_of(version))
     db.commit()
-    return redirect(first_page)
+    # Every pupil reads the introduction and what happens to their answers (the
+    # safeguarding notice) first: the start page's "Continue" leads to the first question.
+    return redirect(url_for("journey.start", survey_id=version.survey_id))
 
 
 # --- staff: sessions --------------------------------------------------------------------------
@@ -218,6 +215,7 @@ def _render_new(form: SessionForm, fixed_school: str | None):
         errors=form.errors,
         fixed_school=fixed_school,
         year_groups=YEAR_GROUPS,
+        max_hours=queries.MAX_SESSION_HOURS,
     )
 
 

@@ -18,7 +18,7 @@ from tests.consult.test_safeguarding import DISCLOSURE, flags, pupil_says
 from tests.consult.test_schools import (
     PUPIL_ANSWERS,
     SCHOOL,
-    join,
+    first_question,
     open_session,
     responses_of,
     staff_client,
@@ -135,7 +135,7 @@ def test_filters_and_sort_by_confidence(app, teacher, lead):
 def abandon_after_typing(app, code, worry):
     """A pupil joins, answers up to the free-text page, types ``worry`` and walks away."""
     client = app.test_client()
-    location = join(client, code).location
+    location = first_question(client, code)
     for _ in range(20):
         page_id = location.split("/page/")[1].split("?")[0]
         data = PUPIL_ANSWERS.get(page_id, {})
