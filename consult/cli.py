@@ -145,6 +145,7 @@ def _register_feature_commands() -> None:
         "consult.jobs.cli",
         "consult.analysis.cli",
         "consult.safeguarding.cli",
+        "consult.mail",
     ):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(cli)
