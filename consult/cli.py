@@ -114,11 +114,25 @@ def users():
 def users_create(email, role, name, school, password_stdin=False):
     """Create a staff account. The password is asked for (never a default)."""
     from consult.auth.accounts import AccountError, create_user
+    from consult.auth.passwords import MIN_LENGTH, WeakPassword, check
+
+    def good_enough(password: str) -> str:  # checked before it is asked for again
+        try:
+            check(password, email=email)
+        except WeakPassword as exc:
+            raise click.BadParameter(str(exc)) from None
+        return password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        click.echo(
+            f"Choose a password of at least {MIN_LENGTH} characters (spaces are allowed; "
+            "three or four unrelated words make a good one)."
+        )
+        password = click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True, value_proc=good_enough
+        )
     create_all()
     db = get_db()
     try:
