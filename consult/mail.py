@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 import click
 from flask import Flask, current_app
@@ -46,7 +46,8 @@ def build_message(to: list[str], subject: str, body: str) -> EmailMessage:
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
     # The sender's domain, not this machine's name (no DNS lookup, nothing internal shown).
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    message["Message-ID"] = make_msgid(domain=domain or "localhost")
     message.set_content(body)
     return message
 

@@ -47,6 +47,15 @@ def test_mail_test_sends_through_the_configured_server(make_app, smtp_inbox):  #
     assert message["Message-ID"] in result.output
 
 
+def test_a_sender_with_a_display_name_gives_its_domain_to_the_message_id(make_app):
+    from consult.mail import build_message
+
+    with make_app(MAIL_FROM="Community safety <csp@example.org>").app_context():
+        message = build_message(["a@example.org"], "Subject", "Body")
+    _has_date_and_message_id(message)
+    assert message["From"] == "Community safety <csp@example.org>"
+
+
 def test_mail_test_without_a_mail_server_says_what_to_set(make_app):
     result = make_app(MAIL_SERVER="").test_cli_runner().invoke(
         cli, ["mail", "test", "--to", "dsl@example.org"]
