@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from consult.db import create_all, get_db
+from consult.templating import plural
 
 
 def _create_app():
@@ -63,10 +64,13 @@ def surveys_validate(files):
             click.echo(str(exc), err=True)
             continue
         click.echo(
-            f"{path}: ok ({defn.id} version {defn.version}, {len(defn.questions())} questions)"
+            f"{path}: ok ({defn.id} version {defn.version}, "
+            f"{plural(len(defn.questions()), 'question')})"
         )
     if failed:
-        raise click.ClickException(f"{failed} of {len(paths)} file(s) are not valid")
+        raise click.ClickException(
+            f"{failed} of {plural(len(paths), 'file')} {'is' if failed == 1 else 'are'} not valid"
+        )
 
 
 @surveys.command("load")

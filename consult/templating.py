@@ -51,7 +51,8 @@ def freeze(value) -> object:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """``n`` with the noun in the right number: ``1 response``, ``0 responses``,
     ``1,200 people`` (``many`` for an irregular plural; default ``one`` + "s")."""
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+    number = f"{n:,}" if isinstance(n, int) else str(n)
+    return f"{number} {one if n == 1 else (many or one + 's')}"
 
 
 def add_helpers(env) -> None:

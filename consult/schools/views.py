@@ -35,6 +35,7 @@ from consult.schools.forms import (
 from consult.schools.hooks import prefill_from_session
 from consult.schools.models import ClassroomSession
 from consult.survey_store import current_version, definition_of, get_version
+from consult.templating import plural
 
 bp = Blueprint("schools", __name__)
 
@@ -228,6 +229,13 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=10, border=2)
 
 
+def _over_expected_text(count: int, expected: int) -> str:
+    """The staff warning when more answers than pupils have come in (also sent to the
+    projector page's script, so the words have one home)."""
+    over = max(0, count - expected)
+    return f"{plural(over, 'more answer')} than the {plural(expected, 'pupil')} you expected."
+
+
 def _projector_context(classroom: ClassroomSession) -> dict:
     db = get_db()
     join_url = _join_url(classroom)
@@ -237,6 +245,7 @@ def _projector_context(classroom: ClassroomSession) -> dict:
         "classroom": classroom,
         "count": count,
         "over_expected": max(0, count - classroom.expected_pupils),
+        "over_expected_text": _over_expected_text(count, classroom.expected_pupils),
         "join_url": join_url,
         # Read aloud and typed by pupils: no "https://" (browsers add it).
         "join_page": url_for("schools.join", _external=True).split("://", 1)[-1],
@@ -274,6 +283,7 @@ def status(session_id: int):
         "count": count,
         "expected": classroom.expected_pupils,
         "over_expected": max(0, count - classroom.expected_pupils),
+        "over_expected_text": _over_expected_text(count, classroom.expected_pupils),
         "status": classroom.status,
     }
 

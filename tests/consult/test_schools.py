@@ -495,7 +495,10 @@ def test_projector_shows_code_qr_and_count(app):
     assert "<style" not in html and "style=" not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)", html)  # no inline script
     status = staff.get(f"/schools/sessions/{classroom.id}/status.json")
-    assert status.json == {"count": 0, "expected": 28, "over_expected": 0, "status": "open"}
+    assert status.json == {
+        "count": 0, "expected": 28, "over_expected": 0, "status": "open",
+        "over_expected_text": "0 more answers than the 28 pupils you expected.",
+    }
 
 
 def test_close_session_and_its_own_end_time(app):
