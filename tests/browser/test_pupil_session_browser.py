@@ -411,7 +411,7 @@ def test_abandoned_disclosure_reaches_the_lead_by_email_past_3000_junk_flags(
         first_row = lead.locator("tbody tr").first
         assert "my uncle touches me" in first_row.inner_text()
         assert "Not sent" in first_row.inner_text()
-        assert "3001 pupils: 2951 more on other pages" in lead.locator("#queue-position").inner_text()
+        assert "3,001 pupils: 2,951 more on other pages" in lead.locator("#queue-position").inner_text()
         axe_check(lead, "safeguarding queue, 3001 items")
         screenshot(lead, "safeguarding-queue-3001")
 
