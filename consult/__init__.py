@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from consult import config as default_config
 from consult import db, request_guards
 from consult.extensions import CSP, csrf, limiter, talisman
-from consult.templating import ComponentCache
+from consult.templating import ComponentCache, add_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     # GOV.UK components whose params hold nothing a person typed are rendered once per worker.
     app.jinja_env.globals["cached"] = ComponentCache()
+    add_helpers(app.jinja_env)  # plural(n, "response"), {{ n | plural("theme") }}
 
     db.init_app(app)
     if app.config.get("PROXY_COUNT"):

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from consult.db import Base, get_db, import_models
 from consult.models import AuditEvent, Progress, Response, SurveyVersion, utcnow
+from consult.templating import plural
 
 # Functions returning a SELECT of response ids that must not be purged yet.
 purge_holds: list[Callable[[], Select]] = []
@@ -94,31 +95,33 @@ class PurgeReport:
         out = []
         for v in self.versions:
             out.append(
-                f"{v.survey_id} version {v.version}: {v.responses} response(s) {verb} "
-                f"(kept {v.retention_days} days: submitted before {v.cutoff:%Y-%m-%d %H:%M} UTC)"
+                f"{v.survey_id} version {v.version}: {plural(v.responses, 'response')} {verb} "
+                f"(kept {plural(v.retention_days, 'day')}: "
+                f"submitted before {v.cutoff:%Y-%m-%d %H:%M} UTC)"
             )
             if v.held:
                 out.append(
-                    f"  {v.held} response(s) past retention kept: held for an unreviewed "
+                    f"  {plural(v.held, 'response')} past retention kept: held for an unreviewed "
                     "safeguarding flag or another hold"
                 )
         if not self.versions:
             out.append("No published surveys: no responses to purge.")
         for table, count in sorted(self.dependents.items()):
             if count:
-                out.append(f"  with them, {count} row(s) of {table} {verb}")
+                out.append(f"  with them, {plural(count, 'row')} of {table} {verb}")
         if self.safeguarding_kept:
             out.append(
-                f"{self.safeguarding_kept} response(s) past retention kept with their "
+                f"{plural(self.safeguarding_kept, 'response')} past retention kept with their "
                 "safeguarding records (their own retention: SAFEGUARDING_RETENTION_AGE)"
             )
         if self.events_scrubbed:
             scrubbed = "would have" if self.dry_run else "had"
             out.append(
-                f"{self.events_scrubbed} theme history event(s) {scrubbed} quoted text removed"
+                f"{plural(self.events_scrubbed, 'theme history event')} {scrubbed} "
+                "quoted text removed"
             )
         out.append(f"Expired survey progress: {self.expired_progress} {verb}")
-        out.append(f"Total: {self.responses} response(s) {verb}")
+        out.append(f"Total: {plural(self.responses, 'response')} {verb}")
         return out
 
 

@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from consult.templating import plural
+
 
 def register(cli: click.Group) -> None:
     cli.add_command(worker)
@@ -70,7 +72,7 @@ def jobs_reap():
     from consult.jobs.queue import reap_stale
 
     create_all()
-    click.echo(f"Marked {reap_stale()} stopped job(s) failed.")
+    click.echo(f"Marked {plural(reap_stale(), 'stopped job')} failed.")
 
 
 @jobs.command("rerun")

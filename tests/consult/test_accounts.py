@@ -155,7 +155,7 @@ def test_lifecycle_from_the_command_line(app, runner):
     assert "leaver@example.org\tanalyst\t-\tactive\tlast sign-in 20" in listed.output
     assert "boss@example.org\tadmin\t-\tactive\tlast sign-in never" in listed.output
     result = runner.invoke(cli, ["users", "disable", "--email", email])
-    assert result.exit_code == 0 and "1 session(s) ended" in result.output
+    assert result.exit_code == 0 and "1 session ended" in result.output
     assert member.get("/admin/surveys").status_code == 302
     assert "disabled" in runner.invoke(cli, ["users", "list"]).output
     assert runner.invoke(cli, ["users", "enable", "--email", email]).exit_code == 0
