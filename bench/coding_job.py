@@ -40,8 +40,9 @@ def main(n: int, profile: Path | None = None) -> None:
     from consult.analysis import curation, service
     from consult.analysis import queue as review_queue
     from consult.analysis.models import AnalysedAnswer, AnalysisRun
-    from consult.db import create_all, get_db
+    from consult.db import get_db
     from consult.jobs import enqueue
+    from consult.schema import create_all
     from consult.survey_store import load_folder
     from tests.consult.test_analysis_support import add_response, resident, version_of
 
