@@ -4,10 +4,13 @@ pyproject.toml, run by ``make test``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grimp
 import pytest
 
 PACKAGES = ("consult", "nlp", "surveys")
+ROOT = Path(__file__).resolve().parent.parent
 
 # Circles that exist today inside consult.analysis only, while that package is being
 # regrouped into subpackages (runs/, review/, coding/, public_views/, web/) on another
@@ -78,6 +81,18 @@ def test_the_cycle_finder_finds_a_circle():
     for importer, imported in (("a.b", "a.c"), ("a.c", "a.d"), ("a.d", "a.b"), ("a.d", "a.e")):
         graph.add_import(importer=importer, imported=imported)
     assert cycles(graph) == [frozenset({"a.b", "a.c", "a.d"})]
+
+
+def test_every_folder_of_modules_is_a_package():
+    """A folder without ``__init__.py`` is a namespace package: grimp, import-linter and
+    setuptools' package finder all skip it, so its imports would go unchecked."""
+    folders = {
+        path.parent.relative_to(ROOT)
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert not sorted(str(f) for f in folders if not (ROOT / f / "__init__.py").exists())
 
 
 def test_allowed_cycles_are_inside_consult_analysis_only():
