@@ -85,8 +85,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from consult import errors, journey, pages
+    from consult import errors, journey, pages, schema
 
+    # Every table in the metadata (the purge follows foreign keys to responses).
+    schema.import_models()
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(journey.bp)

@@ -10,7 +10,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from consult.db import create_all, get_db
+from consult.db import get_db
+from consult.schema import create_all
 from consult.templating import plural
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -28,19 +27,11 @@ from consult.auth.access import (
     sign_out_user,
 )
 from consult.auth.accounts import authenticate, change_own_password
+from consult.auth.blueprint import ROLE_NAMES, bp
 from consult.db import get_db
 from consult.extensions import limiter
 
 log = logging.getLogger(__name__)
-
-bp = Blueprint("auth", __name__, url_prefix="/staff")
-
-ROLE_NAMES = {
-    "admin": "Administrator",
-    "analyst": "Analyst",
-    "school_staff": "School staff",
-    "safeguarding_lead": "Designated safeguarding lead",
-}
 
 
 @bp.after_request
@@ -126,9 +117,7 @@ def sign_in():
                 errors["email"] = THROTTLED.format(minutes=_lockout_minutes())
             else:
                 errors["email"] = WRONG
-    return render_template(
-        "auth/sign_in.html", errors=errors, email=email, next_url=next_url or ""
-    )
+    return render_template("auth/sign_in.html", errors=errors, email=email, next_url=next_url or "")
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])
@@ -155,7 +144,9 @@ def change_password():
     if request.method == "POST":
         db = get_db()
         errors = change_own_password(
-            db, user, request.form.get("current_password", ""),
+            db,
+            user,
+            request.form.get("current_password", ""),
             request.form.get("new_password", ""),
         )
         if not errors:
@@ -173,7 +164,3 @@ def home():
     return render_template(
         "staff/home.html", user=user, links=links_for(user), role_name=ROLE_NAMES.get(user.role)
     )
-
-
-# Administrators' account pages live on this blueprint too (/staff/accounts).
-from consult.auth import account_views  # noqa: E402,F401

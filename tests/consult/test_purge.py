@@ -209,7 +209,7 @@ def test_purge_scrubs_approved_quote_text_from_the_theme_history(app):
 
 
 def test_safeguarding_retention_runs_until_the_youngest_pupil_is_25():
-    from consult.retention import safeguarding_keep_until
+    from consult.safeguarding.purge_rules import safeguarding_keep_until
 
     # Year 8 in December 2026: born Sept 2013 - Aug 2014; the youngest is 25 on 31 Aug 2039.
     assert safeguarding_keep_until(dt.datetime(2026, 12, 2), "year_8").date() == dt.date(2039, 8, 31)
@@ -221,8 +221,8 @@ def test_safeguarding_retention_runs_until_the_youngest_pupil_is_25():
 
 
 def test_reviewed_safeguarding_records_outlive_the_survey_retention(app):
-    from consult.retention import safeguarding_keep_until
     from consult.safeguarding.models import SafeguardingAction, SafeguardingFlag
+    from consult.safeguarding.purge_rules import safeguarding_keep_until
     from consult.schools.models import ClassroomSession
     from tests.consult.test_safeguarding import flags, pupil_says
     from tests.consult.test_schools import staff_client
