@@ -16,8 +16,13 @@
 - A Host (or, behind a proxy, X-Forwarded-Host) not in ``TRUSTED_HOSTS`` gets a 400, so
   no absolute URL names a host an attacker chose.
 
-Body size limits are applied before this (``PUBLIC_MAX_CONTENT_LENGTH``, ``MAX_CONTENT_LENGTH``):
-an oversize body gets the 413 page before it is read.
+- Before anything reads a body (these guards, CSRF, a view): a staff page posted to by
+  someone not signed in gets the sign-in redirect with the body unread; bodies are small
+  (``PUBLIC_MAX_CONTENT_LENGTH`` for the public, ``STAFF_MAX_CONTENT_LENGTH`` for signed-in
+  staff), and only the upload pages (``UPLOAD_ENDPOINTS``) take up to ``MAX_CONTENT_LENGTH``;
+  a form of more than ``MAX_FORM_PARTS`` fields is refused before it is parsed. An oversize
+  body gets the 413 page. Left alone, 10 MB of ``a=1&a=1...`` posted anonymously held a
+  worker for 10 s of parsing before sign-in and CSRF were checked.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from consult.errors import render_error
 
@@ -46,6 +51,43 @@ CONTROL_CHARACTERS = (
     "saved. Go back, remove them or type your answer again, and send it. "
     "Your earlier answers are saved.",
 )
+
+
+TOO_MANY_FIELDS = (
+    "What you sent is too large",
+    "The form had far more fields than any page of this service sends, so it was not read. "
+    "Go back and try again.",
+)
+# The pages that take a file: paper returns (CSV), a survey definition (YAML), a code frame.
+UPLOAD_ENDPOINTS = frozenset({"admin.import_upload", "editor.import_yaml", "analysis.new_run"})
+
+
+def _limit_body():
+    """Set this request's body limit; a staff-only page is answered for someone who is not
+    signed in without reading what they sent."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    config = current_app.config
+    request.max_content_length = config["PUBLIC_MAX_CONTENT_LENGTH"]
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "required_roles", None) is None:
+        return None  # a public page: the public limit
+    from consult.auth.access import current_user, sign_in_redirect
+
+    if current_user() is None:
+        return sign_in_redirect()
+    upload = request.endpoint in UPLOAD_ENDPOINTS
+    limit = "MAX_CONTENT_LENGTH" if upload else "STAFF_MAX_CONTENT_LENGTH"
+    request.max_content_length = config[limit]
+    return None
+
+
+def _too_many_fields() -> bool:
+    """More urlencoded fields than MAX_FORM_PARTS (Werkzeug caps multipart parts itself,
+    not urlencoded ones). Counted on the raw bytes, before any parsing."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return False
+    return request.get_data(cache=True).count(b"&") >= current_app.config["MAX_FORM_PARTS"]
 
 
 def _valid_utf8_urlencoded(raw: bytes) -> bool:
@@ -151,6 +193,9 @@ def _install_host_check(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     _install_host_check(app)
 
+    # Registered first: runs before anything that reads the body (the guards below, CSRF).
+    app.before_request(_limit_body)
+
     @app.before_request
     def _refuse_unreadable_text():
         if not _query_ok():
@@ -159,6 +204,8 @@ def init_app(app: Flask) -> None:
         if numbers is not None:
             return render_error(numbers[0], *numbers[1])
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+            if _too_many_fields():
+                return render_error(413, *TOO_MANY_FIELDS)
             problem = _form_ok()
             if problem is not None:
                 return render_error(400, *problem)
