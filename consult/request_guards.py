@@ -8,7 +8,9 @@
   belongs in an answer.
 
 - A number in the address too big for a database integer (``?page=99999999999999999999``,
-  ``/analysis/runs/99999999999999999999``) is refused with a 400 or 404 page. Left alone it
+  ``/analysis/runs/99999999999999999999``, ``?session=2147483648``) or in an id field of a
+  staff form (merge ``others``, move ``answers``/``target``) is refused: a 400 page for a
+  page number, a 404 for an id. Left alone it
   would reach an OFFSET or a primary-key lookup and fail there: a 500 on SQLite ("Python
   int too large to convert to SQLite INTEGER"), a misleading "database unavailable" 503 on
   PostgreSQL.
@@ -121,8 +123,12 @@ def _form_ok() -> tuple[str, str] | None:
     return None
 
 
-# Query parameters that views read as whole numbers.
-NUMBER_PARAMS = ("page", "run", "theme", "version", "baseline")
+# Query parameters that views read as whole numbers: a page number too big is a bad request
+# (400); an id too big names nothing (404).
+NUMBER_PARAMS = ("page",)
+ID_PARAMS = ("run", "theme", "version", "baseline", "session")
+# Form fields of staff pages that hold ids (merge "others", move "answers" to "target", ...).
+ID_FIELDS = ("others", "answers", "target", "theme", "run", "session", "version", "versions")
 # The largest value of a 32-bit integer column (PostgreSQL INTEGER, our primary keys).
 MAX_NUMBER = 2**31 - 1
 _WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+\s*")
@@ -143,9 +149,21 @@ def _numbers_ok() -> tuple[int, tuple[str, str]] | None:
     for key in NUMBER_PARAMS:
         if any(_too_big(v) for v in request.args.getlist(key)):
             return 400, TOO_BIG
+    for key in ID_PARAMS:
+        if any(_too_big(v) for v in request.args.getlist(key)):
+            return 404, TOO_BIG
     if any(_too_big(part) for part in request.path.split("/") if part):
         return 404, TOO_BIG
     return None
+
+
+def _form_ids_ok() -> bool:
+    """Ids posted to a staff page fit a database integer (a resident's answer may hold any
+    number: only staff pages' id fields are checked)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "required_roles", None) is None:
+        return True
+    return not any(_too_big(v) for key in ID_FIELDS for v in request.form.getlist(key))
 
 
 def _query_ok() -> bool:
@@ -209,4 +227,6 @@ def init_app(app: Flask) -> None:
             problem = _form_ok()
             if problem is not None:
                 return render_error(400, *problem)
+            if not _form_ids_ok():
+                return render_error(404, *TOO_BIG)
         return None
