@@ -16,7 +16,9 @@
   PostgreSQL.
 
 - A Host (or, behind a proxy, X-Forwarded-Host) not in ``TRUSTED_HOSTS`` gets a 400, so
-  no absolute URL names a host an attacker chose.
+  no absolute URL (the projector's join address and QR code) names a host an attacker
+  chose. Unset, only the local names and ``SERVICE_URL``'s host are served: a deployment
+  that forgets it is refused at once, never serving forged links.
 
 - Before anything reads a body (these guards, CSRF, a view): a staff page posted to by
   someone not signed in gets the sign-in redirect with the body unread; bodies are small
@@ -30,7 +32,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, current_app, request
 
@@ -171,6 +173,17 @@ def _query_ok() -> bool:
     return not raw or _valid_utf8_urlencoded(raw)
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def trusted_hosts(config) -> list[str]:
+    """``TRUSTED_HOSTS``; unset, the local names and the host of ``SERVICE_URL``."""
+    if config.get("TRUSTED_HOSTS"):
+        return list(config["TRUSTED_HOSTS"])
+    service = urlsplit(config.get("SERVICE_URL") or "").hostname
+    return [*LOCAL_HOSTS, *([service] if service else [])]
+
+
 class TrustedHosts:
     """WSGI middleware: a request for a host name not in ``TRUSTED_HOSTS`` gets a plain 400
     before Flask sees it (Flask would refuse it too, but then cannot build the URLs its
@@ -181,7 +194,7 @@ class TrustedHosts:
         self.flask_app = flask_app
 
     def __call__(self, environ, start_response):
-        trusted = self.flask_app.config.get("TRUSTED_HOSTS")
+        trusted = trusted_hosts(self.flask_app.config)
         if trusted:
             from werkzeug.exceptions import SecurityError
             from werkzeug.wrappers import Response
@@ -191,7 +204,8 @@ class TrustedHosts:
                 get_host(environ, trusted)
             except SecurityError:
                 response = Response(
-                    "Bad request: this service does not answer to that host name.\n",
+                    "Bad request: this service does not answer to that host name "
+                    "(administrators: add it to TRUSTED_HOSTS).\n",
                     status=400,
                     mimetype="text/plain",
                 )
