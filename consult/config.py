@@ -47,6 +47,10 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_CLIENT_MAX_FAILURES": 30,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # Guesses at one account from many addresses: after this many failures in the window,
+        # attempts from devices it never signed in on are spaced this far apart.
+        "LOGIN_ACCOUNT_FREE_FAILURES": 10,
+        "LOGIN_ACCOUNT_DELAY_SECONDS": 30,
         # Staff sessions (server-side): idle sign-out and an absolute lifetime.
         "STAFF_IDLE_MINUTES": 60,
         "STAFF_SESSION_HOURS": 10,
