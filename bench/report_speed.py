@@ -212,8 +212,8 @@ def bench(args) -> None:
 
     from sqlalchemy import select
 
-    from consult.analysis import report_cache
     from consult.analysis.models import Theme
+    from consult.analysis.public_views import cache as report_cache
     from consult.auth.accounts import create_user
     from consult.db import get_db
 

@@ -48,10 +48,8 @@ def init_app(app: Flask) -> None:
     # Each run's vectors, TF-IDF rows and typicality for the coder (``run_features``).
     app.config.setdefault("ANALYSIS_CODER_CACHE", str(Path(app.instance_path) / "coder-cache"))
     from consult import retention
-    from consult.analysis import (
-        report_cache,
-        tasks,  # noqa: F401  (registers the job handlers)
-    )
+    from consult.analysis import tasks  # noqa: F401  (registers the job handlers)
+    from consult.analysis.public_views import cache as report_cache
 
     # A built report holds approved quotes: once their responses are purged it must go too.
     if report_cache.forget_after_purge not in retention.after_purge:

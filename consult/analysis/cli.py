@@ -104,7 +104,7 @@ def run_command(surveys, version, questions, year, title, poll):
 def export_command(run_id, fmt, out):
     """Write the public views section of run RUN_ID (reviewed themes only) to a file."""
     from consult.analysis.models import COMPLETE, AnalysisRun
-    from consult.analysis.report_cache import cached_report
+    from consult.analysis.public_views.cache import cached_report
     from consult.analysis.report_views import rendered
     from consult.auth.audit import record as audit
     from consult.db import get_db

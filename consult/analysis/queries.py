@@ -21,7 +21,7 @@ from consult.analysis.models import (
     ThemeAssignment,
     ThemeEvent,
 )
-from consult.analysis.stats import Respondent
+from consult.analysis.public_views.figures import Respondent
 from consult.models import Response, SurveyVersion
 from consult.reportable import reportable
 from consult.survey_store import definition_of

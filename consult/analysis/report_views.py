@@ -1,6 +1,7 @@
 """The "public views" pages and downloads (``/analysis/runs/<id>/report...``), on the
-analysis blueprint. Every one renders the stored :class:`~consult.analysis.report.PublicViews`
-(built once per change, see :mod:`~consult.analysis.report_cache`): every change an analyst
+analysis blueprint. Every one renders the stored
+:class:`~consult.analysis.public_views.report.PublicViews` (built once per change, see
+:mod:`~consult.analysis.public_views.cache`): every change an analyst
 makes to a run through these pages sends a job that builds its figures at once."""
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ import logging
 
 from flask import Response, abort, render_template, request
 
-from consult.analysis import export, queries
+from consult.analysis import queries
 from consult.analysis.models import COMPLETE, AnalysisRun
-from consult.analysis.report import DEFINITIONS, TYPE_LABELS, PublicViews
-from consult.analysis.report_cache import cached_report, report_for_view, start_build
+from consult.analysis.public_views.cache import cached_report, report_for_view, start_build
+from consult.analysis.public_views.charts import chart_alt, chart_names, chart_png, chart_title
+from consult.analysis.public_views.figures import share_text
+from consult.analysis.public_views.formats import to_csv, to_json
+from consult.analysis.public_views.parts import DEFINITIONS, TYPE_LABELS
+from consult.analysis.public_views.report import PublicViews, change_words
+from consult.analysis.public_views.word import to_docx
 from consult.analysis.views import ROLES, _complete_or_404, bp
 from consult.auth import current_user, role_required
 from consult.auth.audit import record as audit
@@ -47,12 +53,12 @@ def report_context(report: PublicViews, chart_src) -> dict:
     standalone web page."""
     return {
         "report": report,
-        "charts": export.chart_names(report),
+        "charts": chart_names(report),
         "chart_src": chart_src,
-        "chart_alt": lambda name: export.chart_alt(report, name),
-        "chart_title": lambda name: export.chart_title(report, name),
-        "change_words": lambda c: export.change_words(c, report.last_year),
-        "share_text": export.share_text,
+        "chart_alt": lambda name: chart_alt(report, name),
+        "chart_title": lambda name: chart_title(report, name),
+        "change_words": lambda c: change_words(c, report.last_year),
+        "share_text": share_text,
         "type_labels": TYPE_LABELS,
         "definitions": DEFINITIONS,
     }
@@ -62,7 +68,7 @@ def standalone_html(report: PublicViews) -> str:
     """The public views as one self-contained web page (charts inline), to publish as is."""
 
     def src(name: str) -> str:
-        png = export.chart_png(report, name)
+        png = chart_png(report, name)
         return "data:image/png;base64," + base64.b64encode(png or b"").decode()
 
     return render_template("analysis/public_views.html", **report_context(report, src))
@@ -98,7 +104,7 @@ def report(run_id: int):
 @role_required(*ROLES)
 def chart(run_id: int, name: str):
     run = _complete_or_404(run_id)
-    png = export.chart_png(cached_report(get_db(), run), name)
+    png = chart_png(cached_report(get_db(), run), name)
     if png is None:
         abort(404)
     return Response(png, mimetype="image/png")
@@ -123,13 +129,13 @@ def _download(run: AnalysisRun, body, mimetype: str, ext: str):
 def rendered(report: PublicViews, fmt: str) -> tuple[bytes | str, str]:
     """(body, mimetype) of the report in a download format: docx, html, csv or json."""
     if fmt == "docx":
-        return export.to_docx(report), DOCX_MIMETYPE
+        return to_docx(report), DOCX_MIMETYPE
     if fmt == "html":
         return standalone_html(report), "text/html; charset=utf-8"
     if fmt == "csv":
-        return export.to_csv(report), "text/csv; charset=utf-8"
+        return to_csv(report), "text/csv; charset=utf-8"
     if fmt == "json":
-        return export.to_json(report), "application/json"
+        return to_json(report), "application/json"
     raise ValueError(f"unknown format {fmt!r}: use docx, html, csv or json")
 
 

@@ -156,6 +156,6 @@ def split_theme(ctx: JobContext, payload: dict) -> dict:
 def build_report_figures(ctx: JobContext, payload: dict) -> dict:
     """Build the public views' figures and charts after a change, so the first view of the
     report after it finds them ready (see ``report_cache``)."""
-    from consult.analysis import report_cache
+    from consult.analysis.public_views import cache as report_cache
 
     return report_cache.build_job(ctx.db, int(payload["run_id"]))

@@ -20,7 +20,7 @@ from consult.analysis import queue as review_queue
 from consult.analysis.engine import get_engine
 from consult.analysis.models import COMPLETE, AnalysedAnswer, AnalysisRun, Quote
 from consult.analysis.priorities import priority_names
-from consult.analysis.report import TYPE_LABELS
+from consult.analysis.public_views.parts import TYPE_LABELS
 from consult.auth import current_user, role_required
 from consult.auth.audit import record as audit
 from consult.db import get_db
@@ -332,7 +332,7 @@ def run(run_id: int):
         for tid in r.themes:
             if tid in counts:
                 counts[tid] += 1
-    from consult.analysis.stats import proportion
+    from consult.analysis.public_views.figures import proportion
 
     threshold = int(current_app.config.get("SUPPRESSION_THRESHOLD", 5))
     shares = {t.id: proportion(counts[t.id], len(people), threshold) for t in themes}

@@ -64,7 +64,7 @@ def test_public_views_pages_pass_axe_and_show_only_reviewed_themes(
     screenshot(page, "public-views-analyst")
 
     from consult.analysis.models import AnalysisRun
-    from consult.analysis.report_cache import cached_report
+    from consult.analysis.public_views.cache import cached_report
     from consult.analysis.report_views import standalone_html
     from consult.db import get_db
 

@@ -1,7 +1,8 @@
-"""The read-only queries behind the published report (``report``) that ``queries`` does not
-already have: answer counts per theme for the review status, responses per survey and
-respondent type, the closed answers of a run in one pass, and the fingerprint the figures
-are cached under. Every one starts from :func:`consult.reportable.reportable`."""
+"""The read-only queries behind the public views (``build``) that
+:mod:`consult.analysis.queries` does not already have: answer counts per theme for the
+review status, responses per survey and respondent type, the closed answers of a run in one
+pass, and the fingerprint the figures are cached under. Every one starts from
+:func:`consult.reportable.reportable`."""
 
 from __future__ import annotations
 

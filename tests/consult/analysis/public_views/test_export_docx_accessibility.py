@@ -12,22 +12,25 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from consult.analysis import export
 from consult.analysis.models import AnalysisRun
-from consult.analysis.report import build_report
+from consult.analysis.public_views.charts import BAR_COLOUR
+from consult.analysis.public_views.word import CONTRAST_COLOURS, to_docx
 from consult.db import get_db
-from tests.consult.test_analysis_export import app, runs  # noqa: F401  (fixtures)
+from tests.consult.analysis.public_views.test_analysis_export import built, seed_runs
 
 WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
 
 
-@pytest.fixture
-def document(app, runs):  # noqa: F811
-    _last_id, this_id, _held = runs
+@pytest.fixture(scope="module")
+def document(module_analysis_app):
+    """The Word file (with its charts) of the runs of ``seed_runs``, built once: the tests
+    only read it."""
+    app = module_analysis_app
+    _last_id, this_id, _held = seed_runs(app)
     with app.app_context():
         db = get_db()
-        report = build_report(db, db.get(AnalysisRun, this_id))
-        data = export.to_docx(report)
+        report = built(db, db.get(AnalysisRun, this_id))
+        data = to_docx(report)
     return report, Document(io.BytesIO(data)), data
 
 
@@ -146,7 +149,7 @@ def test_colours_pass_contrast(document):
                 colours.add(str(style.font.color.rgb))
             style = style.base_style
     assert colours  # headings set near-black explicitly
-    for c in colours | {c.lstrip("#") for c in export.CONTRAST_COLOURS}:
+    for c in colours | {c.lstrip("#") for c in CONTRAST_COLOURS}:
         assert _contrast(c) >= 4.5, c
     # The charts are drawn in those colours.
     from PIL import Image
@@ -154,5 +157,5 @@ def test_colours_pass_contrast(document):
     shape = doc.inline_shapes[0]
     blip = shape._inline.graphic.graphicData.pic.blipFill.blip
     image = Image.open(io.BytesIO(doc.part.related_parts[blip.embed].blob)).convert("RGB")
-    bar = tuple(int(export.BAR_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
+    bar = tuple(int(BAR_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
     assert bar in {px for _n, px in image.getcolors(1 << 20)}

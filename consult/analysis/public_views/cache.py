@@ -1,17 +1,22 @@
 """The public views' figures, built once per change (not once per view), where every process
 of the app finds them.
 
-A report is stored under its run's fingerprint (:func:`report_queries.fingerprint`: anything
+A report is stored under its run's fingerprint (:func:`.queries.fingerprint`: anything
 that could change a published figure changes it) and the reporting settings, in memory and
 as a file in the instance folder, so web workers and job workers on this machine share it.
 After an analyst's change, :func:`start_build` sends an ``analysis.report`` job that builds
 the figures and draws the charts while the analyst is still on the page they changed; the
 first view after the change then finds them ready.
 
-A view never shows stale figures as current: :func:`report_for_view` waits briefly for a
-build under way and, if it is still running, returns None so the page says the figures are
-being updated and reloads itself when the job is done. A build queued behind other work (a
-long analysis run on the only worker) is not waited for: the view builds the figures itself.
+A view never shows stale figures as current, and never waits on a job: while a build is
+running, :func:`report_for_view` returns None at once, so the page says the figures are
+being updated and reloads itself when the job is done. A build not started yet (queued
+behind other work, such as a long analysis run on the only worker) is not waited for: the
+view builds the figures itself.
+
+This module is the caller :func:`~.build.build_report` needs: it passes in the theme
+engine's ``match`` (last year's themes against this year's), so the build never reaches for
+the engine itself.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import os
 import pickle  # nosec B403
 import tempfile
 import threading
-import time
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
@@ -31,15 +35,15 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult.analysis import queries, report_queries
+from consult.analysis import queries
 from consult.analysis.models import COMPLETE, AnalysisRun
-from consult.analysis.report import PublicViews, build_report
+from consult.analysis.public_views import queries as report_queries
+from consult.analysis.public_views.build import build_report
+from consult.analysis.public_views.report import PublicViews
 
 log = logging.getLogger(__name__)
 
 JOB_KIND = "analysis.report"
-# How long a view waits for a build under way before saying the figures are being updated.
-DEFAULT_WAIT_SECONDS = 1.0
 FILES_KEPT_PER_RUN = 3
 
 
@@ -109,12 +113,11 @@ def _folder(app: Flask) -> Path:
 @lru_cache(maxsize=1)
 def _code_version() -> str:
     """The code that shapes a stored report: a file written by another version of it is
-    never read back (its fields may differ)."""
-    from consult.analysis import export, report, stats
-
+    never read back (its fields may differ). Every module of the package counts."""
     digest = hashlib.sha256()
-    for module in (report, export, stats):
-        digest.update(Path(module.__file__).read_bytes())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -169,23 +172,31 @@ def store(app: Flask, key: tuple, report: PublicViews) -> None:
 
 
 # --- building -------------------------------
+def _fresh(db: Session, run: AnalysisRun) -> PublicViews:
+    """The figures built now, with the configured engine's way of matching last year's
+    themes (it reads the themes' stored centroids; nothing is embedded)."""
+    from consult.analysis.engine import get_engine
+
+    return build_report(db, run, match=get_engine().match)
+
+
 def build(db: Session, run: AnalysisRun, *, charts: bool = False) -> PublicViews | None:
     """Build and store the figures (and, with ``charts``, draw every chart into them).
     Returns None when a change arrived during the build: those figures are never stored,
     since they may mix the states before and after it."""
-    from consult.analysis import export
+    from consult.analysis.public_views.charts import chart_names, chart_png
 
     app = current_app._get_current_object()
     key = key_of(db, run)
-    report = build_report(db, run)
+    report = _fresh(db, run)
     if key_of(db, run) != key:
         return None
     store(app, key, report)
     if charts:
-        for name in export.chart_names(report):
+        for name in chart_names(report):
             if _active_builds(db, run.id, ("queued",)):
                 return report  # a newer change is waiting: its figures matter more
-            export.chart_png(report, name)
+            chart_png(report, name)
             db.rollback()  # end the read snapshot, so the next look sees new jobs
         store(app, key, report)  # again, with the charts, for the other processes
     return report
@@ -204,7 +215,7 @@ def cached_report(db: Session, run: AnalysisRun) -> PublicViews:
             return built
     # Changes keep arriving (a script approving quotes in a loop): these figures are
     # current as of their own fingerprint, which is all a reader can be given.
-    report = build_report(db, run)
+    report = _fresh(db, run)
     report.fingerprint = key_of(db, run)[1]
     return report
 
@@ -255,8 +266,8 @@ def start_build(db: Session, run: AnalysisRun, user_id: int | None = None):
 def report_for_view(db: Session, run: AnalysisRun) -> tuple[PublicViews | None, object]:
     """(report, None) when the current figures are ready (or were built here), or
     (None, job) while a build job is running: the page then says the figures are being
-    updated and follows the job."""
-    from consult.jobs import RUNNING, get_job
+    updated and follows the job. Never waits: a job not started yet is not waited for."""
+    from consult.jobs import RUNNING
 
     app = current_app._get_current_object()
     key = key_of(db, run)
@@ -264,23 +275,18 @@ def report_for_view(db: Session, run: AnalysisRun) -> tuple[PublicViews | None, 
     if found is not None:
         return found, None
     active = _active_builds(db, run.id)
-    job = active[-1] if active else start_build(db, run)
-    wait = float(app.config.get("ANALYSIS_REPORT_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
-    deadline = time.monotonic() + wait
-    while True:
+    running = [j for j in active if j.status == RUNNING]
+    if running:
+        return None, running[-1]
+    if not active:
+        # Nothing is building these figures: send the job (it draws the charts too). A
+        # worker that runs it at once (or inline) may have the figures ready already.
+        job = start_build(db, run)
         found = lookup(app, key)
         if found is not None:
             return found, None
-        job = get_job(job.id, db, reap=False)
-        if job is None or job.done or time.monotonic() >= deadline:
-            break
-        db.rollback()  # end the read snapshot so the next look sees the job's progress
-        time.sleep(0.05)
-    found = lookup(app, key)
-    if found is not None:
-        return found, None
-    if job is not None and job.status == RUNNING:
-        return None, job
+        if job is not None and job.status == RUNNING:
+            return None, job
     # Not started (the worker is busy with longer work), failed, or built for a state that
     # has changed since: build here, so the page is late rather than wrong.
     return cached_report(db, run), None

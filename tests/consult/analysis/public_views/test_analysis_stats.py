@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from consult.analysis.stats import (
+from consult.analysis.public_views.charts import bar_chart_png
+from consult.analysis.public_views.figures import (
     GONE,
     GROWING,
     NEW,
     SHRINKING,
     STEADY,
     Respondent,
-    bar_chart_png,
     closed_question_table,
     compare,
     display_count,
@@ -20,8 +20,8 @@ from consult.analysis.stats import (
     shares_by,
     theme_sentence,
     two_proportion_z_test,
-    wilson_interval,
 )
+from nlp.intervals import wilson_interval
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_bar_chart_is_a_png_and_draws_no_suppressed_bar():
 
 
 def test_holm_keeps_only_what_survives_the_correction():
-    from consult.analysis.stats import holm
+    from consult.analysis.public_views.figures import holm
 
     # Sorted 0.01, 0.02, 0.04: 0.01*3 < .05 kept; 0.02*2 < .05 kept; 0.04*1 < .05 kept.
     assert holm([0.04, 0.01, 0.02]) == [True, True, True]
@@ -170,7 +170,7 @@ def test_holm_keeps_only_what_survives_the_correction():
 
 
 def test_group_differences_against_the_rest_of_the_audience():
-    from consult.analysis.stats import group_differences
+    from consult.analysis.public_views.figures import group_differences
 
     groups = [
         ("Adur", proportion(20, 40), proportion(6, 40)),      # 50% against 15%: differs
@@ -185,7 +185,7 @@ def test_group_differences_against_the_rest_of_the_audience():
 
 
 def test_one_sentence_per_theme_across_audiences():
-    from consult.analysis.stats import compare, figure_fragment, figure_sentence
+    from consult.analysis.public_views.figures import compare, figure_fragment, figure_sentence
 
     residents = proportion(36, 60)
     change = compare(residents, proportion(8, 50))

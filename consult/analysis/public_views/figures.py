@@ -1,47 +1,35 @@
 """The arithmetic behind every figure: pure functions, no Flask, no database.
 
-* :func:`wilson_interval`       95% confidence interval of a proportion (Wilson score)
-* :func:`proportion`            a count out of a base, with its interval, suppressed when
-                                the count (or the base) is under the threshold
+* :func:`proportion`            a count out of a base, with its 95% interval (the Wilson
+                                score, :func:`nlp.intervals.wilson_interval`), suppressed
+                                when the count (or the base) is under the threshold
 * :func:`two_proportion_z_test` whether two shares differ by more than chance
 * :func:`compare`               a theme's change since last year: new, growing, shrinking,
                                 steady or gone
 * :func:`shares_by`             a theme's share within each group (district, age group, ...)
 * :func:`closed_question_table` counts and shares for a closed question
-* :func:`bar_chart_png`         a horizontal bar chart as PNG bytes (matplotlib, Agg)
 * :func:`theme_sentence`        the sentence a report prints for a theme
 * :func:`group_differences`     groups whose share differs from the rest of their audience
                                 (two-proportion z-test, Holm-corrected across the groups)
 * :func:`figure_sentence`       one sentence of a theme's figures across audiences
+* :func:`share_text`            a share as a table shows it ("18%", or "fewer than 5")
+
+The charts are drawn in :mod:`~consult.analysis.public_views.charts`.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
+from nlp.intervals import wilson_interval
+
 DEFAULT_THRESHOLD = 5
 DEFAULT_ALPHA = 0.05
 
 
 # --- intervals and suppression -------------------------------
-def wilson_interval(count: int, base: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval for ``count`` out of ``base`` (0..1 each end)."""
-    if base <= 0:
-        return (0.0, 0.0)
-    if count < 0 or count > base:
-        raise ValueError(f"count {count} is outside 0..{base}")
-    p = count / base
-    z2 = z * z
-    denom = 1 + z2 / base
-    centre = (p + z2 / (2 * base)) / denom
-    half = (z / denom) * math.sqrt(p * (1 - p) / base + z2 / (4 * base * base))
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def is_suppressed(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
     """Counts under the threshold are never shown (zero included: "fewer than 5")."""
     return count < threshold
@@ -378,80 +366,13 @@ def figure_fragment(audience: str, current: Proportion, change: Change | None,
     return f"{current.display_share} of {audience} ({inside})"
 
 
+def share_text(p: Proportion) -> str:
+    """A share as a table cell shows it: "18%", or the words when suppressed."""
+    return suppressed_text(p.threshold) if p.suppressed else p.display_share
+
+
 def figure_sentence(label: str, fragments: Sequence[str]) -> str:
     """One sentence for a theme: 'Speeding was raised by A and by B.'"""
     if not fragments:
         return f"{_sentence_case(label)} was raised by too few people to report a share."
     return f"{_sentence_case(label)} was raised by " + " and by ".join(fragments) + "."
-
-
-# --- charts -------------------------------
-# GOV.UK blue and dark grey: both pass 4.5:1 against white (5.2:1 and 7.0:1), so bars and
-# their labels are legible; text is near-black (#0b0c0c, 19.6:1).
-BAR_COLOUR = "#1d70b8"
-SECOND_COLOUR = "#505a5f"
-TEXT_COLOUR = "#0b0c0c"
-
-
-def bar_chart_png(
-    rows: Sequence[tuple[str, Proportion]],
-    title: str | None = None,
-    xlabel: str = "Percentage of respondents",
-    width: float = 6.3,
-    colours: Sequence[str] | None = None,
-) -> bytes:
-    """Horizontal bars with 95% intervals; suppressed rows are labelled, never drawn.
-    ``width`` in inches (6.3 in = 16 cm, the text width of the Word document): the image
-    is saved with a tight bounding box, so no label or title is ever cut off."""
-    import textwrap
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    labels = [label for label, _ in rows][::-1]
-    props = [p for _, p in rows][::-1]
-    colours = list(colours or [BAR_COLOUR] * len(rows))[::-1]
-    height = max(1.0, 0.34 * len(rows) + 0.8)
-    fig, ax = plt.subplots(figsize=(width, height), dpi=150)
-    try:
-        values = [0 if p.suppressed else 100 * p.share for p in props]
-        lows = [0 if p.suppressed else max(0.0, 100 * (p.share - p.interval[0])) for p in props]
-        highs = [0 if p.suppressed else max(0.0, 100 * (p.interval[1] - p.share)) for p in props]
-        y = list(range(len(props)))
-        ax.barh(y, values, color=colours, xerr=[lows, highs], ecolor=TEXT_COLOUR, capsize=3,
-                height=0.6)
-        top = max([v + h for v, h in zip(values, highs, strict=True)] + [10])
-        right = min(100, top * 1.25 + 6)
-        for i, p in enumerate(props):
-            text = suppressed_text(p.threshold) if p.suppressed else p.display_share
-            ax.text(values[i] + highs[i] + right * 0.015, i, text, va="center", fontsize=9,
-                    color=TEXT_COLOUR)
-        ax.set_ylim(-0.6, len(props) - 0.4)  # bars as thick with one row as with ten
-        ax.set_yticks(y)
-        ax.set_yticklabels([_wrap(label, 30) for label in labels], fontsize=9, color=TEXT_COLOUR)
-        ax.set_xlim(0, right)
-        ax.set_xlabel(xlabel, fontsize=9, color=TEXT_COLOUR)
-        ax.tick_params(axis="x", labelsize=8, colors=TEXT_COLOUR)
-        if title:
-            ax.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=10, loc="left",
-                         color=TEXT_COLOUR)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
-        out = io.BytesIO()
-        fig.savefig(out, format="png", bbox_inches="tight", pad_inches=0.08)
-        return out.getvalue()
-    finally:
-        plt.close(fig)
-
-
-def _wrap(text: str, width: int = 30) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
-def as_dict(obj) -> dict:
-    return asdict(obj)

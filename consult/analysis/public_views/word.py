@@ -1,174 +1,52 @@
-"""Exports of the "public views" section: charts (PNG), a Word document, CSV and JSON.
+"""The public views section as a Word document (.docx), built with python-docx.
 
-All of them render a :class:`~consult.analysis.report.PublicViews`; none reads the
-database itself, so none can reach a held-back response, an unapproved quote or a theme
-no analyst has reviewed.
+It renders a :class:`~consult.analysis.public_views.report.PublicViews` and reads no
+database, so it cannot reach a held-back response, an unapproved quote or a theme no analyst
+has reviewed.
 
-The Word document is built to be published as it is by a public body (accessibility
+The document is built to be published as it is by a public body (accessibility
 regulations): heading styles in order (1, 2, 3), alternative text on every chart, table
 header rows marked and repeated on each page, headings kept with what follows, page numbers,
 the document's title and language set, charts no wider than the text, and colours that pass
-WCAG contrast (:data:`CONTRAST_COLOURS`).
+WCAG contrast (:data:`CONTRAST_COLOURS`). The OOXML details python-docx has no API for are
+in :mod:`~consult.analysis.public_views.word_xml`.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 
-from consult.analysis.report import (
+from consult.analysis.public_views.charts import (
+    BAR_COLOUR,
+    SECOND_COLOUR,
+    TEXT_COLOUR,
+    chart_alt,
+    chart_png,
+    chart_title,
+)
+from consult.analysis.public_views.figures import share_text, suppressed_text
+from consult.analysis.public_views.parts import (
     AUDIENCE_NOUNS,
-    CSV_FIELDS,
     DEFINITIONS,
     TYPE_LABELS,
-    PublicViews,
     ThemeFigures,
-    cached_artifact,
-    csv_rows,
-    to_public_dict,
 )
-from consult.analysis.stats import (
-    BAR_COLOUR,
-    GROWING,
-    NEW,
-    SECOND_COLOUR,
-    SHRINKING,
-    STEADY,
-    TEXT_COLOUR,
-    Proportion,
-    bar_chart_png,
-    suppressed_text,
+from consult.analysis.public_views.report import PublicViews, cached_artifact, change_words
+from consult.analysis.public_views.word_xml import (
+    cant_split,
+    mark_header,
+    page_field,
+    plain_font,
+    set_language,
+    table_caption,
 )
 
-MAX_CHART_ROWS = 12
 NOTHING_REVIEWED = "No theme has been reviewed yet, so there is nothing to report."
-MAX_DIFFERENCE_BARS = 4
-CHANGE_WORDS = {
-    NEW: "New this year",
-    GROWING: "Raised by more people than last year",
-    SHRINKING: "Raised by fewer people than last year",
-    STEADY: "No clear change since last year",
-}
 TEXT_WIDTH_CM = 16.0  # A4 (21 cm) less two 2.5 cm margins
 # Every colour the document or a chart uses for text or bars, against white.
 CONTRAST_COLOURS = (TEXT_COLOUR, BAR_COLOUR, SECOND_COLOUR)
 
 
-def change_words(change, last_year: str) -> str:
-    """The change column of a priority table: "Up from 16% in 2025"."""
-    if change is None:
-        return "–"
-    prev = change.previous
-    if change.status == NEW:
-        return f"Not raised {last_year}"
-    if prev is None or prev.suppressed:
-        return f"{suppressed_text(prev.threshold if prev else 5)} people {last_year}"
-    if change.status == GROWING:
-        return f"Up from {prev.display_share} {last_year}"
-    if change.status == SHRINKING:
-        return f"Down from {prev.display_share} {last_year}"
-    return f"No clear change ({prev.display_share} {last_year})"
-
-
-# --- charts -------------------------------
-def chart_names(report: PublicViews) -> list[str]:
-    names = [f"priorities-{key}" for key, rk in report.rankings.items() if rk.rows]
-    names += [f"theme-{f.id}" for f in report.all_themes]
-    return names
-
-
-def _chart_rows(report: PublicViews, name: str):
-    """(rows, colours, title, xlabel) of a chart, or None."""
-    kind, _, key = name.partition("-")
-    if kind == "priorities" and key in report.rankings:
-        noun = AUDIENCE_NOUNS[key]
-        rows = [(r.name, r.share) for r in report.rankings[key].rows][:MAX_CHART_ROWS]
-        return (
-            rows,
-            None,
-            f"Priorities raised by {noun}",
-            f"Percentage of {noun} who wrote an answer",
-        )
-    if kind == "theme" and key.isdigit():
-        f = next((f for f in report.all_themes if f.id == int(key)), None)
-        if f is None:
-            return None
-        rows, colours = [], []
-        for akey, p in f.audiences.items():
-            noun = AUDIENCE_NOUNS[akey].capitalize()
-            rows.append((f"{noun} {report.period}".strip(), p))
-            colours.append(BAR_COLOUR)
-            c = f.changes.get(akey)
-            if c is not None and c.previous is not None and report.baseline_period:
-                rows.append((f"{noun} {report.baseline_period}", c.previous))
-                colours.append(SECOND_COLOUR)
-        for d in f.differences[:MAX_DIFFERENCE_BARS]:
-            rows.append((f"{AUDIENCE_NOUNS[d.audience].capitalize()} {d.phrase}", d.diff.share))
-            colours.append(BAR_COLOUR)
-        return rows, colours, f"{f.label}: share of people raising it", "Percentage of people"
-    return None
-
-
-def chart_title(report: PublicViews, name: str) -> str:
-    found = _chart_rows(report, name)
-    return found[2] if found else name
-
-
-def chart_alt(report: PublicViews, name: str) -> str:
-    """Alternative text: what the chart shows, with every figure in it."""
-    found = _chart_rows(report, name)
-    if not found:
-        return ""
-    rows, _colours, title, _xlabel = found
-    values = "; ".join(f"{label}: {_figure_words(p)}" for label, p in rows)
-    return f"Bar chart, {title.lower() if title[:1].isupper() else title}. {values}."
-
-
-def _figure_words(p: Proportion) -> str:
-    if p.suppressed:
-        return suppressed_text(p.threshold)
-    return f"{p.display_share} (95% CI {p.display_interval})"
-
-
-def chart_png(report: PublicViews, name: str) -> bytes | None:
-    def make():
-        found = _chart_rows(report, name)
-        if not found or not found[0]:
-            return None
-        rows, colours, _title, xlabel = found
-        # No title in the image: the page and the document caption it, so it is never cut.
-        return bar_chart_png(rows, None, xlabel=xlabel, colours=colours)
-
-    return cached_artifact(report, f"chart:{name}", make)
-
-
-# --- CSV and JSON -------------------------------
-def to_csv(report: PublicViews) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for row in csv_rows(report):
-        # A spreadsheet must not run a cell as a formula.
-        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
-    return out.getvalue()
-
-
-def _csv_safe(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def to_json(report: PublicViews) -> str:
-    return json.dumps(to_public_dict(report), ensure_ascii=False, indent=2)
-
-
-def share_text(p: Proportion) -> str:
-    return suppressed_text(p.threshold) if p.suppressed else p.display_share
-
-
-# --- Word -------------------------------
 def to_docx(report: PublicViews) -> bytes:
     return cached_artifact(report, "docx", lambda: _Word(report).build())
 
@@ -200,7 +78,7 @@ class _Word:
             except KeyError:
                 style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
                 style.base_style = styles["Normal"]
-            _plain_font(style, size)
+            plain_font(style, size)
             if name.startswith("Heading"):
                 style.paragraph_format.keep_with_next = True
                 style.paragraph_format.keep_together = True
@@ -219,9 +97,9 @@ class _Word:
             section.top_margin = section.bottom_margin = Cm(2.0)
             footer = section.footer.paragraphs[0]
             footer.text = f"{self.r.partnership}: public views {self.r.period}. Page "
-            _field(footer, "PAGE")
+            page_field(footer, "PAGE")
             footer.add_run(" of ")
-            _field(footer, "NUMPAGES")
+            page_field(footer, "NUMPAGES")
 
     def _properties(self) -> None:
         props = self.doc.core_properties
@@ -229,7 +107,7 @@ class _Word:
         props.subject = f"{self.r.partnership}: strategic assessment {self.r.period}"
         props.language = "en-GB"
         props.author = self.r.partnership
-        _set_language(self.doc, "en-GB")
+        set_language(self.doc, "en-GB")
 
     @property
     def title(self) -> str:
@@ -258,15 +136,15 @@ class _Word:
 
         t = self.doc.add_table(rows=1, cols=len(headers))
         t.style = "Table Grid"
-        _table_caption(t, caption)
-        _mark_header(t.rows[0])
+        table_caption(t, caption)
+        mark_header(t.rows[0])
         for cell, label in zip(t.rows[0].cells, headers, strict=True):
             cell.text = label
             for run in cell.paragraphs[0].runs:
                 run.bold = True
         for values in rows:
             row = t.add_row()
-            _cant_split(row)
+            cant_split(row)
             for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
                 cell.text = str(value)
                 if i >= numeric_from:
@@ -530,95 +408,3 @@ class _Word:
 
 def _people(group: str, n: int) -> str:
     return f"{group} ({n:,} {'person' if n == 1 else 'people'})"
-
-
-# --- OOXML details python-docx has no API for -------------------------------
-def _plain_font(style, size) -> None:
-    """Arial in near-black, with no theme font or theme colour (which would override the
-    colour and fail contrast, e.g. the default template's light blue headings)."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
-
-    style.font.name = "Arial"
-    style.font.size = Pt(size)
-    style.font.color.rgb = RGBColor.from_string(TEXT_COLOUR.lstrip("#").upper())
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is not None:
-        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-            fonts.attrib.pop(qn(attr), None)
-        fonts.set(qn("w:cs"), "Arial")
-    color = rpr.find(qn("w:color"))
-    if color is not None:
-        for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
-            color.attrib.pop(qn(attr), None)
-
-
-def _set_language(doc, lang: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    styles = doc.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    rpr_default = defaults.find(qn("w:rPrDefault"))
-    rpr = rpr_default.find(qn("w:rPr"))
-    el = rpr.find(qn("w:lang"))
-    if el is None:
-        el = OxmlElement("w:lang")
-        rpr.append(el)
-    el.set(qn("w:val"), lang)
-    el.set(qn("w:eastAsia"), lang)
-    el.set(qn("w:bidi"), lang)
-
-
-def _field(paragraph, instruction: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    run = paragraph.add_run()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    shown = OxmlElement("w:t")
-    shown.text = "1"
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    for el in (begin, instr, separate, shown, end):
-        run._r.append(el)
-
-
-def _mark_header(row) -> None:
-    """Mark a row as the table's header: announced as such and repeated on every page."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    tr_pr = row._tr.get_or_add_trPr()
-    for tag in ("w:cantSplit", "w:tblHeader"):  # the schema's order
-        el = OxmlElement(tag)
-        el.set(qn("w:val"), "true")
-        tr_pr.append(el)
-
-
-def _cant_split(row) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    el = OxmlElement("w:cantSplit")
-    el.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(el)
-
-
-def _table_caption(table, caption: str) -> None:
-    """The table's title and description (what a screen reader announces)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    tbl_pr = table._tbl.tblPr
-    for tag in ("w:tblCaption", "w:tblDescription"):
-        el = OxmlElement(tag)
-        el.set(qn("w:val"), caption[:250])
-        tbl_pr.append(el)

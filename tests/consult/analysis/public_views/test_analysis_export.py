@@ -10,17 +10,21 @@ import io
 import json
 import re
 import secrets
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from consult import reportable
-from consult.analysis import export, queries, service
+from consult.analysis import queries, service
+from consult.analysis.engine import get_engine
 from consult.analysis.models import AnalysisRun, Theme
-from consult.analysis.report import build_report
-from consult.analysis.report_cache import cached_report
+from consult.analysis.public_views.build import build_report
+from consult.analysis.public_views.cache import cached_report
+from consult.analysis.public_views.figures import GROWING, NEW, SHRINKING
+from consult.analysis.public_views.formats import to_csv, to_json
+from consult.analysis.public_views.word import to_docx
 from consult.analysis.report_views import standalone_html
-from consult.analysis.stats import GROWING, NEW, SHRINKING
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.models import Response, utcnow
@@ -83,11 +87,21 @@ def app(make_app):
     return make_app(**ANALYSIS_CONFIG)
 
 
+def built(db, run):
+    """The run's figures, built as the cache builds them (with the app's engine's match)."""
+    return build_report(db, run, match=get_engine().match)
+
+
 @pytest.fixture
 def runs(app):
+    return seed_runs(app)
+
+
+def seed_runs(app):
     """Last year: 50 residents, every theme reviewed. This year: 60 residents and 10 pupils
     (too few to report), one more resident whose answer is later held back by safeguarding;
-    Speeding, Drug dealing and Vaping reviewed, Street lighting and Knife crime not."""
+    Speeding, Drug dealing and Vaping reviewed, Street lighting and Knife crime not.
+    Returns (last year's run id, this year's, the resident's response id)."""
     with app.app_context():
         db = get_db()
         residents, schools = version_of(db).id, version_of(db, "schools").id
@@ -125,6 +139,28 @@ def _hold(monkeypatch, response_id):
     )
 
 
+@pytest.fixture(scope="module")
+def held_back(module_analysis_app):
+    """The runs of :func:`seed_runs` with the one resident's answer held back, and this
+    year's report in every format, built once for the tests that only read them."""
+    app = module_analysis_app
+    last_id, this_id, held_id = seed_runs(app)
+    with pytest.MonkeyPatch.context() as patch, app.app_context():
+        _hold(patch, held_id)
+        db = get_db()
+        this = db.get(AnalysisRun, this_id)
+        report = built(db, this)
+        return SimpleNamespace(
+            last_id=last_id,
+            baseline_id=queries.baseline_run_for(db, this).id,
+            report=report,
+            docx=to_docx(report),
+            json=to_json(report),
+            csv=to_csv(report),
+            html=standalone_html(report),
+        )
+
+
 def docx_text(data: bytes) -> str:
     from docx import Document
 
@@ -141,17 +177,17 @@ def _themes(report):
 
 
 def every_format(app, db, run_id) -> dict[str, str]:
-    report = build_report(db, db.get(AnalysisRun, run_id))
+    report = built(db, db.get(AnalysisRun, run_id))
     client = app.test_client()
     sign_in(client, app, email=f"a{secrets.token_hex(4)}@example.org")
     page = client.get(f"/analysis/runs/{run_id}/report").get_data(as_text=True)
     return {
         "page": page[page.index('class="govuk-grid-row"'):],  # the published part
-        "docx": docx_text(export.to_docx(report)),
+        "docx": docx_text(to_docx(report)),
         "docx_download": docx_text(client.get(f"/analysis/runs/{run_id}/report.docx").data),
         "html": standalone_html(report),
-        "csv": export.to_csv(report),
-        "json": export.to_json(report),
+        "csv": to_csv(report),
+        "json": to_json(report),
     }
 
 
@@ -203,10 +239,10 @@ def test_method_states_exactly_what_was_reviewed_and_how(app, runs):
                                                  Theme.label == "Street lighting"))
         service.set_not_relevant(db, run, lighting, True, None)
         db.commit()
-        report = build_report(db, run)
+        report = built(db, run)
         paragraph = report.review_paragraph()
-        data = json.loads(export.to_json(report))
-        words = docx_text(export.to_docx(report))
+        data = json.loads(to_json(report))
+        words = docx_text(to_docx(report))
     assert paragraph == (
         "The text-analysis tool suggested 5 themes. An analyst reviewed 3 of them (1 renamed): "
         "read their answers, and confirmed or named each one, placing 2 answers in their theme "
@@ -229,9 +265,9 @@ def test_each_survey_is_quoted_in_its_own_words(app, runs):
     _last_id, this_id, _held = runs
     with app.app_context():
         db = get_db()
-        report = build_report(db, db.get(AnalysisRun, this_id))
-        data = json.loads(export.to_json(report))
-        words = docx_text(export.to_docx(report))
+        report = built(db, db.get(AnalysisRun, this_id))
+        data = json.loads(to_json(report))
+        words = docx_text(to_docx(report))
     by_survey = {s.survey_id: s for s in report.surveys}
     assert dict(by_survey["residents"].questions)["worry_text"] == RESIDENTS_WORRY
     assert dict(by_survey["schools"].questions)["worry_text"] == PUPILS_WORRY
@@ -251,15 +287,11 @@ def test_each_survey_is_quoted_in_its_own_words(app, runs):
     assert closed[("Community safety survey", "safe_dark")].audience == "residents"
 
 
-def test_a_group_too_small_to_report_is_one_line(app, runs, monkeypatch):
-    _last_id, this_id, held_id = runs
-    _hold(monkeypatch, held_id)
-    with app.app_context():
-        db = get_db()
-        report = build_report(db, db.get(AnalysisRun, this_id))
-        words = docx_text(export.to_docx(report))
-        data = json.loads(export.to_json(report))
-        html = standalone_html(report)
+def test_a_group_too_small_to_report_is_one_line(held_back):
+    report = held_back.report
+    words = docx_text(held_back.docx)
+    data = json.loads(held_back.json)
+    html = held_back.html
     line = "Too few young people answered to report their themes (10 responses)."
     assert report.audiences["young_people"].too_few_line == line
     assert line in words and line in html
@@ -270,7 +302,7 @@ def test_a_group_too_small_to_report_is_one_line(app, runs, monkeypatch):
     # Never a table of "fewer than 5": no table row in the document is all suppressed.
     from docx import Document
 
-    doc = Document(io.BytesIO(export.to_docx(report)))
+    doc = Document(io.BytesIO(held_back.docx))
     for table in doc.tables:
         for row in table.rows[1:]:
             figures = [c.text for c in row.cells[1:]]
@@ -289,14 +321,9 @@ def test_a_group_too_small_to_report_is_one_line(app, runs, monkeypatch):
     assert "Too few young people answered ‘" not in words + html
 
 
-def test_year_on_year_against_last_years_reviewed_themes(app, runs, monkeypatch):
-    last_id, this_id, held_id = runs
-    _hold(monkeypatch, held_id)
-    with app.app_context():
-        db = get_db()
-        this = db.get(AnalysisRun, this_id)
-        assert queries.baseline_run_for(db, this).id == last_id
-        report = build_report(db, this)
+def test_year_on_year_against_last_years_reviewed_themes(held_back):
+    assert held_back.baseline_id == held_back.last_id
+    report = held_back.report
     assert report.baseline_period == "2025"
     assert report.audiences["residents"].people == 60
     t = _themes(report)
@@ -340,9 +367,9 @@ def test_breakdowns_are_shown_only_where_a_group_differs(app):
         db.commit()
         run = _run(db, [version_of(db).id], "2026")
         review(db, run.id, "Speeding", "Police presence")
-        report = build_report(db, run)
-        words = docx_text(export.to_docx(report))
-        data = json.loads(export.to_json(report))
+        report = built(db, run)
+        words = docx_text(to_docx(report))
+        data = json.loads(to_json(report))
     t = _themes(report)
     diffs = {(d.dimension, d.diff.group, d.diff.higher) for d in t["Speeding"].differences}
     assert diffs == {("district", "Adur", True), ("district", "Worthing", False)}
@@ -395,7 +422,7 @@ def test_exports_hold_only_approved_redacted_quotes_of_reportable_responses(
             assert "school gate every morning" not in text, name  # unapproved: never
             if name != "csv":  # figures only
                 assert "Cars speeding, call [NAME] on [PHONE]" in text, name
-        report = build_report(db, this)
+        report = built(db, this)
         assert _themes(report)["Speeding"].audiences["residents"].base == 60
 
 
@@ -408,12 +435,12 @@ def test_a_theme_whose_answers_are_all_held_back_is_dropped(app, runs, monkeypat
         knife = db.scalar(select(Theme).where(Theme.run_id == run.id,
                                               Theme.label == "Knife crime"))
         ids = [a.response_id for a, _ in queries.theme_answers(db, knife)[0]]
-        assert "Knife crime" in _themes(build_report(db, run))
+        assert "Knife crime" in _themes(built(db, run))
         monkeypatch.setattr(reportable, "exclusion_rules", [
             *reportable.exclusion_rules, lambda: select(Response.id).where(Response.id.in_(ids))
         ])
         assert "Knife crime" not in _themes(cached_report(db, run))
-        assert not re.search(KNIFE, export.to_json(cached_report(db, run)))
+        assert not re.search(KNIFE, to_json(cached_report(db, run)))
         # Gone from the analyst's pages too: the themes list and the theme's own page.
         client = app.test_client()
         sign_in(client, app, email=f"a{secrets.token_hex(4)}@example.org")
@@ -422,16 +449,12 @@ def test_a_theme_whose_answers_are_all_held_back_is_dropped(app, runs, monkeypat
         assert client.get(f"/analysis/runs/{this_id}/themes/{knife.id}").status_code == 404
 
 
-def test_words_are_the_same_in_every_format(app, runs, monkeypatch):
-    _last_id, this_id, held_id = runs
-    _hold(monkeypatch, held_id)
-    with app.app_context():
-        db = get_db()
-        report = build_report(db, db.get(AnalysisRun, this_id))
-        data = json.loads(export.to_json(report))
-        rows = list(csv.DictReader(io.StringIO(export.to_csv(report))))
-        words = docx_text(export.to_docx(report))
-        html = standalone_html(report)
+def test_words_are_the_same_in_every_format(held_back):
+    report = held_back.report
+    data = json.loads(held_back.json)
+    rows = list(csv.DictReader(io.StringIO(held_back.csv)))
+    words = docx_text(held_back.docx)
+    html = held_back.html
     speed = next(t for t in data["themes"] if t["label"] == "Speeding")["audiences"]["residents"]
     assert (speed["people"], speed["of_people"], speed["share"]) == (36, 60, 0.6)
     row = next(r for r in rows if r["section"] == "theme" and r["item"] == "Speeding")
@@ -454,11 +477,11 @@ def test_suppressed_figures_carry_no_numbers(app, runs, monkeypatch):
     with app.app_context():
         db = get_db()
         app.config["ANALYSIS_REPORT_MIN_BASE"] = 5  # report the 10 pupils here
-        report = build_report(db, db.get(AnalysisRun, this_id))
+        report = built(db, db.get(AnalysisRun, this_id))
         review(db, this_id, "Knife crime")
-        report = build_report(db, db.get(AnalysisRun, this_id))
-        data = json.loads(export.to_json(report))
-        csv_text = export.to_csv(report)
+        report = built(db, db.get(AnalysisRun, this_id))
+        data = json.loads(to_json(report))
+        csv_text = to_csv(report)
     knife = next(t for t in data["themes"] if t["label"] == "Knife crime")
     assert knife["audiences"]["young_people"] == {
         "people": None, "of_people": 10, "share": None, "ci_low": None, "ci_high": None,
@@ -474,9 +497,9 @@ def test_nothing_reviewed_yet_publishes_no_theme_in_any_format(app):
         _many(db, 25, "Speeding on the main road", Y2026)
         db.commit()
         run = _run(db, [version_of(db).id], "2026")
-        report = build_report(db, run)
-        words = docx_text(export.to_docx(report))
-        data = json.loads(export.to_json(report))
+        report = built(db, run)
+        words = docx_text(to_docx(report))
+        data = json.loads(to_json(report))
         html = standalone_html(report)
     assert report.all_themes == [] and data["themes"] == [] and data["priorities"] == {
         "residents": {"ranking": [], "raised_by_fewer_than_threshold": []}}
