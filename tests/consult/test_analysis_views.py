@@ -115,6 +115,10 @@ def test_run_review_merge_rename_approve_and_download(app, analyst):
     assert "attachment" in docx.headers["Content-Disposition"]
     csv = analyst.get(f"/analysis/runs/{run_id}/report.csv")
     assert csv.status_code == 200 and b"section,item,audience,breakdown" in csv.data
+    # One charset, not "text/csv; charset=utf-8; charset=utf-8" (issue 23, finding 16).
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    html = analyst.get(f"/analysis/runs/{run_id}/report.html")
+    assert html.headers["Content-Type"] == "text/html; charset=utf-8"
     data = analyst.get(f"/analysis/runs/{run_id}/report.json").get_json()
     assert {t["label"] for t in data["themes"]} == {"Speeding", "Drugs and dark streets"}
     png = analyst.get(f"/analysis/runs/{run_id}/charts/priorities-residents.png")
