@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
     # A built report holds approved quotes: once their responses are purged it must go too.
     if report_cache.forget_after_purge not in retention.after_purge:
         retention.after_purge.append(report_cache.forget_after_purge)
-    from consult.analysis.views import bp
+    from consult.analysis.web import bp
 
     app.register_blueprint(bp)
     try:

@@ -32,7 +32,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult.analysis import queries
@@ -176,7 +175,7 @@ def store(app: Flask, key: tuple, report: PublicViews) -> None:
 def _fresh(db: Session, run: AnalysisRun) -> PublicViews:
     """The figures built now, with the configured engine's way of matching last year's
     themes (it reads the themes' stored centroids; nothing is embedded)."""
-    from consult.analysis.engine import get_engine
+    from consult.analysis.runs.engine import get_engine
 
     return build_report(db, run, match=get_engine().match)
 
@@ -243,14 +242,11 @@ def _has_charts(report: PublicViews) -> bool:
     return bool(report.__dict__.get("_artifacts"))
 
 
-# --- the job, sent after a change and waited for by a view -------------------------------
+# --- the job, sent after a change (a view never waits for it) -------------------------------
 def _active_builds(db: Session, run_id: int, statuses=("queued", "running")):
-    from consult.jobs import Job
+    from consult.analysis.active_jobs import active_jobs
 
-    jobs = db.scalars(
-        select(Job).where(Job.kind == JOB_KIND, Job.status.in_(statuses)).order_by(Job.id)
-    ).all()
-    return [j for j in jobs if (j.payload or {}).get("run_id") == run_id]
+    return active_jobs(db, JOB_KIND, run_id, statuses)
 
 
 def start_build(db: Session, run: AnalysisRun, user_id: int | None = None):

@@ -13,11 +13,11 @@ from consult.analysis.public_views import cache as report_cache
 from consult.db import get_db
 from consult.jobs import QUEUED, RUNNING, SUCCEEDED, Job
 from consult.models import utcnow
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_support import (
     analyst_client,
     residents_app,
 )
-from tests.consult.test_analysis_views import run_analysis, theme_id
+from tests.consult.analysis.test_analysis_views import run_analysis, theme_id
 
 UPDATING = b"Updating the figures after your last change"
 

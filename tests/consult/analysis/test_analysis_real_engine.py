@@ -9,7 +9,7 @@ from consult.analysis import queries, service
 from consult.analysis.models import COMPLETE, AnalysisRun
 from consult.db import get_db
 from consult.jobs import enqueue
-from tests.consult.test_analysis_support import add_response, resident, version_of
+from tests.consult.analysis.test_analysis_support import add_response, resident, version_of
 
 pytestmark = pytest.mark.slow
 
@@ -59,8 +59,8 @@ def test_real_engine_run(make_app):
         assert all(len(t.centroid) > 10 for t in themes)
         # The coder reads the answers' vectors from the cache the run filled: nothing is
         # embedded again.
-        from consult.analysis.coding import run_answers
-        from consult.analysis.engine import get_engine
+        from consult.analysis.runs.engine import get_engine
+        from consult.analysis.runs.results import run_answers
 
         engine = get_engine(app)
         vectors = engine.vectors([a.redacted_text for a in run_answers(db, run)])

@@ -13,14 +13,51 @@ score, further_themes, is_non_answer, redacted_text), so any object of that shap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Protocol
 
+import numpy as np
 from flask import Flask, current_app
 
 Progress = Callable[[str, float], None]
+
+
+# Share of the progress bar each stage of the engine takes, and what the page says.
+STAGES = [
+    ("redact", 0.12, "Removing names and other personal details"),
+    ("non_answers", 0.03, "Setting aside non-answers"),
+    ("embed", 0.45, "Reading the meaning of each answer"),
+    ("reduce", 0.12, "Mapping similar answers together"),
+    ("cluster", 0.10, "Finding themes"),
+    ("label", 0.08, "Naming themes"),
+    ("priorities", 0.05, "Linking themes to priorities"),
+]
+READING = (0.0, 0.03)
+SAVING = 0.95
+
+
+def stage_progress(stage: str, fraction: float) -> tuple[float, str]:
+    start = READING[1]
+    for name, weight, text in STAGES:
+        if name == stage:
+            return start + weight * max(0.0, min(1.0, fraction)), text
+        start += weight
+    return SAVING, "Saving themes"
+
+
+def stage_reporter(progress: Callable[[float, str], None]) -> Progress:
+    """The engine's ``progress(stage, fraction)`` as the job's ``progress(value, text)``."""
+    state = {"last": 0.0}
+
+    def report(stage: str, fraction: float) -> None:
+        value, text = stage_progress(stage, fraction)
+        value = min(SAVING, max(state["last"], value))  # never goes backwards
+        state["last"] = value
+        progress(value, text)
+
+    return report
 
 
 class ThemeEngineAdapter(Protocol):
@@ -156,6 +193,11 @@ def get_engine(app: Flask | None = None) -> ThemeEngineAdapter:
     )
 
 
-def matched_pairs(pairs: Sequence[tuple]) -> dict:
-    """current_id -> (previous_id, similarity) for the matched pairs only."""
-    return {c: (p, s) for p, c, s in pairs if p is not None and c is not None}
+
+def vectors_of(engine, texts: list[str]) -> np.ndarray | None:
+    """The answers' vectors from the engine (None: it cannot give them, or no texts)."""
+    get = getattr(engine, "vectors", None)
+    if get is None or not texts:
+        return None
+    vectors = get(texts)
+    return None if vectors is None else np.asarray(vectors, dtype=np.float32)

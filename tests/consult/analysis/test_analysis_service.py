@@ -21,7 +21,7 @@ from consult.analysis.models import (
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.models import Response, User
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_support import (
     ANALYSIS_CONFIG,
     add_response,
     make_user,

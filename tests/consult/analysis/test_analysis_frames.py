@@ -9,14 +9,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from consult.analysis import curation, queries, service
-from consult.analysis import queue as review_queue
+from consult.analysis import queries, service
+from consult.analysis.coding import check_queue as review_queue
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme
+from consult.analysis.review import curation
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.models import User
-from tests.consult.test_analysis_service import by_label
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_service import by_label
+from tests.consult.analysis.test_analysis_support import (
     ANALYSIS_CONFIG,
     add_response,
     make_user,
@@ -87,7 +88,7 @@ def test_a_broken_frame_file_is_a_clear_error(app, tmp_path):
     frame = tmp_path / "frame.csv"
     frame.write_text("title,notes\nRoad safety,x\n")
     with app.app_context():
-        from consult.analysis import frames
+        from consult.analysis.runs import frames
 
         with pytest.raises(service.AnalysisError, match="frame.csv"):
             frames.load(frame)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from consult.analysis import queries
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import AnalysisRun
+from consult.analysis.run_settings import RunSettings
 from consult.models import User
 from consult.survey_store import definition_of
 
@@ -69,9 +70,7 @@ def create_run(
         raise AnalysisError("Select a year from the list")
     survey_ids = [v.survey_id for v in chosen]
     survey_id = Counter(survey_ids).most_common(1)[0][0]
-    settings: dict = {"year": year} if year else {}
-    if start:
-        settings["start"] = dict(start)
+    settings = RunSettings(year=year, start=dict(start or {}))
     run = AnalysisRun(
         title=title.strip()[:200] or _default_title(chosen, codes, available),
         survey_id=survey_id,
@@ -79,7 +78,7 @@ def create_run(
         question_codes=codes,
         created_by_id=user.id if user else None,
         period=year or _period_of(db, [v.id for v in chosen], chosen),
-        settings=settings,
+        settings=settings.to_json(),
     )
     db.add(run)
     db.flush()

@@ -12,7 +12,7 @@ from consult import reportable
 from consult.analysis.models import AnalysisRun, Quote, Theme, ThemeEvent
 from consult.db import get_db
 from consult.models import Response
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_support import (
     ANALYSIS_CONFIG,
     add_response,
     analyst_client,

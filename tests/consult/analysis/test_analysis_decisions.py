@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from consult import reportable
-from consult.analysis import coding, curation, decisions, queries, service
-from consult.analysis import queue as review_queue
+from consult.analysis import queries, service
+from consult.analysis.coding import check_queue as review_queue
 from consult.analysis.models import (
     MERGED,
     SPLIT,
@@ -18,11 +18,13 @@ from consult.analysis.models import (
     Quote,
     Theme,
 )
+from consult.analysis.review import curation, decisions
+from consult.analysis.runs.results import run_answers
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.models import Response, User
-from tests.consult.test_analysis_service import by_label, start
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_service import by_label, start
+from tests.consult.analysis.test_analysis_support import (
     RULES,
     FakeEngine,
     _onehot,
@@ -242,7 +244,7 @@ def test_decisions_about_held_back_answers_are_not_applied_or_learned(app, monke
         assert job.status == "succeeded", job.message
         assert where(db, second, held) is None  # never analysed
         assert "place" not in second.settings["decisions_applied"]
-        assert held not in {a.response_id for a in coding.run_answers(db, second)}
+        assert held not in {a.response_id for a in run_answers(db, second)}
 
 
 def test_the_queue_records_agreement_and_skips(app):

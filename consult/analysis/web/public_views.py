@@ -20,7 +20,7 @@ from consult.analysis.public_views.formats import to_csv, to_json
 from consult.analysis.public_views.parts import DEFINITIONS, TYPE_LABELS
 from consult.analysis.public_views.report import PublicViews, change_words
 from consult.analysis.public_views.word import to_docx
-from consult.analysis.views import ROLES, _complete_or_404, bp
+from consult.analysis.web.blueprint import ROLES, bp, complete_or_404
 from consult.auth import current_user, role_required
 from consult.auth.audit import record as audit
 from consult.db import get_db
@@ -80,7 +80,7 @@ def report(run_id: int):
     from flask import url_for
 
     db = get_db()
-    run = _complete_or_404(run_id)
+    run = complete_or_404(run_id)
     data, building = report_for_view(db, run)
     if data is None:
         # Never last change's figures as if current: say they are being updated, and
@@ -103,7 +103,7 @@ def report(run_id: int):
 @bp.get("/runs/<int:run_id>/charts/<name>.png")
 @role_required(*ROLES)
 def chart(run_id: int, name: str):
-    run = _complete_or_404(run_id)
+    run = complete_or_404(run_id)
     png = chart_png(cached_report(get_db(), run), name)
     if png is None:
         abort(404)
@@ -142,6 +142,6 @@ def rendered(report: PublicViews, fmt: str) -> tuple[bytes | str, str]:
 @bp.get("/runs/<int:run_id>/report.<any(docx, html, csv, json):fmt>")
 @role_required(*ROLES)
 def report_download(run_id: int, fmt: str):
-    run = _complete_or_404(run_id)
+    run = complete_or_404(run_id)
     body, mimetype = rendered(cached_report(get_db(), run), fmt)
     return _download(run, body, mimetype, fmt)

@@ -10,7 +10,7 @@ import pytest
 from consult.cli import cli
 from consult.db import get_db
 from tests.consult.analysis.public_views.test_analysis_export import docx_text, review
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_support import (
     residents_app,
 )
 

@@ -11,15 +11,19 @@ import pytest
 from sqlalchemy import select
 
 from consult import reportable
-from consult.analysis import coding, curation, queries, run_features
-from consult.analysis import queue as review_queue
+from consult.analysis import queries
+from consult.analysis.coding import check_queue as review_queue
+from consult.analysis.coding import features as run_features
+from consult.analysis.coding import training as coding
+from consult.analysis.coding.retrain import RetrainRule
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme
+from consult.analysis.review import curation
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.models import Response, User
-from tests.consult.test_analysis_decisions import MORE_RULES, PLACES, answer_in, seed
-from tests.consult.test_analysis_service import by_label, start
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_decisions import MORE_RULES, PLACES, answer_in, seed
+from tests.consult.analysis.test_analysis_service import by_label, start
+from tests.consult.analysis.test_analysis_support import (
     RULES,
     FakeEngine,
     add_response,
@@ -148,7 +152,7 @@ def test_held_back_answers_never_reach_the_coder(app, monkeypatch):
         engine = FirstPass(app, RULES)
         real = engine.vectors
         engine.vectors = lambda texts: (seen.extend(texts), real(texts))[1]
-        coding.code_run(db, run, engine, required=True, min_decisions=2)
+        coding.code_run(db, run, engine, required=True, rule=RetrainRule(min_decisions=2))
         held_text = db.scalar(select(AnalysedAnswer.redacted_text).where(
             AnalysedAnswer.run_id == run.id, AnalysedAnswer.response_id == held))
         assert seen and held_text not in seen
@@ -160,7 +164,8 @@ def test_held_back_answers_never_reach_the_coder(app, monkeypatch):
             AnalysedAnswer.run_id == run.id, AnalysedAnswer.response_id == held))
         stored = run_features._read(Path(cache) / f"run-{run.id}.npz")
         assert held_id in stored["ids"]
-        coding.code_run(db, run, engine, required=True, min_decisions=2, cache_dir=cache)
+        coding.code_run(db, run, engine, required=True, rule=RetrainRule(min_decisions=2),
+                        cache_dir=cache)
         stored = run_features._read(Path(cache) / f"run-{run.id}.npz")
         assert held_id not in stored["ids"] and len(stored["ids"]) > 0
         # ... and so is the graph of nearest answers the coder spreads decisions over.
@@ -183,7 +188,7 @@ def test_the_real_engine_proposes_a_theme_nobody_named_and_names_it_by_its_conce
         load_spacy()
     except Exception as exc:  # noqa: BLE001
         pytest.skip(f"spaCy model not installed: {exc}")
-    from consult.analysis.engine import NlpEngine
+    from consult.analysis.runs.engine import NlpEngine
     from tests.browser.test_guided_coding_browser import CONCERNS as SAID
 
     class FirstPassThenReal(NlpEngine):

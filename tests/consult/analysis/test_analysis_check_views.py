@@ -8,15 +8,15 @@ import re
 import pytest
 from sqlalchemy import select
 
-from consult.analysis import queue as review_queue
+from consult.analysis.coding import check_queue as review_queue
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Decision, Theme
 from consult.db import get_db
 from consult.jobs import Job
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_support import (
     analyst_client,
     residents_app,
 )
-from tests.consult.test_analysis_views import run_analysis
+from tests.consult.analysis.test_analysis_views import run_analysis
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_confirm_a_theme(app, analyst):
 
 def test_start_from_a_frame_file_is_checked(app, analyst):
     with app.app_context():
-        from tests.consult.test_analysis_support import version_of
+        from tests.consult.analysis.test_analysis_support import version_of
 
         version_id = version_of(get_db()).id
     data = {"versions": [version_id], "questions": ["worry_text"], "start": "frame"}

@@ -15,10 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from consult.analysis import decisions as store
 from consult.analysis import queries
-from consult.analysis.curation import answer_themes, merge_into, new_theme, place, theme_by_key
-from consult.analysis.decisions import event
 from consult.analysis.models import (
     SPLIT,
     AnalysedAnswer,
@@ -28,7 +25,16 @@ from consult.analysis.models import (
     Theme,
     ThemeAssignment,
 )
-from consult.analysis.results import quote_of, recount_run
+from consult.analysis.review import decisions as store
+from consult.analysis.review.curation import (
+    answer_themes,
+    merge_into,
+    new_theme,
+    place,
+    theme_by_key,
+)
+from consult.analysis.review.decisions import event
+from consult.analysis.runs.results import quote_of, recount_run
 
 
 def carry_keys(db: Session, run: AnalysisRun, previous: AnalysisRun, match: Callable,

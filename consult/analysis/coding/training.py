@@ -7,10 +7,12 @@ Answers the analyst placed, marked not relevant, or quoted (approved) are never 
 An answer the coder cannot place well stays in its first-pass theme if the coder knows
 nothing of that theme, else it goes to "not yet themed"; a fresh clustering of just those
 answers proposes new themes (``origin == "coder"``, marked emerging). The order of the
-review queue (``queue``) is worked out here too, so no request ever trains anything.
+check queue (``check_queue``) is worked out here too, so no request ever trains anything.
 
 Runs only in jobs: ``analysis.run`` (after the decisions are applied) and
-``analysis.code`` (after a batch of decisions, or "Update suggestions").
+``analysis.code`` (``coding.job``: after a batch of decisions, or "Update suggestions").
+When it learns is the retrain rule's (``coding.retrain``); the arithmetic of the proposed
+themes is ``nlp.proposals``'.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from consult.analysis import decisions as store
-from consult.analysis import queries, run_features
-from consult.analysis.curation import theme_by_key
+from consult.analysis import queries, run_settings
+from consult.analysis.coding import features as run_features
+from consult.analysis.coding.retrain import RetrainRule
 from consult.analysis.models import (
     ACTIVE,
     AnalysedAnswer,
@@ -34,16 +36,15 @@ from consult.analysis.models import (
     Theme,
     ThemeAssignment,
 )
-from consult.analysis.results import recount_run
+from consult.analysis.review import decisions as store
+from consult.analysis.review.curation import theme_by_key
+from consult.analysis.runs.engine import vectors_of
+from consult.analysis.runs.results import AnswerRow, answer_rows, recount_run
+from nlp import proposals
 
 # How many answers of the review queue's order are worked out ahead (the coder is retrained
 # after every ``ANALYSIS_CODER_EVERY`` checks, so a few batches' worth).
 QUEUE_AHEAD = 100
-# Fewest "not yet themed" answers worth clustering for new themes.
-MIN_EMERGING = 12
-# Most of them clustered afresh (under the engine's small-corpus size: no UMAP); the others
-# join the theme they are nearest to, or stay not yet themed.
-PROPOSE_SAMPLE = 180
 # Rows per statement when assignments are rewritten in bulk.
 CHUNK = 500
 
@@ -52,50 +53,12 @@ class CodingError(RuntimeError):
     """The coder cannot run yet; the message says what the analyst can do."""
 
 
-class AnswerRow(NamedTuple):
-    id: int
-    response_id: int
-    question_code: str
-    text: str
-
-
 def _coder_module():
     try:
         from nlp import coder
     except ImportError:  # pragma: no cover - depends on the install
         return None
     return coder
-
-
-def vectors_of(engine, texts: list[str]) -> np.ndarray | None:
-    get = getattr(engine, "vectors", None)
-    if get is None or not texts:
-        return None
-    vectors = get(texts)
-    return None if vectors is None else np.asarray(vectors, dtype=np.float32)
-
-
-def _coded(run: AnalysisRun):
-    """The run's answers the coder works on: reportable, not non-answers."""
-    return (
-        AnalysedAnswer.run_id == run.id,
-        AnalysedAnswer.is_non_answer.is_(False),
-        AnalysedAnswer.response_id.in_(queries.reportable_ids()),
-    )
-
-
-def run_answers(db: Session, run: AnalysisRun) -> list[AnalysedAnswer]:
-    """The run's answers the coder works on: reportable, not non-answers."""
-    return list(db.scalars(select(AnalysedAnswer).where(*_coded(run))
-                           .order_by(AnalysedAnswer.id)))
-
-
-def answer_rows(db: Session, run: AnalysisRun) -> list[AnswerRow]:
-    """``run_answers`` as plain rows: one query, nothing for the session to reload."""
-    rows = db.execute(
-        select(AnalysedAnswer.id, AnalysedAnswer.response_id, AnalysedAnswer.question_code,
-               AnalysedAnswer.redacted_text).where(*_coded(run)).order_by(AnalysedAnswer.id))
-    return [AnswerRow(int(i), int(r), c or "", t or "") for i, r, c, t in rows]
 
 
 class TrainingSet(NamedTuple):
@@ -124,7 +87,7 @@ def training_set(db: Session, run: AnalysisRun, answers: Sequence[AnswerRow],
         labels.append(keys)
         labelled.add(answers[k].id)
     seed_texts: list[str] = []
-    seed_id = ((run.settings or {}).get("start") or {}).get("seed_run")
+    seed_id = run_settings.read(run).start.get("seed_run")
     seed = db.get(AnalysisRun, int(seed_id)) if seed_id else None
     if seed is not None:
         seed_answers = {(a.response_id, a.question_code): a for a in answer_rows(db, seed)}
@@ -166,13 +129,14 @@ def protected_answers(db: Session, run: AnalysisRun, labelled: set[int]) -> set[
 
 
 def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = None,
-             required: bool = False, min_decisions: int = 8, fresh: bool = False,
+             required: bool = False, rule: RetrainRule | None = None, fresh: bool = False,
              cache_dir: str | os.PathLike | None = None) -> dict | None:
     """Train the coder on the decisions and re-assign the unreviewed answers; then work out
-    the review queue's order. Returns a summary for the run's settings (None: too little to
-    learn from yet, fewer than ``min_decisions`` answers in two themes; only the queue
-    order was refreshed). ``cache_dir``: where the run's features (``run_features``) are
-    kept between jobs."""
+    the check queue's order. Returns a summary for the run's settings (None: too little to
+    learn from yet, see ``RetrainRule.enough``; only the queue order was refreshed).
+    ``required``: too little is a ``CodingError``. ``cache_dir``: where the run's features
+    (``features``) are kept between jobs."""
+    rule = rule or RetrainRule()
     report = progress or (lambda value, text: None)
     coder_mod = _coder_module()
     answers = answer_rows(db, run)
@@ -199,8 +163,7 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         seed_texts = []
     coder = None
     summary: dict | None = None
-    enough = len(labels) >= min_decisions and len({k for ks in labels for k in ks}) >= 2
-    if enough:
+    if rule.enough(labels):
         report(0.4, f"Learning from {len(labels)} decisions")
         X = np.vstack([feats.vectors[train.rows], feats.extra_vectors(seed_texts)])
         # Warm-started from the last job's weights: a batch of decisions later, the solver
@@ -223,10 +186,7 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         report(0.8, "Looking for new themes in the answers that fit none")
         summary["proposed"] = _propose(db, run, engine, feats)
     elif required:
-        raise CodingError(
-            f"Check at least {min_decisions} answers, into at least two different themes, "
-            "first: the suggestions learn from your decisions."
-        )
+        raise CodingError(rule.too_few())
     report(0.9, "Choosing the next answers to check")
     seen = store.seen(decided)
     mask = np.array([(a.response_id, a.question_code) in seen or a.id in labelled
@@ -234,7 +194,7 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
     order = coder_mod.review_order(
         coder, feats.vectors, mask, n=min(QUEUE_AHEAD, int((~mask).sum())),
         texts=texts if feats.lexicon is not None else None, typical=feats.typical)
-    run.settings = {**(run.settings or {}), "queue": [answers[i].id for i in order]}
+    run_settings.update(run, queue=[answers[i].id for i in order])
     recount_run(db, run)
     return summary
 
@@ -369,40 +329,25 @@ def unthemed_answers(db: Session, run: AnalysisRun) -> list[AnalysedAnswer]:
 
 def _propose(db: Session, run: AnalysisRun, engine, feats: run_features.RunFeatures) -> int:
     """A fresh clustering of just the "not yet themed" answers: its themes are proposed
-    as new (emerging) themes, for the analyst to confirm, rename or merge. Many such
-    answers: a sample of ``PROPOSE_SAMPLE`` is clustered (quick, without UMAP) and each of
-    the others joins the proposed theme it is as close to as the theme's own members are."""
+    as new (emerging) themes, for the analyst to confirm, rename or merge (which answers,
+    and how many are clustered: ``nlp.proposals``)."""
     pool = unthemed_answers(db, run)
-    if len(pool) < MIN_EMERGING:
+    if len(pool) < proposals.MIN_POOL:
         return 0
-    vectors = _unit(feats.vectors[feats.rows([a.id for a in pool])])
-    rng = np.random.default_rng(0)
-    sample = (np.sort(rng.choice(len(pool), PROPOSE_SAMPLE, replace=False))
-              if len(pool) > PROPOSE_SAMPLE else np.arange(len(pool)))
+    sample = proposals.sample_rows(len(pool))
     result = engine.split([pool[k].redacted_text for k in sample],
                           ids=[pool[k].id for k in sample])
     at = {a.id: k for k, a in enumerate(pool)}
-    groups: dict[int, list[tuple[int, float]]] = {}
-    for a in result.assignments:
-        if a.theme_id is not None and int(a.id) in at:
-            groups.setdefault(int(a.theme_id), []).append((at[int(a.id)], float(a.score or 0)))
-    found = [(t, groups[int(t.id)]) for t in result.themes if groups.get(int(t.id))]
-    if len(sample) < len(pool) and found:
-        # The rest of the pool: nearest proposed theme, if within that theme's spread.
-        centres = _unit(np.vstack([vectors[[k for k, _ in m]].mean(axis=0) for _, m in found]))
-        reach = [float((vectors[[k for k, _ in m]] @ centres[j]).min())
-                 for j, (_, m) in enumerate(found)]
-        rest = np.setdiff1d(np.arange(len(pool)), sample)
-        sims = vectors[rest] @ centres.T
-        best = sims.argmax(axis=1)
-        for r, (k, j) in enumerate(zip(rest, best, strict=True)):
-            if sims[r, j] >= reach[j]:
-                found[j][1].append((int(k), float(sims[r, j])))
+    found = proposals.proposals(
+        feats.vectors[feats.rows([a.id for a in pool])], sample,
+        [(at[int(a.id)], None if a.theme_id is None else int(a.theme_id), a.score)
+         for a in result.assignments if int(a.id) in at],
+        [int(t.id) for t in result.themes])
+    by_id = {int(t.id): t for t in result.themes}
     made = 0
     position = db.scalar(select(func.count(Theme.id)).where(Theme.run_id == run.id)) or 0
-    for t, members in found:
-        if len(members) < max(3, MIN_EMERGING // 3):
-            continue
+    for tid, members in found:
+        t = by_id[tid]
         theme = Theme(
             run_id=run.id, label=str(t.label)[:200] or "New theme",
             keywords=[str(k) for k in (t.keywords or [])][:12], size=len(members), share=0.0,
@@ -414,10 +359,3 @@ def _propose(db: Session, run: AnalysisRun, engine, feats: run_features.RunFeatu
         _insert(db, run, [(pool[k], theme.id, True, score) for k, score in members])
         made += 1
     return made
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return x / norms

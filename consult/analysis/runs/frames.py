@@ -3,7 +3,7 @@
 A *code frame* is a list of themes the analyst expects (name, description, example
 answers): a CSV or YAML file (``nlp.codeframe.load_frame``), or the shipped priorities
 (``surveys/priorities.yaml``). *Last year's run*: its reviewed themes are this year's frame
-(with the same theme keys), and its decisions seed this year's coder (``coding``).
+(with the same theme keys), and its decisions seed this year's coder (``coding.training``).
 
 Either way the frame's themes are made in the run (``origin == "frame"``) and each answer
 is first put in the frame theme it is most similar to; answers that fit none keep the
@@ -19,10 +19,11 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from consult.analysis import coding, queries
+from consult.analysis import queries
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import ACTIVE, AnalysisRun, Quote, Theme, ThemeAssignment
-from consult.analysis.results import assignment, recount_run
+from consult.analysis.runs.engine import vectors_of
+from consult.analysis.runs.results import assignment, recount_run, run_answers
 
 # Where uploaded frames are kept (under the instance folder).
 FRAME_DIR = "code-frames"
@@ -93,11 +94,11 @@ def start_themes(db: Session, run: AnalysisRun, engine, start: dict) -> dict:
         source = str(start.get("frame_name") or Path(start["frame"]).name)
     keyed = _frame_keys(keyed)
     frame = [t for _, t in keyed]
-    answers = coding.run_answers(db, run)
-    vectors = coding.vectors_of(engine, [a.redacted_text for a in answers])
+    answers = run_answers(db, run)
+    vectors = vectors_of(engine, [a.redacted_text for a in answers])
     if vectors is None:
         raise AnalysisError("The theme engine cannot compare answers with a code frame")
-    frame_vectors = [coding.vectors_of(engine, frame_texts(t)) for t in frame]
+    frame_vectors = [vectors_of(engine, frame_texts(t)) for t in frame]
     which, score = assign_to_frame(frame, vectors, frame_vectors)
     position = len(queries.themes(db, run.id, include_hidden=True))
     made: list[Theme] = []

@@ -4,26 +4,26 @@ skips. Each check is a decision (``decisions``) with the suggestion it was shown
 gives the agreement estimate: the share of the last decisions where the suggestion was
 what the analyst chose, with a 95% (Wilson) interval.
 
-The order is the coder's (``coding`` works it out in a job): the answer it learns most
-from next. Retraining is due after every ``ANALYSIS_CODER_EVERY`` checks.
+The order is the coder's (``training`` works it out in a job): the answer it learns most
+from next. When the coder learns again is ``retrain``'s rule.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult.analysis import decisions as store
-from consult.analysis import queries
-from consult.analysis.curation import answer_themes, clean_label, new_theme, place
-from consult.analysis.decisions import event, record
+from consult.analysis import queries, run_settings
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme, ThemeAssignment
-from consult.analysis.results import recount_run
+from consult.analysis.review import decisions as store
+from consult.analysis.review.curation import answer_themes, clean_label, new_theme, place
+from consult.analysis.review.decisions import event, record
+from consult.analysis.runs.results import recount_run
 from consult.models import User
+from nlp.coder import agreement as coder_agreement
 
 ACTIONS = ("accept", "other", "new", "not_relevant", "skip")
 # The agreement estimate reads this many of the latest checks.
@@ -48,23 +48,10 @@ class QueueState:
 
 
 def agreement(hits: list[bool], last: int = AGREEMENT_WINDOW) -> Agreement:
-    """``nlp.coder.agreement`` (the same Wilson interval where the coder is not installed)."""
-    try:
-        from nlp.coder import agreement as coder_agreement
-    except ImportError:  # pragma: no cover - depends on the install
-        coder_agreement = None
-    if coder_agreement is not None:
-        a = coder_agreement(hits, last=last)
-        return Agreement(a.n, a.share, a.low, a.high)
-    recent = list(hits)[-last:]
-    if not recent:
-        return Agreement(0, None, None, None)
-    n, k, z = len(recent), sum(recent), 1.959964
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return Agreement(n, p, max(0.0, centre - half), min(1.0, centre + half))
+    """``nlp.coder.agreement``: the share of the last checks where the suggestion was what
+    the analyst chose, with its Wilson interval (``nlp.intervals``)."""
+    a = coder_agreement(hits, last=last)
+    return Agreement(a.n, a.share, a.low, a.high)
 
 
 def state(db: Session, run: AnalysisRun) -> QueueState:
@@ -98,7 +85,7 @@ def next_answer(db: Session, run: AnalysisRun) -> AnalysedAnswer | None:
     before the coder has caught up) answers in no theme, then the least certain."""
     seen = store.seen(store.for_run(db, run))
     ok = set(db.scalars(queries.reportable_ids()))
-    for answer_id in (run.settings or {}).get("queue") or []:
+    for answer_id in run_settings.read(run).queue:
         answer = db.get(AnalysedAnswer, int(answer_id))
         if (answer is not None and answer.run_id == run.id and answer.response_id in ok
                 and (answer.response_id, answer.question_code) not in seen):
@@ -187,8 +174,3 @@ def check(
     )
     recount_run(db, run)
 
-
-def retraining_due(db: Session, run: AnalysisRun, every: int) -> bool:
-    """After every ``every`` checks (counting all labelling decisions of the scope)."""
-    n = sum(1 for d in store.for_run(db, run) if d.hit is not None)
-    return every > 0 and n > 0 and n % every == 0

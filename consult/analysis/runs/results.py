@@ -1,15 +1,16 @@
 """A run's results in the database: the engine's themes, answers, assignments and quotes
-written (and cleared for a fresh start), theme sizes recounted, the run marked complete."""
+written (and cleared for a fresh start), theme sizes recounted, and the answers read back
+(the run is marked complete by the analysis job, ``run_job``)."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, load_only
 
 from consult.analysis import queries
-from consult.analysis.decisions import event
 from consult.analysis.models import (
-    COMPLETE,
     AnalysedAnswer,
     AnalysisRun,
     Quote,
@@ -17,8 +18,7 @@ from consult.analysis.models import (
     ThemeAssignment,
     ThemeEvent,
 )
-from consult.analysis.runs import AnswerSet, parse_key
-from consult.models import utcnow
+from consult.analysis.runs.start import AnswerSet, parse_key
 
 
 def clear_results(db: Session, run: AnalysisRun) -> None:
@@ -174,17 +174,32 @@ def count_unthemed(db: Session, run: AnalysisRun) -> None:
     )
 
 
-def complete_run(db: Session, run: AnalysisRun, settings: dict | None = None) -> None:
-    run.status = COMPLETE
-    run.completed_at = utcnow()
-    if settings is not None:
-        run.settings = {**(run.settings or {}), **settings}
-    event(
-        db,
-        run,
-        None,
-        None,
-        "run",
-        f"Analysis run completed with {len(queries.themes(db, run.id))} themes",
-        {"answers": run.n_answers},
+# --- reading the answers back -------------------------------
+class AnswerRow(NamedTuple):
+    id: int
+    response_id: int
+    question_code: str
+    text: str
+
+
+def _coded(run: AnalysisRun):
+    """The run's answers the coder works on: reportable, not non-answers."""
+    return (
+        AnalysedAnswer.run_id == run.id,
+        AnalysedAnswer.is_non_answer.is_(False),
+        AnalysedAnswer.response_id.in_(queries.reportable_ids()),
     )
+
+
+def run_answers(db: Session, run: AnalysisRun) -> list[AnalysedAnswer]:
+    """The run's answers the coder works on: reportable, not non-answers."""
+    return list(db.scalars(select(AnalysedAnswer).where(*_coded(run))
+                           .order_by(AnalysedAnswer.id)))
+
+
+def answer_rows(db: Session, run: AnalysisRun) -> list[AnswerRow]:
+    """``run_answers`` as plain rows: one query, nothing for the session to reload."""
+    rows = db.execute(
+        select(AnalysedAnswer.id, AnalysedAnswer.response_id, AnalysedAnswer.question_code,
+               AnalysedAnswer.redacted_text).where(*_coded(run)).order_by(AnalysedAnswer.id))
+    return [AnswerRow(int(i), int(r), c or "", t or "") for i, r, c, t in rows]

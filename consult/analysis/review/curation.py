@@ -1,7 +1,8 @@
 """The analyst's review of a run's themes: rename, confirm, merge, move answers, mark not
-relevant, link to a priority or mark emerging, quotes, split. Each action changes the run,
-writes a ``ThemeEvent`` (history) and stores a ``Decision`` (``decisions``), so a re-run
-applies it again and the coder learns from it. Naming actions mark the theme reviewed.
+relevant, link to a priority or mark emerging (quotes: ``quotes``; splits: ``split``).
+Each action changes the run, writes a ``ThemeEvent`` (history) and stores a ``Decision``
+(``decisions``), so a re-run applies it again and the coder learns from it. Naming actions
+mark the theme reviewed.
 
 Functions take the session and leave the commit to the caller. The mechanics shared with
 ``carry_over`` (which re-applies decisions without recording them again) are the functions
@@ -10,29 +11,28 @@ without an ``user`` argument: :func:`merge_into`, :func:`place`, :func:`theme_by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from consult.analysis import queries
-from consult.analysis.decisions import event, record, review
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import (
     ACTIVE,
     MERGED,
-    SPLIT,
     AnalysedAnswer,
     AnalysisRun,
     Quote,
     Theme,
     ThemeAssignment,
 )
-from consult.analysis.results import assignment, quote_of, recount
-from consult.models import User, utcnow
+from consult.analysis.review.decisions import event, record
+from consult.analysis.runs.results import assignment, recount
+from consult.models import User
 
 
-def _active(theme: Theme) -> None:
+def require_active(theme: Theme) -> None:
     if theme.state != ACTIVE:
         raise AnalysisError("This theme has been merged or split; change the theme it became")
 
@@ -142,7 +142,7 @@ def clean_label(label: str) -> str:
 
 # --- the analyst's actions -------------------------------
 def rename(db: Session, run: AnalysisRun, theme: Theme, label: str, user: User | None) -> None:
-    _active(theme)
+    require_active(theme)
     label = clean_label(label)
     if label == theme.label:
         if theme.reviewed_at is None:  # the name is right: that reviews it
@@ -159,7 +159,7 @@ def rename(db: Session, run: AnalysisRun, theme: Theme, label: str, user: User |
 
 def confirm(db: Session, run: AnalysisRun, theme: Theme, user: User | None) -> None:
     """The analyst has checked the theme and keeps it as it is: it may be published."""
-    _active(theme)
+    require_active(theme)
     if theme.reviewed_at is not None:
         return
     theme.curated = True
@@ -175,12 +175,12 @@ def merge_themes(
     user: User | None,
 ) -> None:
     """Merge ``others`` into ``target`` (see :func:`merge_into`)."""
-    _active(target)
+    require_active(target)
     others = [t for t in others if t.id != target.id]
     if not others:
         raise AnalysisError("Select at least one other theme to merge with")
     for t in others:
-        _active(t)
+        require_active(t)
         if t.run_id != target.run_id:
             raise AnalysisError("Themes can only be merged within one analysis run")
     merge_into(db, target, others)
@@ -208,9 +208,9 @@ def move_answers(
 ) -> int:
     """Move answers' main theme from ``source`` to ``target`` (None: to no theme). Their
     further themes stay; each answer's new themes are a decision the coder learns from."""
-    _active(source)
+    require_active(source)
     if target is not None:
-        _active(target)
+        require_active(target)
         if target.run_id != run.id:
             raise AnalysisError("Choose a theme from this analysis run")
         if target.id == source.id:
@@ -275,7 +275,7 @@ def answer_themes(db: Session, answer: AnalysedAnswer) -> list[Theme]:
 
 
 def set_not_relevant(db: Session, run: AnalysisRun, theme: Theme, flag: bool, user: User | None):
-    _active(theme)
+    require_active(theme)
     if theme.not_relevant == flag:
         return
     theme.not_relevant = flag
@@ -297,7 +297,7 @@ def link_priority(
 ) -> None:
     """Link the theme to a priority of the taxonomy, or (``priority`` None) mark it emerging:
     a concern the current priorities do not cover."""
-    _active(theme)
+    require_active(theme)
     if priority is not None and priority not in names:
         raise AnalysisError("Select a priority from the list")
     old = theme.priority
@@ -313,243 +313,3 @@ def link_priority(
         details = {"from_priority": old, "to_priority": priority}
     record(db, run, action, user, theme=theme, value={"priority": priority})
     event(db, run, theme, user, action, text, details)
-
-
-# --- quotes -------------------------------
-def add_quote(
-    db: Session, run: AnalysisRun, theme: Theme, answer_id: int, user: User | None
-) -> Quote:
-    _active(theme)
-    answer = db.get(AnalysedAnswer, answer_id)
-    if answer is None or answer.run_id != run.id:
-        raise AnalysisError("That answer is not part of this analysis")
-    in_theme = db.scalar(
-        select(ThemeAssignment).where(
-            ThemeAssignment.answer_id == answer.id, ThemeAssignment.theme_id == theme.id
-        )
-    )
-    if in_theme is None:
-        raise AnalysisError("Only an answer in this theme can be a quote for it")
-    if queries.reportable_response(db, answer.response_id) is None:
-        raise AnalysisError("That answer is held back and cannot be quoted")
-    existing = db.scalar(
-        select(Quote).where(Quote.theme_id == theme.id, Quote.answer_id == answer.id)
-    )
-    if existing is not None:
-        return existing
-    quote = quote_of(run, theme, answer, source="analyst")
-    db.add(quote)
-    db.flush()
-    event(
-        db, run, theme, user, "add_quote", f"Added a quote to ‘{theme.label}’", {"quote": quote.id}
-    )
-    return quote
-
-
-def approve_quote(db: Session, run: AnalysisRun, quote: Quote, user: User | None) -> None:
-    """Approve a quote for publication. Only redacted text can be approved, and never the
-    words of a response that is held back."""
-    if quote.run_id != run.id:
-        raise AnalysisError("That quote is not part of this analysis")
-    if not quote.redacted or not (quote.redacted_text or "").strip():
-        raise AnalysisError("Only redacted text can be approved for publication")
-    if queries.reportable_response(db, quote.response_id) is None:
-        raise AnalysisError("That answer is held back and cannot be published")
-    theme = db.get(Theme, quote.theme_id)
-    _active(theme)
-    if quote.approved_at is not None:
-        return
-    quote.approved_at = utcnow()
-    quote.approved_by_id = user.id if user else None
-    record(db, run, "approve_quote", user, theme=theme, answer=quote,
-           value={"text": quote.redacted_text, "source": quote.source})
-    event(
-        db,
-        run,
-        theme,
-        user,
-        "approve_quote",
-        f"Approved a quote for ‘{theme.label}’",
-        {"quote": quote.id, "text": quote.redacted_text[:500]},
-    )
-
-
-def withdraw_quote(db: Session, run: AnalysisRun, quote: Quote, user: User | None) -> None:
-    if quote.run_id != run.id:
-        raise AnalysisError("That quote is not part of this analysis")
-    theme = db.get(Theme, quote.theme_id)
-    if quote.approved_at is None:
-        return
-    quote.approved_at = None
-    quote.approved_by_id = None
-    record(db, run, "withdraw_quote", user, theme=theme, answer=quote)
-    event(
-        db,
-        run,
-        theme,
-        user,
-        "withdraw_quote",
-        f"Withdrew approval of a quote for ‘{theme.label}’",
-        {"quote": quote.id},
-    )
-
-
-def edit_quote(
-    db: Session,
-    run: AnalysisRun,
-    quote: Quote,
-    text: str,
-    redact: Callable[[str], str],
-    user: User | None,
-) -> None:
-    """Shorten a quote. The new text is redacted again and must come from the answer; the
-    approval is withdrawn (the new words need approving)."""
-    text = " ".join((text or "").split())
-    if not text:
-        raise AnalysisError("Enter the words to quote")
-    answer = db.get(AnalysedAnswer, quote.answer_id)
-    source = " ".join((answer.redacted_text if answer else "").split())
-    if text.replace("…", "").strip(" .") and not all(
-        part.strip() in source for part in text.replace("...", "…").split("…") if part.strip()
-    ):
-        raise AnalysisError("A quote can only shorten the answer, not add words to it")
-    cleaned = redact(text)
-    quote.redacted_text = cleaned
-    quote.redacted = True
-    was_approved = quote.approved_at is not None
-    quote.approved_at = None
-    quote.approved_by_id = None
-    theme = db.get(Theme, quote.theme_id)
-    if was_approved:
-        record(db, run, "withdraw_quote", user, theme=theme, answer=quote)
-    event(
-        db,
-        run,
-        theme,
-        user,
-        "edit_quote",
-        f"Shortened a quote for ‘{theme.label}’"
-        + (" (approval withdrawn)" if was_approved else ""),
-        {"quote": quote.id},
-    )
-
-
-# --- split -------------------------------
-def split_inputs(db: Session, theme: Theme) -> tuple[list[str], list[int]]:
-    rows = db.execute(
-        select(AnalysedAnswer.id, AnalysedAnswer.redacted_text)
-        .join(ThemeAssignment, ThemeAssignment.answer_id == AnalysedAnswer.id)
-        .where(ThemeAssignment.theme_id == theme.id, ThemeAssignment.is_main.is_(True))
-        .where(AnalysedAnswer.response_id.in_(queries.reportable_ids()))
-        .order_by(AnalysedAnswer.id)
-    ).all()
-    return [t for _, t in rows], [i for i, _ in rows]
-
-
-def split_proposal(result, texts: list[str], ids: list[int], typical: int = 4) -> list[dict]:
-    """The engine's re-clustering of a theme as parts to preview: label, keywords, its
-    answers (ids) and a few typical answers. Nothing is changed until it is confirmed."""
-    text_of = dict(zip(ids, texts, strict=True))
-    members: dict[int, list[tuple[float, int]]] = {}
-    for a in result.assignments:
-        if a.theme_id is not None and int(a.id) in text_of:
-            members.setdefault(int(a.theme_id), []).append((float(a.score or 0.0), int(a.id)))
-    parts = []
-    for t in result.themes:
-        rows = sorted(members.get(int(t.id), []), key=lambda x: -x[0])
-        if not rows:
-            continue
-        examples = list(dict.fromkeys(text_of[i] for _, i in rows))[:typical]
-        parts.append(
-            {
-                "label": str(t.label)[:200],
-                "keywords": [str(k) for k in (t.keywords or [])][:8],
-                "answers": [i for _, i in rows],
-                "typical": examples,
-                "priority": t.priority,
-                "emerging": bool(t.emerging),
-                "centroid": [round(float(v), 6) for v in (t.centroid or [])],
-            }
-        )
-    parts.sort(key=lambda p: -len(p["answers"]))
-    return parts
-
-
-def apply_split(
-    db: Session, run: AnalysisRun, theme: Theme, parts: list[dict], user: User | None
-) -> list[Theme]:
-    """Replace ``theme`` by the confirmed parts of a split preview. Answers the preview left
-    out stay in the original theme, which is kept only if any remain. Every answer placed in
-    a part is a decision (the coder learns from it; a re-run places it again)."""
-    _active(theme)
-    parts = [p for p in parts if p.get("answers")]
-    if len(parts) < 2:
-        raise AnalysisError(
-            "These answers are too alike to split into separate themes. Move individual "
-            "answers to another theme instead."
-        )
-    new: list[Theme] = []
-    moved = 0
-    now = utcnow()
-    for i, p in enumerate(parts):
-        label = " ".join(str(p.get("label") or "").split())[:200] or f"{theme.label} ({i + 1})"
-        sub = Theme(
-            run_id=run.id,
-            label=label,
-            keywords=list(p.get("keywords") or []),
-            size=0,
-            share=0.0,
-            priority=p.get("priority") if p.get("priority") is not None else theme.priority,
-            emerging=bool(p.get("emerging")) if p.get("priority") is not None else theme.emerging,
-            centroid=list(p.get("centroid") or []),
-            curated=True,
-            split_from_id=theme.id,
-            position=theme.position,
-        )
-        db.add(sub)
-        db.flush()
-        review(sub, user, now)
-        new.append(sub)
-        for answer_id in p["answers"]:
-            main = db.scalar(
-                select(ThemeAssignment).where(
-                    ThemeAssignment.answer_id == int(answer_id),
-                    ThemeAssignment.theme_id == theme.id,
-                    ThemeAssignment.is_main.is_(True),
-                )
-            )
-            if main is None:
-                continue
-            answer = db.get(AnalysedAnswer, main.answer_id)
-            main.theme_id = sub.id
-            main.manual = True
-            for q in db.scalars(
-                select(Quote).where(Quote.theme_id == theme.id, Quote.answer_id == answer.id)
-            ):
-                q.theme_id = sub.id
-            db.flush()
-            further = [t.key for t in answer_themes(db, answer) if t.id != sub.id]
-            record(db, run, "place", user, theme=sub, answer=answer, other_keys=further,
-                   value={"via": "split"})
-            moved += 1
-    db.flush()
-    recount(db, theme)
-    for sub in new:
-        recount(db, sub)
-    if theme.size == 0:
-        theme.state = SPLIT
-        db.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id == theme.id))
-        db.execute(delete(Quote).where(Quote.theme_id == theme.id))
-    theme.curated = True
-    record(db, run, "split", user, theme=theme, other_keys=[t.key for t in new],
-           value={"parts": [{"key": t.key, "label": t.label} for t in new]}, at=now)
-    event(
-        db,
-        run,
-        theme,
-        user,
-        "split",
-        f"Split ‘{theme.label}’ into " + ", ".join(f"‘{t.label}’" for t in new),
-        {"into": [t.id for t in new], "moved": moved},
-    )
-    return new

@@ -160,7 +160,7 @@ class FakeEngine:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
     def match(self, previous, current, threshold):
-        from consult.analysis.engine import match_by_centroid
+        from consult.analysis.runs.engine import match_by_centroid
 
         return match_by_centroid(previous, current, threshold)
 
