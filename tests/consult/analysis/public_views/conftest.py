@@ -16,7 +16,7 @@ from sqlalchemy import create_engine
 from consult import create_app
 from consult.db import Base, engine, import_models
 from tests.conftest import _backends, _base_config, _prepare
-from tests.consult.test_analysis_support import ANALYSIS_CONFIG
+from tests.consult.analysis.test_analysis_support import ANALYSIS_CONFIG
 
 
 def _params():
