@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -73,13 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         frame_options="DENY",
     )
 
-    @app.before_request
-    def _public_body_limit():
-        # Public pages take small bodies; staff uploads (CSV import) may be larger.
-        if not request.path.startswith(("/admin", "/analysis")):
-            request.max_content_length = app.config["PUBLIC_MAX_CONTENT_LENGTH"]
-
-    # After the size limit, before CSRF and the views: unreadable text is refused.
+    # Body limits, then unreadable text, before CSRF and the views (consult/request_guards.py).
     request_guards.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)

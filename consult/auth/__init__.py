@@ -47,3 +47,13 @@ def init_app(app: Flask) -> None:
 
     retention.register_housekeeping(forget_old_sign_in_records)
     app.register_blueprint(bp)
+    # Asked by request_guards before any body is read: a staff page posted to by someone
+    # not signed in is answered with the sign-in redirect, unread.
+    app.extensions["consult.staff_gate"] = _staff_gate
+
+
+def _staff_gate():
+    """None for signed-in staff, else the sign-in redirect."""
+    from consult.auth.access import current_user, sign_in_redirect
+
+    return sign_in_redirect() if current_user() is None else None

@@ -28,6 +28,7 @@ from consult.auth.access import (
 )
 from consult.auth.accounts import authenticate, change_own_password
 from consult.auth.blueprint import ROLE_NAMES, bp
+from consult.auth.throttle import remember_device
 from consult.db import get_db
 from consult.extensions import limiter
 
@@ -68,6 +69,12 @@ THROTTLED = (
     "There have been too many attempts to sign in from this device. Wait {minutes} minutes "
     "and try again, or ask an administrator to reset your password"
 )
+# Someone elsewhere is guessing at this email (the same words whether or not it has an
+# account). The owner's own browser is never slowed: it carries a device cookie.
+THROTTLED_ACCOUNT = (
+    "There have been many attempts to sign in to this account. Wait a minute and try again "
+    "from a device you have signed in on before, or ask an administrator for help"
+)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -93,8 +100,11 @@ def sign_in():
                 audit.record(db, "sign_in", user=result.user, target=result.user.email)
                 db.commit()
                 if result.user.must_change_password:
-                    return redirect(url_for("auth.change_password"))
-                return redirect(next_url or url_for("auth.home"))
+                    response = redirect(url_for("auth.change_password"))
+                else:
+                    response = redirect(next_url or url_for("auth.home"))
+                remember_device(response, result.user.email)
+                return response
             known = result.known
             if result.throttled:
                 action = "sign_in_throttled"
@@ -113,7 +123,9 @@ def sign_in():
             )
             db.commit()
             # The same words whether or not the email has an account.
-            if result.throttled:
+            if result.throttled_why == "account":
+                errors["email"] = THROTTLED_ACCOUNT
+            elif result.throttled:
                 errors["email"] = THROTTLED.format(minutes=_lockout_minutes())
             else:
                 errors["email"] = WRONG
