@@ -6,11 +6,10 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
-    from consult import analysis, auth, jobs, safeguarding, schools
-    from consult.admin.views import bp as admin_bp
+    from consult import admin, analysis, auth, jobs, safeguarding, schools
 
     auth.init_app(app)
-    app.register_blueprint(admin_bp)
+    admin.init_app(app)
     jobs.init_app(app)
     analysis.init_app(app)
     schools.init_app(app)

@@ -25,6 +25,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # A deleted row's bytes are overwritten, not left in free pages: purged answers
+            # leave no copy in the database file.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

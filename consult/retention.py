@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import Select, Table, delete, func, select
+from sqlalchemy import Select, Table, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from consult.base import Base
@@ -62,6 +62,7 @@ after_purge: list[Callable] = []
 # Called with (db, now) on every purge; returns how many rows it deleted (auth's old
 # sign-in failures and ended sessions).
 housekeeping: list[Callable[[Session, dt.datetime], int]] = []
+file_cleanups: list[Callable] = []
 
 
 def _add(hooks: list, hook: Callable) -> Callable:
@@ -94,6 +95,13 @@ def register_housekeeping(hook: Callable[[Session, dt.datetime], int]) -> Callab
     return _add(housekeeping, hook)
 
 
+def register_file_cleanup(hook: Callable[[PurgeReport, bool], int]) -> Callable:
+    """``hook(report, dry_run)`` removes files outside the database that hold copies of
+    answers (caches, staged uploads) and returns how many it removed (or, in a dry run,
+    would remove: a dry run deletes nothing)."""
+    return _add(file_cleanups, hook)
+
+
 @dataclass
 class VersionPurge:
     survey_id: str
@@ -116,6 +124,8 @@ class PurgeReport:
     # Theme history events whose quoted text was removed.
     events_scrubbed: int = 0
     staff_rows: int = 0
+    # Files outside the database holding copies of answers (caches, staged uploads).
+    files_removed: int = 0
 
     @property
     def responses(self) -> int:
@@ -150,6 +160,11 @@ class PurgeReport:
             out.append(
                 f"{plural(self.events_scrubbed, 'theme history event')} {scrubbed} "
                 "quoted text removed"
+            )
+        if self.files_removed:
+            out.append(
+                f"{plural(self.files_removed, 'cached or staged file')} holding copies of "
+                f"answers {'would be removed' if self.dry_run else 'removed'}"
             )
         out.append(f"Expired survey progress: {self.expired_progress} {verb}")
         out.append(f"Total: {plural(self.responses, 'response')} {verb}")
@@ -194,8 +209,11 @@ def purge(
         finally:
             savepoint.rollback()
         report.dry_run = True
+        report.files_removed = sum(clean(report, True) for clean in file_cleanups)
         return report
     report = _purge(db, now, config)
+    # Files cannot be rolled back: they go only in a real purge (a dry run counts them).
+    report.files_removed = sum(clean(report, False) for clean in file_cleanups)
     if report.responses:
         for forget in after_purge:
             forget(db, report)
@@ -209,6 +227,7 @@ def purge(
                 "dependents": report.dependents,
                 "safeguarding_kept": report.safeguarding_kept,
                 "events_scrubbed": report.events_scrubbed,
+                "files_removed": report.files_removed,
                 "by_version": {f"{v.survey_id}:{v.version}": v.responses for v in report.versions},
             },
         )
@@ -260,6 +279,13 @@ def _purge(db: Session, now: dt.datetime | None, config: dict | None) -> PurgeRe
     return report
 
 
+def forget_old_pages(db: Session) -> None:
+    """On SQLite, copy the write-ahead log into the database and empty it, so the deleted
+    rows' old pages do not outlive the purge there (secure_delete zeroes them in the file)."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
 def register(cli: click.Group) -> None:
     @cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
@@ -273,5 +299,6 @@ def register(cli: click.Group) -> None:
             db.rollback()
         else:
             db.commit()
+            forget_old_pages(db)
         for line in report.lines():
             click.echo(line)

@@ -1,11 +1,16 @@
 """The analysis's part in ``consult purge``, registered by ``consult.analysis.init_app``:
 before responses are deleted, the text of their quotes is scrubbed from the theme history
 (``analysis_theme_event.details``), so personal text copied elsewhere goes with the
-response. (``init_app`` also drops the built reports after a purge: they hold quotes.)
+response; after it, the caches of derived copies (embeddings with redacted texts, the
+coder's features) are removed. (``init_app`` also drops the built reports: they hold quotes.)
 """
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +42,26 @@ def scrub_quoted_text(db: Session, response_ids: Select) -> int:
     return scrubbed
 
 
+def forget_cached_copies(report, dry_run: bool) -> int:
+    """After responses are purged, the caches holding derived copies of answers go whole:
+    the embedding cache (vectors, redacted texts, label and place parses keyed by text
+    hash) and the coder's per-run features. Both are rebuilt on the next analysis; keyed
+    by hashes, they cannot be cleared answer by answer. Returns how many files."""
+    if not report.responses:
+        return 0
+    removed = 0
+    for key in ("ANALYSIS_EMBEDDING_CACHE", "ANALYSIS_CODER_CACHE"):
+        folder = current_app.config.get(key)
+        if not folder or not Path(folder).is_dir():
+            continue
+        files = [p for p in Path(folder).rglob("*") if p.is_file()]
+        removed += len(files)
+        if not dry_run:
+            shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
 def register() -> None:
     """Called by ``consult.analysis.init_app`` (idempotent)."""
     retention.register_before_response_purge(scrub_quoted_text)
+    retention.register_file_cleanup(forget_cached_copies)

@@ -304,3 +304,57 @@ def test_an_import_with_a_bad_date_stores_nothing(app, tmp_path):
     assert "row 4: Date received: The date this response was submitted is in the future" in (
         result.output)
     assert _counts(app)[0] == 0
+
+
+def test_purge_leaves_no_copy_of_a_deleted_answer_in_the_instance_folder(app):
+    """Issue 23, finding 6: purge left redacted texts in the embedding cache, vectors in
+    coder-cache/*.npz and raw uploads in instance/imports/. Every copy goes; a dry run
+    removes nothing and says how many files would go."""
+    import os
+    import time
+    from pathlib import Path
+
+    import numpy as np
+
+    from consult.admin.staging import Staging
+    from nlp.embeddings import EmbeddingCache
+
+    words = "the man at flat 4 deals from his van every night"
+    response_id = _submit(app)
+    with app.app_context():
+        db = get_db()
+        found = db.get(Response, response_id)
+        found.answers = {**found.answers, "worry_text": words}
+        db.commit()
+        instance = Path(app.instance_path)
+        embedding_cache = EmbeddingCache(app.config["ANALYSIS_EMBEDDING_CACHE"])
+        embedding_cache.put_texts({"k1": words})
+        embedding_cache.put_many({"k1": np.ones(4, dtype=np.float32)})
+        coder = Path(app.config["ANALYSIS_CODER_CACHE"])
+        coder.mkdir(parents=True, exist_ok=True)
+        np.savez(coder / "run-1.npz", vectors=np.ones((1, 4)))
+        staging = Staging(instance / "imports")
+        staging.save("0" * 32, f"worry\n{words}\n".encode(), {"rows": 1})
+        day_ago = time.time() - 2 * 86400
+        for path in (instance / "imports").iterdir():
+            os.utime(path, (day_ago, day_ago))
+    _age(app, response_id, 3000)
+
+    def files_holding_the_words() -> list[str]:
+        return [str(p.relative_to(instance)) for p in instance.rglob("*")
+                if p.is_file() and words.encode() in p.read_bytes()]
+
+    assert files_holding_the_words()
+    with app.app_context():
+        dry = purge(get_db(), dry_run=True)
+    assert dry.files_removed >= 4 and files_holding_the_words()
+    assert any("cached or staged file" in line for line in dry.lines())
+    result = app.test_cli_runner().invoke(cli, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 response deleted" in result.output and "cached or staged file" in result.output
+    assert files_holding_the_words() == []
+    assert not list(coder.glob("*.npz"))
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):  # nor in the database's file
+        database = Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
+        for path in database.parent.glob(database.name + "*"):
+            assert words.encode() not in path.read_bytes(), path.name
