@@ -63,11 +63,41 @@ def _record(draft: SurveyDraft, action: str, **details) -> None:
     )
 
 
-def _save(draft: SurveyDraft, definition: dict, change: str, **details) -> None:
-    """Store an edit with its audit event, in one commit."""
-    queries.save(draft, definition, current_user())
+def _save(draft: SurveyDraft, definition: dict, change: str, **details) -> bool:
+    """Store an edit with its audit event, in one commit, only if nobody saved the draft
+    since this request read it (compare-and-swap on ``updated_at``). False: someone did;
+    nothing is stored and the draft is read afresh."""
+    db = get_db()
+    if not queries.save(db, draft, definition, current_user()):
+        db.rollback()
+        return False
     _record(draft, "survey_draft_edit", change=change, **details)
-    get_db().commit()
+    db.commit()
+    return True
+
+
+def _save_again(draft_id: int, change_of, change: str, **details) -> SurveyDraft:
+    """A move or removal: applied to the draft as it is now, read again if someone saved
+    it in the same moment (a relative change needs no stamp of the page it came from)."""
+    for _ in range(5):
+        draft = _draft(draft_id)
+        try:
+            definition = change_of(draft.definition)
+        except drafting.NotInDraft:
+            abort(404)
+        if _save(draft, definition, change, **details):
+            return draft
+    abort(409)
+
+
+STALE = (
+    "Someone else changed this draft after you opened this page. Check what you entered "
+    "below, then save again to keep it"
+)
+NO_STAMP = (
+    "This page was sent without the draft's version, so it could not be checked against "
+    "other people's changes. Nothing was saved: check what you entered below, then save again"
+)
 
 
 def _stamp(draft: SurveyDraft) -> str:
@@ -78,11 +108,10 @@ def _stamp(draft: SurveyDraft) -> str:
 
 def _changed_meanwhile(draft: SurveyDraft) -> dict[str, str]:
     sent = request.form.get("stamp")
-    if sent and sent != _stamp(draft):
-        return {
-            "stale": "Someone else changed this draft after you opened this page. Check "
-            "what you entered below, then save again to keep it"
-        }
+    if not sent:
+        return {"stale": NO_STAMP}
+    if sent != _stamp(draft):
+        return {"stale": STALE}
     return {}
 
 
@@ -180,8 +209,9 @@ def settings(draft_id: int):
         changes, errors, values = forms.parse_settings(request.form)
         errors = {**_changed_meanwhile(draft), **errors}
         if not errors:
-            _save(draft, drafting.update_settings(draft.definition, changes), "settings")
-            return _to_overview(draft, "settings")
+            if _save(draft, drafting.update_settings(draft.definition, changes), "settings"):
+                return _to_overview(draft, "settings")
+            errors = {"stale": STALE}
     return render_template(
         "editor/settings.html", draft=draft, errors=errors, values=values, stamp=_stamp(draft)
     )
@@ -189,6 +219,9 @@ def settings(draft_id: int):
 
 # --- questions -------------------------------------------------------------------------------
 def _question_page(draft, values, errors, existing, page_id, after_page):
+    # After an option is moved (nothing saved), the stamp of the page the person opened
+    # stays, so a save over a change made meanwhile is still stopped.
+    stamp = request.form.get("stamp", "") if values.get("moved") else _stamp(draft)
     # A condition may look only at earlier questions: before this one, or (for a new
     # question) up to the end of the page it joins or follows.
     candidates = drafting.questions_before(
@@ -197,7 +230,7 @@ def _question_page(draft, values, errors, existing, page_id, after_page):
     return render_template(
         "editor/question.html",
         draft=draft,
-        stamp=_stamp(draft),
+        stamp=stamp,
         values=values,
         errors=errors,
         existing=existing,
@@ -228,10 +261,13 @@ def new_question(draft_id: int):
         taken = set(drafting.question_codes(draft.definition))
         used = queries.used_codes(get_db(), draft.survey_id)
         new, errors, values = forms.parse_question(request.form, None, taken, used)
+        if values["moved"]:
+            return _question_page(draft, values, {}, None, page_id, after_page)
         if not errors:
             definition, where = drafting.add_question(draft.definition, new, page_id, after_page)
-            _save(draft, definition, "question_added", question=new["code"], page=where)
-            return _to_overview(draft, f"question-{new['code']}")
+            if _save(draft, definition, "question_added", question=new["code"], page=where):
+                return _to_overview(draft, f"question-{new['code']}")
+            errors = {"stale": STALE}
     return _question_page(draft, values, errors, None, page_id, after_page)
 
 
@@ -249,11 +285,14 @@ def edit_question(draft_id: int, code: str):
         taken = set(drafting.question_codes(draft.definition)) - {code}
         used = queries.used_codes(get_db(), draft.survey_id)
         new, errors, values = forms.parse_question(request.form, existing, taken, used)
+        if values["moved"]:  # an option moved: shown in its new place, saved with the rest
+            return _question_page(draft, values, {}, existing, None, None)
         errors = {**_changed_meanwhile(draft), **errors}
         if not errors:
             definition = drafting.replace_question(draft.definition, code, new)
-            _save(draft, definition, "question_changed", question=code)
-            return _to_overview(draft, f"question-{code}")
+            if _save(draft, definition, "question_changed", question=code):
+                return _to_overview(draft, f"question-{code}")
+            errors = {"stale": STALE}
     return _question_page(draft, values, errors, existing, None, None)
 
 
@@ -267,13 +306,14 @@ def _direction() -> int:
 @bp.post("/drafts/<int:draft_id>/questions/<code>/move")
 @role_required(*EDITORS)
 def move_question(draft_id: int, code: str):
-    draft = _draft(draft_id)
     delta = _direction()
-    try:
-        definition = drafting.move_question(draft.definition, code, delta)
-    except drafting.NotInDraft:
-        abort(404)
-    _save(draft, definition, "question_moved", question=code, direction=request.form["direction"])
+    draft = _save_again(
+        draft_id,
+        lambda defn: drafting.move_question(defn, code, delta),
+        "question_moved",
+        question=code,
+        direction=request.form["direction"],
+    )
     return _to_overview(draft, f"question-{code}")
 
 
@@ -286,8 +326,8 @@ def remove_question(draft_id: int, code: str):
     except drafting.NotInDraft:
         abort(404)
     if request.method == "POST":
-        definition = drafting.remove_question(draft.definition, code)
-        _save(draft, definition, "question_removed", question=code)
+        change_of = lambda defn: drafting.remove_question(defn, code)  # noqa: E731
+        _save_again(draft_id, change_of, "question_removed", question=code)
         return _to_overview(draft, "pages")
     published = code in queries.used_codes(get_db(), draft.survey_id).questions
     return render_template(
@@ -322,8 +362,9 @@ def edit_page(draft_id: int, page_id: str):
         errors = {**_changed_meanwhile(draft), **errors}
         if not errors:
             definition = drafting.update_page(draft.definition, page_id, changes)
-            _save(draft, definition, "page_changed", page=page_id)
-            return _to_overview(draft, f"page-{page_id}")
+            if _save(draft, definition, "page_changed", page=page_id):
+                return _to_overview(draft, f"page-{page_id}")
+            errors = {"stale": STALE}
     return render_template(
         "editor/page.html",
         draft=draft,
@@ -340,13 +381,14 @@ def edit_page(draft_id: int, page_id: str):
 @bp.post("/drafts/<int:draft_id>/pages/<page_id>/move")
 @role_required(*EDITORS)
 def move_page(draft_id: int, page_id: str):
-    draft = _draft(draft_id)
     delta = _direction()
-    try:
-        definition = drafting.move_page(draft.definition, page_id, delta)
-    except drafting.NotInDraft:
-        abort(404)
-    _save(draft, definition, "page_moved", page=page_id, direction=request.form["direction"])
+    draft = _save_again(
+        draft_id,
+        lambda defn: drafting.move_page(defn, page_id, delta),
+        "page_moved",
+        page=page_id,
+        direction=request.form["direction"],
+    )
     return _to_overview(draft, f"page-{page_id}")
 
 
@@ -359,8 +401,8 @@ def remove_page(draft_id: int, page_id: str):
     except drafting.NotInDraft:
         abort(404)
     if request.method == "POST":
-        definition = drafting.remove_page(draft.definition, page_id)
-        _save(draft, definition, "page_removed", page=page_id)
+        change_of = lambda defn: drafting.remove_page(defn, page_id)  # noqa: E731
+        _save_again(draft_id, change_of, "page_removed", page=page_id)
         return _to_overview(draft, "pages")
     used = queries.used_codes(get_db(), draft.survey_id).questions
     published = any(q.get("code") in used for q in page.get("questions") or [])
