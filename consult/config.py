@@ -33,6 +33,10 @@ def defaults(instance_path: str) -> dict:
         # Public pages accept small bodies only; staff uploads (CSV import) up to this.
         "PUBLIC_MAX_CONTENT_LENGTH": 64 * 1024,
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # A response import's CSV file: its size (the import page and the README state it)
+        # and its columns (a heading row far longer than any survey is refused at once).
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+        "IMPORT_MAX_COLUMNS": 200,
         "RATELIMIT_DEFAULT": "300 per minute",
         "RATELIMIT_SUBMIT": "20 per minute",
         "RATELIMIT_LOGIN": "10 per minute",
