@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 
 from consult.editor.codes import UsedCodes, unique_code
+from consult.editor.options import move_option, option_rows, options_from_rows
 from surveys.answers import clean_text
 from surveys.schema import CHOICE_TYPES, CODE, TEXT_TYPES
 
@@ -144,12 +145,12 @@ def parse_question(
         values[key] = _text(form, key)
     values["optional"] = "1" if form.get("optional") else ""
     values["free_text_analysis"] = "1" if form.get("free_text_analysis") else ""
-    values["options"] = _option_rows(form, values["options"])
+    values["options"] = option_rows(form, values["options"], _text)
     for j, row in enumerate(values["new_options"]):
         row["label"] = _text(form, f"new-{j}-label")
         row["hint"] = _text(form, f"new-{j}-hint")
         row["exclusive"] = "1" if form.get(f"new-{j}-exclusive") else ""
-    values["moved"] = _move_option(form, values["options"])
+    values["moved"] = move_option(form, values["options"])
 
     kind = values["type"]
     if kind not in dict(QUESTION_TYPES):
@@ -186,7 +187,7 @@ def parse_question(
     new["required"] = not values["optional"]
 
     if kind in CHOICE_TYPES and not new.get("options_from"):
-        options = _options(values, existing, code, used)
+        options = options_from_rows(values, existing, code, used)
         if not options:
             errors["new-0-label"] = "Enter at least one option"
         elif kind == "scale" and len(options) < 2:
@@ -226,78 +227,6 @@ def parse_question(
     else:
         new.pop("show_if", None)
     return new, errors, values
-
-
-def exclusive_last(items: list[dict]) -> list[dict]:
-    """Options (or form rows) with the answer-on-its-own ones ("None of these", "Don't
-    know") after the others, each group in its own order."""
-    return sorted(items, key=lambda o: bool(o.get("exclusive")))
-
-
-def _option_rows(form: Mapping, rows: list[dict]) -> list[dict]:
-    """The existing options' rows as posted: in the order the form sent their codes (the
-    order the person arranged), each with its wording, hint and settings."""
-    by_code = {row["code"]: row for row in rows}
-    posted = [form.get(f"opt-{i}-code", "") for i in range(len(rows))]
-    order = posted if sorted(posted) == sorted(by_code) else list(by_code)
-    out = []
-    for i, code in enumerate(order):
-        row = dict(by_code[code])
-        row["label"] = _text(form, f"opt-{i}-label")
-        row["hint"] = _text(form, f"opt-{i}-hint")
-        row["exclusive"] = "1" if form.get(f"opt-{i}-exclusive") else ""
-        row["remove"] = "1" if form.get(f"opt-{i}-remove") else ""
-        out.append(row)
-    return exclusive_last(out)
-
-
-def _move_option(form: Mapping, rows: list[dict]) -> str:
-    """Apply a "Move up"/"Move down" button (``move=<index>-up``) to the rows in place.
-    Returns what moved, to say so ("" when no move button was pressed). An exclusive
-    option stays below the others whatever is pressed."""
-    index, _, direction = (form.get("move") or "").partition("-")
-    if not index.isdigit() or direction not in ("up", "down") or int(index) >= len(rows):
-        return ""
-    i = int(index)
-    j = i - 1 if direction == "up" else i + 1
-    name = rows[i]["label"] or rows[i]["code"]
-    if 0 <= j < len(rows) and bool(rows[i]["exclusive"]) == bool(rows[j]["exclusive"]):
-        rows[i], rows[j] = rows[j], rows[i]
-        return f"‘{name}’ moved {direction}. Save the question to keep the new order"
-    return f"‘{name}’ cannot move {direction}: an option answered on its own stays last"
-
-
-def _options(values: dict, existing: dict | None, code: str, used: UsedCodes) -> list[dict]:
-    """Kept options keep their codes (whatever their new label); new ones get codes that
-    neither this question nor any published version of it has used. New options go before
-    an exclusive one ("None of these" stays last)."""
-    old = {o["code"]: o for o in (existing or {}).get("options") or []}
-    options: list[dict] = []
-    for row in values["options"]:
-        if row["remove"] or not row["label"]:
-            continue
-        option = dict(old.get(row["code"], {"code": row["code"]}))
-        option["label"] = row["label"]
-        _set_hint(option, row["hint"])
-        option["exclusive"] = bool(row["exclusive"])
-        options.append(option)
-    taken = set(old) | used.options_of(code)
-    for row in values["new_options"]:
-        if not row["label"]:
-            continue
-        new_code = unique_code(row["label"], taken, fallback="option")
-        taken.add(new_code)
-        option = {"code": new_code, "label": row["label"], "exclusive": bool(row["exclusive"])}
-        _set_hint(option, row["hint"])
-        options.append(option)
-    return exclusive_last(options)
-
-
-def _set_hint(option: dict, hint: str) -> None:
-    if hint:
-        option["hint"] = hint
-    else:
-        option.pop("hint", None)
 
 
 # --- pages ----------------------------------------------------------------------------------------
