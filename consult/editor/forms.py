@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 
 from consult.editor.codes import UsedCodes, unique_code
-from consult.editor.options import move_option, option_rows, options_from_rows
+from consult.editor.options import exclusive_last, move_option, option_rows, options_from_rows
 from surveys.answers import clean_text
 from surveys.schema import CHOICE_TYPES, CODE, TEXT_TYPES
 
@@ -151,6 +151,7 @@ def parse_question(
         row["hint"] = _text(form, f"new-{j}-hint")
         row["exclusive"] = "1" if form.get(f"new-{j}-exclusive") else ""
     values["moved"] = move_option(form, values["options"])
+    values["options"] = exclusive_last(values["options"])
 
     kind = values["type"]
     if kind not in dict(QUESTION_TYPES):

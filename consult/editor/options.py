@@ -30,7 +30,7 @@ def option_rows(form: Mapping, rows: list[dict], text) -> list[dict]:
         row["exclusive"] = "1" if form.get(f"opt-{i}-exclusive") else ""
         row["remove"] = "1" if form.get(f"opt-{i}-remove") else ""
         out.append(row)
-    return exclusive_last(out)
+    return out
 
 
 def move_option(form: Mapping, rows: list[dict]) -> str:
