@@ -18,8 +18,11 @@ def save(draft: SurveyDraft, definition: dict, change: str, **details) -> bool:
     since this request read it (compare-and-swap on ``updated_at``). False: someone did;
     nothing is stored and the draft is read afresh."""
     db = get_db()
+    draft_id = draft.id
     if not queries.save(db, draft, definition, current_user()):
         db.rollback()
+        if db.get(SurveyDraft, draft_id) is None:  # published or discarded meanwhile
+            abort(404)
         return False
     record(draft, "survey_draft_edit", change=change, **details)
     db.commit()

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import delete
+
 from consult.editor import views as editor_views
 from consult.editor.drafting import question as drafting_question
+from consult.editor.models import SurveyDraft
 from tests.consult.test_auth import signed_in_as
 from tests.consult.test_editor import draft_row, stamp, start_draft
 
@@ -96,3 +99,20 @@ def test_a_save_without_the_stamp_is_refused_with_what_was_typed_kept(app, clien
     assert drafting_question(draft_row(app).definition, "safe_day")["label"] == (
         "In daylight, how safe?"
     )
+
+
+def test_a_save_to_a_draft_discarded_meanwhile_is_a_404_not_a_crash(app, client, monkeypatch):
+    signed_in_as(app, client, "admin")
+    draft_url = start_draft(client)
+    seen = stamp(client, f"{draft_url}/questions/safe_day")
+    real_parse = editor_views.forms.parse_question
+
+    def parse_then_discard(*args, **kwargs):
+        # A colleague discards (or publishes) the draft while this save is under way.
+        with app.extensions["consult.engine"].begin() as conn:
+            conn.execute(delete(SurveyDraft))
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(editor_views.forms, "parse_question", parse_then_discard)
+    response = client.post(f"{draft_url}/questions/safe_day", data=_form("By day?", seen))
+    assert response.status_code == 404
