@@ -37,6 +37,10 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         # Fields in one form (Flask's default; also applied to urlencoded bodies here).
         "MAX_FORM_PARTS": 1000,
+        # A response import's CSV file: its size (the import page and the README state it)
+        # and its columns (a heading row far longer than any survey is refused at once).
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+        "IMPORT_MAX_COLUMNS": 200,
         "RATELIMIT_DEFAULT": "300 per minute",
         "RATELIMIT_SUBMIT": "20 per minute",
         "RATELIMIT_LOGIN": "10 per minute",
