@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, load_only
 
 from consult.analysis import queries
@@ -101,15 +101,14 @@ def store_result(db: Session, run: AnalysisRun, result, answers: AnswerSet, *,
     # Quotes: the engine gives representative texts; each is tied to the first answer of
     # its theme with those words (only those answers are kept past their batch).
     wanted = {(int(t.id), text) for t in result.themes for text in list(t.quotes or [])[:5]}
-    quotable: dict[tuple[int, str], AnalysedAnswer] = {}
+    quotable: dict[tuple[int, str], SavedAnswer] = {}
     assignments = list(result.assignments)
     for start in range(0, len(assignments), batch):
-        rows = [(_answer(run, a), a) for a in assignments[start:start + batch]]
-        db.add_all([answer for answer, _ in rows])
-        db.flush()
-        db.add_all([row for answer, a in rows for row in _assignments(run, answer, a, by_engine)])
-        db.flush()
-        for answer, a in rows:
+        saved = _insert_answers(db, run, assignments[start:start + batch])
+        rows = [row for answer, a in saved for row in _assignments(run, answer, a, by_engine)]
+        if rows:  # Core's executemany: no ORM objects for tens of thousands of rows
+            db.execute(insert(ThemeAssignment.__table__), rows)
+        for answer, a in saved:
             if a.theme_id is not None and (int(a.theme_id), answer.redacted_text) in wanted:
                 quotable.setdefault((int(a.theme_id), answer.redacted_text), answer)
         step()
@@ -123,34 +122,55 @@ def store_result(db: Session, run: AnalysisRun, result, answers: AnswerSet, *,
                 quoted.add(answer.id)
                 db.add(quote_of(run, by_engine[int(t.id)], answer, source="engine"))
     db.flush()
+    step()
 
+    count_unthemed(db, run)  # a read (nothing is waiting to be written): no lock held
     run.n_answers = len(assignments)
     run.n_non_answers = sum(1 for a in assignments if a.is_non_answer)
     run.n_respondents = answers.respondents
-    count_unthemed(db, run)
     return by_engine
 
 
-def _answer(run: AnalysisRun, a) -> AnalysedAnswer:
-    rid, code = parse_key(a.id)
-    return AnalysedAnswer(
-        run_id=run.id,
-        response_id=rid,
-        question_code=code,
-        redacted_text=str(a.redacted_text or ""),
-        is_non_answer=bool(a.is_non_answer),
-        non_answer_kind=getattr(a, "non_answer_kind", None),
-    )
+class SavedAnswer(NamedTuple):
+    id: int
+    response_id: int
+    question_code: str
+    redacted_text: str
 
 
-def _assignments(run: AnalysisRun, answer: AnalysedAnswer, a, by_engine) -> list:
+def _insert_answers(db: Session, run: AnalysisRun, batch: list) -> list[tuple[SavedAnswer, object]]:
+    """One batch of the engine's answers written in bulk, each with its new id."""
+    values = []
+    for a in batch:
+        rid, code = parse_key(a.id)
+        values.append({"run_id": run.id, "response_id": rid, "question_code": code,
+                       "redacted_text": str(a.redacted_text or ""),
+                       "is_non_answer": bool(a.is_non_answer),
+                       "non_answer_kind": getattr(a, "non_answer_kind", None)})
+    if not values:
+        return []
+    table = AnalysedAnswer.__table__
+    ids = dict(((rid, code), i) for i, rid, code in db.execute(
+        insert(table).returning(table.c.id, table.c.response_id, table.c.question_code), values))
+    return [(SavedAnswer(ids[(v["response_id"], v["question_code"])], v["response_id"],
+                         v["question_code"], v["redacted_text"]), a)
+            for v, a in zip(values, batch, strict=True)]
+
+
+def _assignments(run: AnalysisRun, answer: SavedAnswer, a, by_engine) -> list[dict]:
     out = []
     if a.theme_id is not None and int(a.theme_id) in by_engine:
-        out.append(assignment(run, answer, by_engine[int(a.theme_id)], a.score, True))
+        out.append(_row(assignment(run, answer, by_engine[int(a.theme_id)], a.score, True)))
     for further_id, score in a.further_themes or []:
         if int(further_id) in by_engine and further_id != a.theme_id:
-            out.append(assignment(run, answer, by_engine[int(further_id)], score, False))
+            out.append(_row(assignment(run, answer, by_engine[int(further_id)], score, False)))
     return out
+
+
+def _row(a: ThemeAssignment) -> dict:
+    return {"run_id": a.run_id, "answer_id": a.answer_id, "response_id": a.response_id,
+            "question_code": a.question_code, "theme_id": a.theme_id, "score": a.score,
+            "is_main": a.is_main, "manual": a.manual}
 
 
 def assignment(run, answer, theme, score, is_main, manual=False) -> ThemeAssignment:
