@@ -41,8 +41,9 @@ def main(n: int, profile: Path | None = None) -> None:
     from consult.analysis.coding import check_queue as review_queue
     from consult.analysis.models import AnalysedAnswer, AnalysisRun
     from consult.analysis.review import curation
-    from consult.db import create_all, get_db
+    from consult.db import get_db
     from consult.jobs import enqueue
+    from consult.schema import create_all
     from consult.survey_store import load_folder
     from tests.consult.analysis.test_analysis_support import add_response, resident, version_of
 

@@ -131,9 +131,9 @@ def rendered(report: PublicViews, fmt: str) -> tuple[bytes | str, str]:
     if fmt == "docx":
         return to_docx(report), DOCX_MIMETYPE
     if fmt == "html":
-        return standalone_html(report), "text/html; charset=utf-8"
+        return standalone_html(report), "text/html"  # Flask adds "; charset=utf-8"
     if fmt == "csv":
-        return to_csv(report), "text/csv; charset=utf-8"
+        return to_csv(report), "text/csv"
     if fmt == "json":
         return to_json(report), "application/json"
     raise ValueError(f"unknown format {fmt!r}: use docx, html, csv or json")

@@ -9,8 +9,10 @@ from consult.analysis import browse, queries
 from consult.analysis.models import COMPLETE, AnalysisRun
 from consult.analysis.priorities import priority_names
 from consult.analysis.public_views.parts import TYPE_LABELS
+from consult.analysis.redacted_answers import redacted_answers
 from consult.analysis.web.blueprint import ROLES, bp
-from consult.auth import role_required
+from consult.auth import current_user, role_required
+from consult.auth.audit import record as audit
 from consult.db import get_db
 from consult.survey_store import definition_of
 
@@ -91,9 +93,22 @@ def response(response_id: int):
     if found is None:
         abort(404)  # held back (or never there): not shown here
     defn = definition_of(found.survey_version)
+    run = browse.latest_complete_run(db, found.survey_id)
+    # Free text is redacted unless the analyst asks for what the person wrote: that look
+    # at third parties' personal data is in the audit trail.
+    original = request.args.get("original") == "1"
+    answers = found.answers or {}
+    texts = {q.code: answers[q.code] for q in defn.questions()
+             if not q.options and isinstance(answers.get(q.code), str) and answers[q.code]}
+    if original:
+        audit(db, "response_original_viewed", user=current_user(), target=found.reference,
+              details={"questions": sorted(texts)})
+        db.commit()
+    else:
+        texts = redacted_answers(db, found.id, texts, run.id if run else None)
     rows = []
     for q in defn.questions():
-        value = (found.answers or {}).get(q.code)
+        value = answers.get(q.code)
         if value in (None, "", []):
             continue
         if isinstance(value, list):
@@ -101,9 +116,8 @@ def response(response_id: int):
         elif q.options:
             shown = q.option_label(value)
         else:
-            shown = value
+            shown = texts.get(q.code, value)
         rows.append((q, shown))
-    run = browse.latest_complete_run(db, found.survey_id)
     themes = browse.themes_of_response(db, run.id, found.id) if run else []
     return render_template(
         "analysis/response.html",
@@ -113,4 +127,6 @@ def response(response_id: int):
         themes=themes,
         type_labels=TYPE_LABELS,
         survey=defn,
+        original=original,
+        has_text=bool(texts),
     )

@@ -14,6 +14,7 @@ from consult.analysis.coding import job as coding_job
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import COMPLETE, AnalysisRun, Theme
 from consult.analysis.priorities import priority_names
+from consult.analysis.public_views import queries as report_queries
 from consult.analysis.public_views.figures import proportion
 from consult.analysis.review import split as splitting
 from consult.analysis.review.decisions import event
@@ -166,7 +167,7 @@ def run(run_id: int):
         return render_template("analysis/progress.html", run=run, job=job)
     held_back = queries.held_back_theme_ids(db, run.id)
     themes = [t for t in queries.themes(db, run.id) if t.id not in held_back]
-    people = queries.respondents(db, run)
+    people = report_queries.respondents(db, run)
     counts = {t.id: 0 for t in themes}
     for r in people:
         for tid in r.themes:

@@ -18,6 +18,7 @@ from consult.analysis.models import (
     ThemeAssignment,
     ThemeEvent,
 )
+from consult.analysis.public_views import queries as report_queries
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.models import Response, User
@@ -72,7 +73,7 @@ def test_a_run_stores_themes_answers_and_quotes(app):
         assert quotes and all(q.redacted and q.approved_at is None for q in quotes)
         assert job.result == {"run_id": run.id, "themes": 3, "carried": 0}
         # Figures count people: a speeding resident raised it in both answers, once.
-        people = queries.respondents(db, run)
+        people = report_queries.respondents(db, run)
         assert len(people) == 26
         assert sum(1 for p in people if themes["Speeding"].id in p.themes) == 12
 

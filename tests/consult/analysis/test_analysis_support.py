@@ -14,7 +14,7 @@ from consult.auth.accounts import create_user
 from consult.db import get_db
 from consult.models import Response, SurveyVersion
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery stapler"
 
 # label, keywords, priority (None: emerging)
 RULES = [

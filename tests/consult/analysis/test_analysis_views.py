@@ -115,6 +115,10 @@ def test_run_review_merge_rename_approve_and_download(app, analyst):
     assert "attachment" in docx.headers["Content-Disposition"]
     csv = analyst.get(f"/analysis/runs/{run_id}/report.csv")
     assert csv.status_code == 200 and b"section,item,audience,breakdown" in csv.data
+    # One charset, not "text/csv; charset=utf-8; charset=utf-8" (issue 23, finding 16).
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    html = analyst.get(f"/analysis/runs/{run_id}/report.html")
+    assert html.headers["Content-Type"] == "text/html; charset=utf-8"
     data = analyst.get(f"/analysis/runs/{run_id}/report.json").get_json()
     assert {t["label"] for t in data["themes"]} == {"Speeding", "Drugs and dark streets"}
     png = analyst.get(f"/analysis/runs/{run_id}/charts/priorities-residents.png")
@@ -250,3 +254,35 @@ def test_responses_browser_filters_and_hides_held_responses(app, analyst, monkey
         other = get_db().scalar(select(Quote.response_id))
     page = analyst.get(f"/analysis/responses/{other}")
     assert page.status_code == 200 and b"Themes (analysis run" in page.data
+
+
+def test_a_response_page_shows_free_text_redacted_unless_asked_and_audited(app, analyst):
+    """Issue 23, finding 16: analysts saw third parties' personal data on a response page.
+    Redacted by default (from the run, else by the redactor now); the original on request,
+    recorded in the audit trail."""
+    from consult.models import AuditEvent
+
+    with app.app_context():
+        db = get_db()
+        named = add_response(db, resident("Sarah sells drugs, ring 07700 900123 about the speeding"))
+        db.commit()
+        named_id, reference = named.id, named.reference
+    run_analysis(app, analyst)
+    page = analyst.get(f"/analysis/responses/{named_id}").data.decode()
+    assert "Sarah" not in page and "07700 900123" not in page
+    assert "[NAME]" in page and "Show what the person wrote" in page
+    with app.app_context():
+        db = get_db()
+        late = add_response(db, resident("call me on 07700 900456 about the street lights"))
+        db.commit()
+        late_id = late.id
+    page = analyst.get(f"/analysis/responses/{late_id}").data.decode()  # in no run yet
+    assert "07700 900456" not in page and "street lights" in page
+    original = analyst.get(f"/analysis/responses/{named_id}?original=1").data.decode()
+    assert "Sarah sells drugs, ring 07700 900123" in original
+    assert "recorded in the audit trail" in original
+    with app.app_context():
+        events = get_db().scalars(
+            select(AuditEvent).where(AuditEvent.action == "response_original_viewed")
+        ).all()
+    assert [e.target for e in events] == [reference]
