@@ -113,7 +113,8 @@ def save(db, engine, label: str, batch: int | None) -> dict:
 
 def main(n_answers: int, batch: int, before_only: bool = False) -> None:
     from consult import create_app
-    from consult.db import create_all, get_db
+    from consult.db import get_db
+    from consult.schema import create_all
     from consult.survey_store import load_folder
     from tests.consult.analysis.test_analysis_support import FakeEngine
 

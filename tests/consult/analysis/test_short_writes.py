@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from consult.analysis import service
 from consult.analysis.models import COMPLETE, PENDING, AnalysedAnswer, AnalysisRun
+from consult.cli import cli
 from consult.db import engine, get_db
 from consult.jobs import FAILED, SUCCEEDED, Job, enqueue, rerun
 from consult.models import Response, utcnow
@@ -144,3 +145,24 @@ def test_a_save_cut_short_stays_pending_and_its_retry_saves_each_answer_once(app
         run = db.get(AnalysisRun, run.id)
         assert run.status == COMPLETE and run.n_answers == 2 * N_RESPONSES
         assert answers_saved(db, run) == (2 * N_RESPONSES, 2 * N_RESPONSES)
+
+
+def test_without_redis_an_analysis_can_wait_for_consult_worker(make_app):
+    """``JOBS_IN_WORKER``: the web process only queues the run; ``consult worker`` runs it."""
+    app = make_app(**{**ANALYSIS_CONFIG, "JOBS_SYNC": False}, JOBS_IN_WORKER=True)
+    with app.app_context():
+        db = get_db()
+        for i in range(20):
+            add_response(db, resident(f"{WORRIES[i % 7]} ({i})"))
+        db.commit()
+        run, job = start_run(db)
+        assert db.get(Job, job.id).status == "queued" and run.status == PENDING
+
+    result = app.test_cli_runner().invoke(cli, ["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+
+    with app.app_context():
+        db = get_db()
+        assert db.get(Job, job.id).status == SUCCEEDED
+        run = db.get(AnalysisRun, run.id)
+        assert run.status == COMPLETE and run.n_answers == 20
