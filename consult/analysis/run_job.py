@@ -22,7 +22,7 @@ from consult.analysis.review.carry_over import carry_over
 from consult.analysis.review.decisions import event
 from consult.analysis.runs import frames
 from consult.analysis.runs.engine import SAVING, get_engine, stage_reporter
-from consult.analysis.runs.results import save_batch, store_result
+from consult.analysis.runs.results import commit_batch, save_batch, store_result
 from consult.analysis.runs.start import collect_answers
 from consult.jobs import Job, JobContext, JobError, enqueue, handler
 from consult.models import utcnow
@@ -109,7 +109,7 @@ def committer(ctx: JobContext):
     the job if it was taken for dead meanwhile."""
 
     def saved() -> None:
-        ctx.db.commit()
+        commit_batch(ctx.db, ctx.app.config)
         ctx.progress(SAVING, "Saving themes")
 
     return saved

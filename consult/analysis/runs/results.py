@@ -4,6 +4,7 @@ the answers read back (the run is marked complete by the analysis job, ``run_job
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -26,11 +27,23 @@ from consult.analysis.runs.start import AnswerSet, parse_key
 # heartbeat waits at most one batch, not the whole save (``ANALYSIS_SAVE_BATCH``).
 SAVE_BATCH = 2000
 
+# How long the lock is left free after each batch, on SQLite (``ANALYSIS_SAVE_PAUSE``): a
+# waiting writer's busy handler retries every 100 ms at most, so a shorter gap is usually
+# missed and the writer waits for the whole save after all (bench/save_lock.py).
+SAVE_PAUSE = 0.15
+
 Between = Callable[[], None]
 
 
 def save_batch(config) -> int:
     return max(1, int(config.get("ANALYSIS_SAVE_BATCH", SAVE_BATCH)))
+
+
+def commit_batch(db: Session, config) -> None:
+    """Commit a batch of a run's results and, on SQLite, let waiting writers in."""
+    db.commit()
+    if db.get_bind().dialect.name == "sqlite":
+        time.sleep(float(config.get("ANALYSIS_SAVE_PAUSE", SAVE_PAUSE)))
 
 
 def _nothing() -> None:
