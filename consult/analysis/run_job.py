@@ -2,9 +2,12 @@
 first pass (the answers read, the engine fitted, the start from a frame, the decisions carried
 over, the coder), the run then marked complete; and :func:`start`, which sends it.
 
-Like every analysis job it writes through ``ctx.db`` without committing: the job runner
-commits the results together with the job's success, so nothing half-written is ever shown
-as final."""
+The results are saved in short transactions (``runs.results``: a few thousand rows each,
+committed between batches and between the steps), so on SQLite a resident's submission, a
+purge or a job's heartbeat waits for one batch, never for the whole save. The run stays
+pending ("Saving themes") until the job runner commits the last step together with the
+job's success and the run marked complete: a save cut short is never shown as a result,
+and a retry of the run clears its partial rows first (``results.clear_results``)."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from consult.analysis.review.carry_over import carry_over
 from consult.analysis.review.decisions import event
 from consult.analysis.runs import frames
 from consult.analysis.runs.engine import SAVING, get_engine, stage_reporter
-from consult.analysis.runs.results import store_result
+from consult.analysis.runs.results import commit_batch, save_batch, store_result
 from consult.analysis.runs.start import collect_answers
 from consult.jobs import Job, JobContext, JobError, enqueue, handler
 from consult.models import utcnow
@@ -57,7 +60,9 @@ def run_analysis(ctx: JobContext, payload: dict) -> dict:
     )
     ctx.progress(SAVING, "Saving themes")
     run = db.get(AnalysisRun, int(payload["run_id"]))
-    store_result(db, run, result, answers)
+    saved = committer(ctx)
+    store_result(db, run, result, answers, between=saved, batch=save_batch(ctx.app.config))
+    saved()
     start = run_settings.read(run).start
     start_summary = {}
     if start:
@@ -71,17 +76,19 @@ def run_analysis(ctx: JobContext, payload: dict) -> dict:
                     "more. Start a new analysis and choose the code frame file again."
                 ) from None
             raise JobError(str(exc)) from None
+        saved()
     previous = queries.previous_run_for(db, run)
     if previous is not None:
         run.previous_run_id = previous.id
     summary = carry_over(
         db, run, previous, engine.match,
-        float(ctx.app.config.get("ANALYSIS_MATCH_THRESHOLD", 0.7)),
+        float(ctx.app.config.get("ANALYSIS_MATCH_THRESHOLD", 0.7)), between=saved,
     )
     # Also works out the run's features for the coder (``coding.features``), once per run.
+    saved()
     coded = code_run(db, run, engine, progress=None,
                      rule=RetrainRule.from_config(ctx.app.config),
-                     cache_dir=ctx.app.config["ANALYSIS_CODER_CACHE"])
+                     cache_dir=ctx.app.config["ANALYSIS_CODER_CACHE"], between=saved)
     changes = {"coder": coded} if coded is not None else {}
     run_settings.update(
         run,
@@ -94,6 +101,18 @@ def run_analysis(ctx: JobContext, payload: dict) -> dict:
     )
     complete_run(db, run)
     return {"run_id": run.id, "themes": len(result.themes), "carried": summary["matched_themes"]}
+
+
+def committer(ctx: JobContext):
+    """What the job does between two batches of its results: commit them (the run is still
+    pending, so nobody reads them as a result) and say it is still saving, which also stops
+    the job if it was taken for dead meanwhile."""
+
+    def saved() -> None:
+        commit_batch(ctx.db, ctx.app.config)
+        ctx.progress(SAVING, "Saving themes")
+
+    return saved
 
 
 def complete_run(db: Session, run: AnalysisRun) -> None:

@@ -24,8 +24,9 @@ def register(cli: click.Group) -> None:
 @click.option("--name", default=None, help="Worker name shown by `rq info`.")
 @with_appcontext
 def worker(burst, queues, simple, name):
-    """Run a job worker (RQ). Needs REDIS_URL; start as many as you like, on any machine
-    that reaches the same Redis and database."""
+    """Run a job worker: on RQ when REDIS_URL is set (start as many as you like, on any
+    machine that reaches the same Redis and database), else the jobs the database holds
+    when JOBS_IN_WORKER is set."""
     from consult.jobs.worker import run_worker
 
     app = current_app._get_current_object()

@@ -130,12 +130,16 @@ def protected_answers(db: Session, run: AnalysisRun, labelled: set[int]) -> set[
 
 def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = None,
              required: bool = False, rule: RetrainRule | None = None, fresh: bool = False,
-             cache_dir: str | os.PathLike | None = None) -> dict | None:
+             cache_dir: str | os.PathLike | None = None,
+             between: Callable[[], None] | None = None) -> dict | None:
     """Train the coder on the decisions and re-assign the unreviewed answers; then work out
     the check queue's order. Returns a summary for the run's settings (None: too little to
     learn from yet, see ``RetrainRule.enough``; only the queue order was refreshed).
     ``required``: too little is a ``CodingError``. ``cache_dir``: where the run's features
-    (``features``) are kept between jobs."""
+    (``features``) are kept between jobs. ``between``: called between short transactions
+    (the analysis job commits there, its run still pending, so the coder's learning and the
+    queue's order never hold the database's write lock); without it, one transaction."""
+    step = between or (lambda: None)
     rule = rule or RetrainRule()
     report = progress or (lambda value, text: None)
     coder_mod = _coder_module()
@@ -178,13 +182,15 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         _remember_probabilities(coder)
         report(0.6, "Suggesting themes for the answers nobody has checked")
         summary = _reassign(db, run, coder, answers, feats.vectors, texts,
-                            protected_answers(db, run, labelled), fresh=fresh)
+                            protected_answers(db, run, labelled), fresh=fresh, between=between)
+        step()
         if fresh:
             decided = store.for_run(db, run)
         labelled = labelled_ids(db, run, decided)
         summary["decisions"] = len(labels)
         report(0.8, "Looking for new themes in the answers that fit none")
         summary["proposed"] = _propose(db, run, engine, feats)
+        step()
     elif required:
         raise CodingError(rule.too_few())
     report(0.9, "Choosing the next answers to check")
@@ -228,7 +234,7 @@ def labelled_ids(db: Session, run: AnalysisRun, decided: list | None = None) -> 
 
 def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow],
               vectors: np.ndarray, texts: list[str], protected: set[int],
-              fresh: bool = False) -> dict:
+              fresh: bool = False, between: Callable[[], None] | None = None) -> dict:
     todo = [k for k, a in enumerate(answers) if a.id not in protected]
     if not todo:
         return {"reassigned": 0, "unthemed": 0}
@@ -273,20 +279,24 @@ def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow]
                 continue
         changes.append((answer, new))
         unthemed += not new
-    _rewrite(db, run, changes)
+    _rewrite(db, run, changes, between)
     return {"reassigned": len(changes), "unthemed": unthemed}
 
 
 def _rewrite(db: Session, run: AnalysisRun,
-             changes: list[tuple[AnswerRow, list[tuple[int, bool, float]]]]) -> None:
-    """The changed answers' assignments replaced, in a few statements (their suggested,
-    not approved, quotes go too)."""
-    ids = [a.id for a, _ in changes]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+             changes: list[tuple[AnswerRow, list[tuple[int, bool, float]]]],
+             between: Callable[[], None] | None = None) -> None:
+    """The changed answers' assignments replaced, ``CHUNK`` answers at a time (their
+    suggested, not approved, quotes go too); ``between`` is called after each chunk, whose
+    answers are then whole (old assignments gone, new ones written)."""
+    for start in range(0, len(changes), CHUNK):
+        part = changes[start:start + CHUNK]
+        chunk = [a.id for a, _ in part]
         db.execute(delete(ThemeAssignment).where(ThemeAssignment.answer_id.in_(chunk)))
         db.execute(delete(Quote).where(Quote.answer_id.in_(chunk), Quote.approved_at.is_(None)))
-    _insert(db, run, [(a, tid, main, conf) for a, new in changes for tid, main, conf in new])
+        _insert(db, run, [(a, tid, main, conf) for a, new in part for tid, main, conf in new])
+        if between is not None:
+            between()
 
 
 def _insert(db: Session, run: AnalysisRun, rows) -> None:

@@ -36,6 +36,10 @@ from consult.analysis.review.curation import (
 from consult.analysis.review.decisions import event
 from consult.analysis.runs.results import quote_of, recount_run
 
+# Decisions applied per transaction when the caller commits between them (a decision writes
+# a few rows: placing an answer, renaming a theme).
+DECISIONS_BATCH = 500
+
 
 def carry_keys(db: Session, run: AnalysisRun, previous: AnalysisRun, match: Callable,
                threshold: float) -> int:
@@ -69,9 +73,11 @@ def carry_keys(db: Session, run: AnalysisRun, previous: AnalysisRun, match: Call
     return n
 
 
-def apply_decisions(db: Session, run: AnalysisRun) -> Counter:
+def apply_decisions(db: Session, run: AnalysisRun, between: Callable | None = None,
+                    batch: int = DECISIONS_BATCH) -> Counter:
     """Apply every decision of the run's scope to it, oldest first. Returns how many of
-    each kind were applied."""
+    each kind were applied. ``between`` is called after every ``batch`` decisions (the
+    analysis job commits there: the run is still pending)."""
     applied: Counter = Counter()
     touched: dict[int, Theme] = {}
     answers = _answers_by_key(db, run)
@@ -86,7 +92,10 @@ def apply_decisions(db: Session, run: AnalysisRun) -> Counter:
             theme = new_theme(db, run, label or "Theme", key=key)
         return theme
 
-    for d in store.for_run(db, run):
+    for n, d in enumerate(store.for_run(db, run), start=1):
+        if between is not None and n % batch == 0:
+            db.flush()
+            between()
         answer = answers.get((d.response_id, d.question_code)) if d.response_id else None
         if d.kind in store.ANSWER_KINDS and answer is None:
             continue  # the answer is no longer analysed (held back or withdrawn)
@@ -200,9 +209,12 @@ def _answers_by_key(db: Session, run: AnalysisRun) -> dict[tuple[int, str], Anal
 
 
 def carry_over(db: Session, run: AnalysisRun, previous: AnalysisRun | None, match: Callable,
-               threshold: float) -> dict:
+               threshold: float, between: Callable | None = None) -> dict:
     """Keys from ``previous`` (if any), then every decision of the scope. Returns a summary
-    for the run's settings: themes matched, decisions applied by kind."""
+    for the run's settings: themes matched, decisions applied by kind. ``between``: called
+    between short transactions (see ``apply_decisions``)."""
     matched = carry_keys(db, run, previous, match, threshold) if previous is not None else 0
-    applied = apply_decisions(db, run)
+    if between is not None:
+        between()
+    applied = apply_decisions(db, run, between)
     return {"matched_themes": matched, "decisions_applied": dict(applied)}
