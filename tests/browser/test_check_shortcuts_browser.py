@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.browser.conftest import axe_check, serve_live
-from tests.consult.test_analysis_support import fake_factory, seed_residents
+from tests.consult.analysis.test_analysis_support import fake_factory, seed_residents
 
 
 @pytest.fixture(scope="module")
