@@ -1,0 +1,141 @@
+"""How long the ``consult`` commands that do not analyse text take to start and finish.
+
+    .venv/bin/python bench/startup.py [--runs 5] [--only "users list"]
+
+A scratch instance folder (SQLite) is prepared first: the tables, the surveys, a small
+analysis run stored with the tests' keyword engine (no models), two themes reviewed and its
+public views built once, so ``analysis export`` finds the figures as a user's second export
+would. Each command then runs ``--runs`` times as a user runs it (the ``consult`` entry
+point in a fresh interpreter, the default "best" screener, no test settings); the table
+gives the median, lowest and highest wall time, the import time of one extra run under
+``python -X importtime`` (the sum of its top-level imports) and which of the heavy NLP
+libraries that run imported. The load average is printed: on a shared machine the figures
+move with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("torch", "spacy", "sentence_transformers", "transformers", "umap", "hdbscan",
+         "bertopic", "sklearn", "scipy", "matplotlib", "pandas")
+ENTRY = "import sys; from consult.cli import main; sys.argv[0] = 'consult'; main()"
+
+SEED = """
+from consult import create_app
+from consult.analysis import service
+from consult.analysis.models import AnalysisRun
+from consult.analysis.report_cache import cached_report
+from consult.db import get_db
+from consult.jobs import enqueue
+from tests.consult.test_analysis_export import review
+from tests.consult.test_analysis_support import ANALYSIS_CONFIG, seed_residents, version_of
+
+app = create_app({**ANALYSIS_CONFIG, "SAFEGUARDING_SCREENER": "rules"})
+with app.app_context(), app.test_request_context():
+    db = get_db()
+    seed_residents(db)
+    db.commit()
+    run = service.create_run(db, version_ids=[version_of(db).id],
+                             question_codes=["worry_text"], user=None, title="bench")
+    db.commit()
+    enqueue("analysis.run", {"run_id": run.id}, db=db)
+    db.commit()
+    review(db, run.id, "Speeding", "Drug dealing")
+    cached_report(db, db.get(AnalysisRun, run.id))
+    print(run.id)
+"""
+
+
+def commands(run_id: int, out: Path) -> list[tuple[str, list[str], str | None]]:
+    """(label, arguments, standard input)."""
+    return [
+        ("--help", ["--help"], None),
+        ("users create", ["users", "create", "--email", "{email}", "--role", "analyst",
+                          "--password-stdin"], "a long enough password\n"),
+        ("users list", ["users", "list"], None),
+        ("surveys validate", ["surveys", "validate"], None),
+        ("surveys load", ["surveys", "load"], None),
+        ("db current", ["db", "current"], None),
+        ("jobs list", ["jobs", "list"], None),
+        ("analysis export (csv)", ["analysis", "export", str(run_id), "--format", "csv",
+                                   "--out", str(out / "views.csv")], None),
+        ("analysis export (docx)", ["analysis", "export", str(run_id), "--format", "docx",
+                                    "--out", str(out / "views.docx")], None),
+        ("purge --dry-run", ["purge", "--dry-run"], None),
+    ]
+
+
+def _run(args, stdin, env, importtime=False):
+    cmd = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", ENTRY, *args]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env,
+                          cwd=ROOT, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"consult {' '.join(args)} failed ({done.returncode}):\n"
+                         f"{done.stdout}\n{done.stderr}")
+    return elapsed, done.stderr
+
+
+def _import_profile(stderr: str) -> tuple[float, list[str]]:
+    total, names = 0, set()
+    for line in stderr.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)
+        if not m:
+            continue
+        names.add(m.group(3).split(".")[0])
+        if len(m.group(2)) == 1:  # a top-level import: its cumulative time
+            total += int(m.group(1))
+    return total / 1e6, [h for h in HEAVY if h in names]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", action="append", help="Time only this command (repeatable).")
+    opts = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="consult-startup-") as tmp:
+        env = {**os.environ, "CONSULT_INSTANCE_PATH": tmp, "PYTHONPATH": str(ROOT)}
+        env.pop("SAFEGUARDING_SCREENER", None)
+        for args in (["init-db"], ["surveys", "load"]):
+            _run(args, None, env)
+        seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=ROOT, check=True,
+                                capture_output=True, text=True)
+        run_id = int(seeded.stdout.split()[-1])
+        out = Path(tmp) / "out"
+        print(f"load average: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
+        print("| command | median s | min-max s | imports s | heavy modules imported |")
+        print("|---|---|---|---|---|")
+        n = 0
+        for label, args, stdin in commands(run_id, out):
+            if opts.only and label not in opts.only:
+                continue
+            times = []
+            for _ in range(opts.runs + 1):
+                n += 1
+                argv = [a.replace("{email}", f"bench{n}@example.org") for a in args]
+                elapsed, _err = _run(argv, stdin, env)
+                times.append(elapsed)
+            times = times[1:]  # the first run warms the disk cache
+            n += 1
+            argv = [a.replace("{email}", f"bench{n}@example.org") for a in args]
+            _elapsed, err = _run(argv, stdin, env, importtime=True)
+            imports, heavy = _import_profile(err)
+            print(f"| `consult {label}` "
+                  f"| {statistics.median(times):.2f} | {min(times):.2f}-{max(times):.2f} "
+                  f"| {imports:.2f} | {', '.join(heavy) or 'none'} |", flush=True)
+        print(f"load average: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
