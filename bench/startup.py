@@ -1,6 +1,6 @@
 """How long the ``consult`` commands that do not analyse text take to start and finish.
 
-    .venv/bin/python bench/startup.py [--runs 5] [--only "users list"]
+    .venv/bin/python bench/startup.py [--runs 5] [--only "users list"] [--baseline DIR]
 
 A scratch instance folder (SQLite) is prepared first: the tables, the surveys, a small
 analysis run stored with the tests' keyword engine (no models), two themes reviewed and its
@@ -10,7 +10,9 @@ point in a fresh interpreter, the default "best" screener, no test settings); th
 gives the median, lowest and highest wall time, the import time of one extra run under
 ``python -X importtime`` (the sum of its top-level imports) and which of the heavy NLP
 libraries that run imported. The load average is printed: on a shared machine the figures
-move with it.
+move with it. ``--baseline DIR`` (another checkout, e.g. ``git worktree add /tmp/base
+main``) times that code too, its runs alternating with this checkout's, so both see the same
+load; its rows are marked "(baseline)".
 """
 
 from __future__ import annotations
@@ -75,11 +77,12 @@ def commands(run_id: int, out: Path) -> list[tuple[str, list[str], str | None]]:
     ]
 
 
-def _run(args, stdin, env, importtime=False):
+def _run(args, stdin, env, importtime=False, root=ROOT):
     cmd = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", ENTRY, *args]
+    env = {**env, "PYTHONPATH": str(root)}
     start = time.perf_counter()
     done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env,
-                          cwd=ROOT, check=False)
+                          cwd=root, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"consult {' '.join(args)} failed ({done.returncode}):\n"
@@ -103,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", action="append", help="Time only this command (repeatable).")
+    parser.add_argument("--baseline", type=Path, help="Another checkout to time alongside.")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="consult-startup-") as tmp:
         env = {**os.environ, "CONSULT_INSTANCE_PATH": tmp, "PYTHONPATH": str(ROOT)}
@@ -116,24 +120,29 @@ def main() -> None:
         print(f"load average: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
         print("| command | median s | min-max s | imports s | heavy modules imported |")
         print("|---|---|---|---|---|")
+        roots = [ROOT] + ([opts.baseline.resolve()] if opts.baseline else [])
         n = 0
         for label, args, stdin in commands(run_id, out):
             if opts.only and label not in opts.only:
                 continue
-            times = []
-            for _ in range(opts.runs + 1):
+            times: dict[Path, list[float]] = {root: [] for root in roots}
+            for i in range(opts.runs + 1):
+                for root in roots:
+                    n += 1
+                    argv = [a.replace("{email}", f"bench{n}@example.org") for a in args]
+                    elapsed, _err = _run(argv, stdin, env, root=root)
+                    if i:  # the first run warms the disk cache
+                        times[root].append(elapsed)
+            for root in roots:
                 n += 1
                 argv = [a.replace("{email}", f"bench{n}@example.org") for a in args]
-                elapsed, _err = _run(argv, stdin, env)
-                times.append(elapsed)
-            times = times[1:]  # the first run warms the disk cache
-            n += 1
-            argv = [a.replace("{email}", f"bench{n}@example.org") for a in args]
-            _elapsed, err = _run(argv, stdin, env, importtime=True)
-            imports, heavy = _import_profile(err)
-            print(f"| `consult {label}` "
-                  f"| {statistics.median(times):.2f} | {min(times):.2f}-{max(times):.2f} "
-                  f"| {imports:.2f} | {', '.join(heavy) or 'none'} |", flush=True)
+                _elapsed, err = _run(argv, stdin, env, importtime=True, root=root)
+                imports, heavy = _import_profile(err)
+                t = times[root]
+                which = "" if root == ROOT else " (baseline)"
+                print(f"| `consult {label}`{which} | {statistics.median(t):.2f} "
+                      f"| {min(t):.2f}-{max(t):.2f} | {imports:.2f} "
+                      f"| {', '.join(heavy) or 'none'} |", flush=True)
         print(f"load average: {os.getloadavg()[0]:.2f}")
 
 
