@@ -7,7 +7,8 @@ analysis run stored with the tests' keyword engine (no models), two themes revie
 public views built once, so ``analysis export`` finds the figures as a user's second export
 would. Each command then runs ``--runs`` times as a user runs it (the ``consult`` entry
 point in a fresh interpreter, the default "best" screener, no test settings); the table
-gives the median, lowest and highest wall time, the import time of one extra run under
+gives the median, lowest and highest wall time, the median CPU time (user + system: it moves
+less with the load than wall time), the import time of one extra run under
 ``python -X importtime`` (the sum of its top-level imports) and which of the heavy NLP
 libraries that run imported. The load average is printed: on a shared machine the figures
 move with it. ``--baseline DIR`` (another checkout, e.g. ``git worktree add /tmp/base
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -80,14 +82,17 @@ def commands(run_id: int, out: Path) -> list[tuple[str, list[str], str | None]]:
 def _run(args, stdin, env, importtime=False, root=ROOT):
     cmd = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", ENTRY, *args]
     env = {**env, "PYTHONPATH": str(root)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env,
                           cwd=root, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"consult {' '.join(args)} failed ({done.returncode}):\n"
                          f"{done.stdout}\n{done.stderr}")
-    return elapsed, done.stderr
+    return elapsed, cpu, done.stderr
 
 
 def _import_profile(stderr: str) -> tuple[float, list[str]]:
@@ -118,30 +123,33 @@ def main() -> None:
         run_id = int(seeded.stdout.split()[-1])
         out = Path(tmp) / "out"
         print(f"load average: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
-        print("| command | median s | min-max s | imports s | heavy modules imported |")
-        print("|---|---|---|---|---|")
+        print("| command | median s | min-max s | CPU s | imports s | heavy modules imported |")
+        print("|---|---|---|---|---|---|")
         roots = [ROOT] + ([opts.baseline.resolve()] if opts.baseline else [])
         n = 0
         for label, args, stdin in commands(run_id, out):
             if opts.only and label not in opts.only:
                 continue
             times: dict[Path, list[float]] = {root: [] for root in roots}
+            cpus: dict[Path, list[float]] = {root: [] for root in roots}
             for i in range(opts.runs + 1):
                 for root in roots:
                     n += 1
                     argv = [a.replace("{email}", f"bench{n}@example.org") for a in args]
-                    elapsed, _err = _run(argv, stdin, env, root=root)
+                    elapsed, cpu, _err = _run(argv, stdin, env, root=root)
                     if i:  # the first run warms the disk cache
                         times[root].append(elapsed)
+                        cpus[root].append(cpu)
             for root in roots:
                 n += 1
                 argv = [a.replace("{email}", f"bench{n}@example.org") for a in args]
-                _elapsed, err = _run(argv, stdin, env, importtime=True, root=root)
+                _elapsed, _cpu, err = _run(argv, stdin, env, importtime=True, root=root)
                 imports, heavy = _import_profile(err)
                 t = times[root]
                 which = "" if root == ROOT else " (baseline)"
                 print(f"| `consult {label}`{which} | {statistics.median(t):.2f} "
-                      f"| {min(t):.2f}-{max(t):.2f} | {imports:.2f} "
+                      f"| {min(t):.2f}-{max(t):.2f} | {statistics.median(cpus[root]):.2f} "
+                      f"| {imports:.2f} "
                       f"| {', '.join(heavy) or 'none'} |", flush=True)
         print(f"load average: {os.getloadavg()[0]:.2f}")
 
