@@ -77,7 +77,8 @@ def make_app(instance: Path):
         "WTF_CSRF_ENABLED = False\nRATELIMIT_ENABLED = False\n"
     )
     from consult import create_app
-    from consult.db import create_all, get_db
+    from consult.db import get_db
+    from consult.schema import create_all
     from consult.survey_store import load_folder
 
     app = create_app()
@@ -212,8 +213,8 @@ def bench(args) -> None:
 
     from sqlalchemy import select
 
-    from consult.analysis import report_cache
     from consult.analysis.models import Theme
+    from consult.analysis.public_views import cache as report_cache
     from consult.auth.accounts import create_user
     from consult.db import get_db
 

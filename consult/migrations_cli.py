@@ -65,7 +65,9 @@ def upgrade_database(url: str | None = None, revision: str = "head") -> str:
     ``consult surveys load`` run before ``init-db``) has no version yet: its missing tables
     are created and it is stamped at head, so later migrations apply to it.
     """
-    from consult.db import Base, import_models, make_engine
+    from consult.base import Base
+    from consult.db import make_engine
+    from consult.schema import import_models
 
     url = url or current_app.config["DATABASE_URL"]
     import_models()

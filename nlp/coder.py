@@ -18,11 +18,12 @@ No Flask, no database: the caller passes vectors, texts and theme keys (any stri
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from nlp.intervals import wilson_interval
 
 from .vectors import unit_rows
 
@@ -632,17 +633,6 @@ class Agreement:
     share: float | None
     low: float | None
     high: float | None
-
-
-def wilson_interval(hits: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval for a proportion (95% by default)."""
-    if n <= 0:
-        raise ValueError("no trials")
-    p = hits / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def agreement(hits: Sequence[bool], last: int = 50) -> Agreement:

@@ -64,9 +64,11 @@ def index():
 @bp.get("/surveys")
 @role_required(*STAFF_ROLES)
 def surveys():
-    grouped: dict[str, list[tuple[SurveyVersion, int]]] = {}
-    for version, count in versions_with_counts(get_db()):
-        grouped.setdefault(version.survey_id, []).append((version, count))
+    # One rule, one count: the responses reports, exports and /analysis/ count; those held
+    # back (for safeguarding review) are said in words beside it.
+    grouped: dict[str, list[tuple[SurveyVersion, int, int]]] = {}
+    for version, count, held in versions_with_counts(get_db()):
+        grouped.setdefault(version.survey_id, []).append((version, count, held))
     for versions in grouped.values():
         versions.sort(key=lambda vc: vc[0].version, reverse=True)
     return render_template("admin/surveys.html", grouped=grouped)

@@ -3,7 +3,7 @@ and curation with an audit trail, figures, and the "public views" exports.
 
 Routes live under ``/analysis`` (analysts and admins). Wire-up: ``init_app(app)`` (from
 ``consult.blueprints.register_all``) sets default configuration and registers the
-blueprint; models are imported by ``consult.db.import_models``.
+blueprint; models are imported by ``consult.schema.import_models``.
 """
 
 from __future__ import annotations
@@ -48,15 +48,15 @@ def init_app(app: Flask) -> None:
     # Each run's vectors, TF-IDF rows and typicality for the coder (``run_features``).
     app.config.setdefault("ANALYSIS_CODER_CACHE", str(Path(app.instance_path) / "coder-cache"))
     from consult import retention
-    from consult.analysis import (
-        report_cache,
-        tasks,  # noqa: F401  (registers the job handlers)
-    )
+    from consult.analysis import tasks  # noqa: F401  (registers the job handlers)
+    from consult.analysis.public_views import cache as report_cache
 
     # A built report holds approved quotes: once their responses are purged it must go too.
-    if report_cache.forget_after_purge not in retention.after_purge:
-        retention.after_purge.append(report_cache.forget_after_purge)
-    from consult.analysis.views import bp
+    retention.register_after_purge(report_cache.forget_after_purge)
+    from consult.analysis import hooks  # its part in ``consult purge`` (theme history)
+
+    hooks.register()
+    from consult.analysis.web import bp
 
     app.register_blueprint(bp)
     try:

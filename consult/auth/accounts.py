@@ -97,6 +97,8 @@ def create_user(
 class LoginResult:
     user: User | None  # the signed-in user, or None
     throttled: bool = False  # too many failures from this client (for this email, or at all)
+    # Why: "device" (this device or address) or "account" (guessed at from elsewhere).
+    throttled_why: str | None = None
     known: User | None = None  # on failure: the account the email names (for the audit only)
     disabled: bool = False
 
@@ -104,9 +106,10 @@ class LoginResult:
 def authenticate(db: Session, email: str, password: str) -> LoginResult:
     """Check a password, counting failures (``consult.auth.throttle``). Unknown emails,
     wrong passwords and disabled accounts fail alike, at the same cost."""
-    if throttle.is_throttled(db, email):
+    why = throttle.why_throttled(db, email)
+    if why is not None:
         check_password_hash(_DUMMY_HASH, password)
-        return LoginResult(None, throttled=True, known=find_by_email(db, email))
+        return LoginResult(None, throttled=True, known=find_by_email(db, email), throttled_why=why)
     user = find_by_email(db, email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)

@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from consult.templating import plural
+
 
 def register(cli: click.Group) -> None:
     cli.add_command(worker)
@@ -49,8 +51,8 @@ def jobs():
 @with_appcontext
 def jobs_list(limit):
     """The most recent jobs."""
-    from consult.db import create_all
     from consult.jobs.queue import reap_stale, recent_jobs
+    from consult.schema import create_all
 
     create_all()
     reap_stale()
@@ -66,11 +68,11 @@ def jobs_list(limit):
 @with_appcontext
 def jobs_reap():
     """Mark failed the jobs whose worker stopped (stale heartbeat)."""
-    from consult.db import create_all
     from consult.jobs.queue import reap_stale
+    from consult.schema import create_all
 
     create_all()
-    click.echo(f"Marked {reap_stale()} stopped job(s) failed.")
+    click.echo(f"Marked {plural(reap_stale(), 'stopped job')} failed.")
 
 
 @jobs.command("rerun")
@@ -93,8 +95,8 @@ def jobs_rerun(job_id):
 @with_appcontext
 def jobs_ping(seconds, wait):
     """Send a trivial job through the queue, to check the workers are running."""
-    from consult.db import create_all
     from consult.jobs.queue import enqueue, wait_for
+    from consult.schema import create_all
 
     create_all()
     job = enqueue("jobs.ping", {"seconds": seconds})

@@ -67,8 +67,8 @@ def run_worker(
     set_app(app)
     import_handlers(tuple(setting(app, "JOB_HANDLER_MODULES")))
     with app.app_context():
-        from consult.db import create_all
         from consult.jobs.queue import reap_stale
+        from consult.schema import create_all
 
         create_all()
         reap_stale()

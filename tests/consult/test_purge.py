@@ -71,11 +71,11 @@ def test_purge_deletes_only_what_is_past_retention_and_says_so(app):
     result = app.test_cli_runner().invoke(cli, ["purge"])
 
     assert result.exit_code == 0, result.output
-    assert "residents version 1: 1 response(s) deleted (kept 1095 days" in result.output
+    assert "residents version 1: 1 response deleted (kept 1,095 days" in result.output
     assert "Expired survey progress: 1 deleted" in result.output
     # the old response's own progress row went with it
-    assert "with them, 1 row(s) of progress deleted" in result.output
-    assert "Total: 1 response(s) deleted" in result.output
+    assert "with them, 1 row of progress deleted" in result.output
+    assert "Total: 1 response deleted" in result.output
     with app.app_context():
         db = get_db()
         assert db.scalars(select(Response.id)).all() == [recent]
@@ -91,7 +91,7 @@ def test_dry_run_deletes_nothing(app):
     before = _counts(app)
     result = app.test_cli_runner().invoke(cli, ["purge", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "residents version 1: 1 response(s) would be deleted" in result.output
+    assert "residents version 1: 1 response would be deleted" in result.output
     assert "Expired survey progress: 1 would be deleted" in result.output
     assert _counts(app) == before
 
@@ -100,8 +100,8 @@ def test_nothing_to_purge_is_said_plainly(app):
     _submit(app)
     result = app.test_cli_runner().invoke(cli, ["purge"])
     assert result.exit_code == 0, result.output
-    assert "residents version 1: 0 response(s) deleted" in result.output
-    assert "Total: 0 response(s) deleted" in result.output
+    assert "residents version 1: 0 responses deleted" in result.output
+    assert "Total: 0 responses deleted" in result.output
     assert _counts(app)[0] == 1
 
 
@@ -199,7 +199,7 @@ def test_purge_scrubs_approved_quote_text_from_the_theme_history(app):
     _approved_quote(app, old, words)
     result = app.test_cli_runner().invoke(cli, ["purge"])
     assert result.exit_code == 0, result.output
-    assert "1 theme history event(s) had quoted text removed" in result.output
+    assert "1 theme history event had quoted text removed" in result.output
     with app.app_context():
         events = get_db().scalars(select(ThemeEvent).order_by(ThemeEvent.id)).all()
         everything = str([(e.details, e.summary) for e in events])
@@ -209,7 +209,7 @@ def test_purge_scrubs_approved_quote_text_from_the_theme_history(app):
 
 
 def test_safeguarding_retention_runs_until_the_youngest_pupil_is_25():
-    from consult.retention import safeguarding_keep_until
+    from consult.safeguarding.purge_rules import safeguarding_keep_until
 
     # Year 8 in December 2026: born Sept 2013 - Aug 2014; the youngest is 25 on 31 Aug 2039.
     assert safeguarding_keep_until(dt.datetime(2026, 12, 2), "year_8").date() == dt.date(2039, 8, 31)
@@ -221,8 +221,8 @@ def test_safeguarding_retention_runs_until_the_youngest_pupil_is_25():
 
 
 def test_reviewed_safeguarding_records_outlive_the_survey_retention(app):
-    from consult.retention import safeguarding_keep_until
     from consult.safeguarding.models import SafeguardingAction, SafeguardingFlag
+    from consult.safeguarding.purge_rules import safeguarding_keep_until
     from consult.schools.models import ClassroomSession
     from tests.consult.test_safeguarding import flags, pupil_says
     from tests.consult.test_schools import staff_client

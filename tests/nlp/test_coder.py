@@ -14,8 +14,8 @@ from nlp.coder import (
     GuidedCoder,
     agreement,
     review_order,
-    wilson_interval,
 )
+from nlp.intervals import wilson_interval
 
 from .conftest import TINY_CORPUS
 
