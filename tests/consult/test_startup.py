@@ -26,13 +26,13 @@ from pathlib import Path
 from consult import create_app
 from consult.analysis import service
 from consult.analysis.models import AnalysisRun
-from consult.analysis.report_cache import cached_report
+from consult.analysis.public_views.cache import cached_report
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.migrations_cli import upgrade_database
 from consult.survey_store import load_folder
-from tests.consult.test_analysis_export import review
-from tests.consult.test_analysis_support import ANALYSIS_CONFIG, seed_residents, version_of
+from tests.consult.analysis.public_views.test_analysis_export import review
+from tests.consult.analysis.test_analysis_support import ANALYSIS_CONFIG, seed_residents, version_of
 
 app = create_app({**ANALYSIS_CONFIG, "SAFEGUARDING_SCREENER": "rules"})
 with app.app_context(), app.test_request_context():
