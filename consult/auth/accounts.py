@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,8 +23,14 @@ from consult.models import User, utcnow
 ROLES = ("admin", "analyst", "school_staff", "safeguarding_lead")
 MIN_PASSWORD = passwords.MIN_LENGTH
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 # Compared against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0000", method="scrypt")
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the email is unknown; made on first use (scrypt is slow on
+    purpose, and commands that never check a password should not pay for it)."""
+    return generate_password_hash("not-a-real-password-0000", method="scrypt")
 
 
 class AccountError(ValueError):
@@ -108,11 +115,11 @@ def authenticate(db: Session, email: str, password: str) -> LoginResult:
     wrong passwords and disabled accounts fail alike, at the same cost."""
     why = throttle.why_throttled(db, email)
     if why is not None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return LoginResult(None, throttled=True, known=find_by_email(db, email), throttled_why=why)
     user = find_by_email(db, email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         right = False
     else:
         right = check_password_hash(user.password_hash, password)
