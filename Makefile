@@ -9,18 +9,22 @@ GOVUK   := node_modules/govuk-frontend/dist/govuk
 
 .PHONY: run test install assets lint serve worker security migration migration-initial constraints
 
+# `PORT=5077 make run` serves on another port (default 5000).
+PORT    ?= 5000
 run: install
 	$(CONSULT) init-db
 	$(CONSULT) surveys load
-	$(VENV)/bin/flask --app consult run --host 127.0.0.1 --port 5000
+	$(VENV)/bin/flask --app consult run --host 127.0.0.1 --port $(PORT)
 
-# Everything: ruff, bandit and pip-audit, then the suite once (database tests run on SQLite
-# and on PostgreSQL; browser tests drive /usr/bin/chromium). Each of those skips with a
-# message where its server or browser is missing. Exit code 5 (no tests collected, e.g. a
-# narrow PYTEST_ARGS) is not a failure.
+# Everything: ruff, bandit and pip-audit, the import contracts (lint-imports: the layers in
+# pyproject.toml), then the suite once (database tests run on SQLite and on PostgreSQL;
+# browser tests drive /usr/bin/chromium). Each of those skips with a message where its
+# server or browser is missing. Exit code 5 (no tests collected, e.g. a narrow PYTEST_ARGS)
+# is not a failure.
 test: install
 	$(VENV)/bin/ruff check .
 	$(MAKE) --no-print-directory security
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest $(PYTEST_ARGS) || test $$? -eq 5
 
 # bandit: no high-severity findings. pip-audit: no known vulnerabilities (skips, saying so,

@@ -21,7 +21,11 @@ def on_starting(server):
     import os
     from pathlib import Path
 
+    from consult import log_privacy
     from consult.config import PER_WORKER_WARNING, rate_limit_storage
+
+    # Nor in the error log ("Invalid request from ip=..."): addresses become "[address]".
+    log_privacy.install("gunicorn.error")
 
     workers = int(server.cfg.workers)
     instance = os.environ.get(

@@ -37,13 +37,15 @@ def answers(n: int, seed: int) -> list[tuple[str, str | None]]:
 
 def main(n: int, profile: Path | None = None) -> None:
     from consult import create_app
-    from consult.analysis import curation, service
-    from consult.analysis import queue as review_queue
+    from consult.analysis import service
+    from consult.analysis.coding import check_queue as review_queue
     from consult.analysis.models import AnalysedAnswer, AnalysisRun
-    from consult.db import create_all, get_db
+    from consult.analysis.review import curation
+    from consult.db import get_db
     from consult.jobs import enqueue
+    from consult.schema import create_all
     from consult.survey_store import load_folder
-    from tests.consult.test_analysis_support import add_response, resident, version_of
+    from tests.consult.analysis.test_analysis_support import add_response, resident, version_of
 
     tmp = Path(tempfile.mkdtemp())
     os.environ["CONSULT_INSTANCE_PATH"] = str(tmp / "instance")

@@ -77,7 +77,8 @@ def make_app(instance: Path):
         "WTF_CSRF_ENABLED = False\nRATELIMIT_ENABLED = False\n"
     )
     from consult import create_app
-    from consult.db import create_all, get_db
+    from consult.db import get_db
+    from consult.schema import create_all
     from consult.survey_store import load_folder
 
     app = create_app()

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from consult import config as default_config
 from consult import db, request_guards
 from consult.extensions import CSP, csrf, limiter, talisman
-from consult.templating import ComponentCache
+from consult.templating import ComponentCache, add_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     # GOV.UK components whose params hold nothing a person typed are rendered once per worker.
     app.jinja_env.globals["cached"] = ComponentCache()
+    add_helpers(app.jinja_env)  # plural(n, "response"), {{ n | plural("theme") }}
 
     db.init_app(app)
     if app.config.get("PROXY_COUNT"):
@@ -72,20 +73,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         frame_options="DENY",
     )
 
-    @app.before_request
-    def _public_body_limit():
-        # Public pages take small bodies; staff uploads (CSV import) may be larger.
-        if not request.path.startswith(("/admin", "/analysis")):
-            request.max_content_length = app.config["PUBLIC_MAX_CONTENT_LENGTH"]
-
-    # After the size limit, before CSRF and the views: unreadable text is refused.
+    # Body limits, then unreadable text, before CSRF and the views (consult/request_guards.py).
     request_guards.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
-    from consult import errors, journey, pages
+    from consult import errors, journey, pages, schema
 
+    # Every table in the metadata (the purge follows foreign keys to responses).
+    schema.import_models()
     errors.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(journey.bp)

@@ -6,16 +6,13 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
-    from consult import analysis, jobs, safeguarding
-    from consult.admin.views import bp as admin_bp
-    from consult.auth.views import bp as auth_bp
-    from consult.schools import bp as schools_bp
+    from consult import admin, analysis, auth, jobs, safeguarding, schools
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
+    auth.init_app(app)
+    admin.init_app(app)
     jobs.init_app(app)
     analysis.init_app(app)
-    app.register_blueprint(schools_bp)
+    schools.init_app(app)
     safeguarding.init_app(app)
     from consult.editor.views import bp as editor_bp  # the survey editor
 

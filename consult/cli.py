@@ -10,7 +10,9 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from consult.db import create_all, get_db
+from consult.db import get_db
+from consult.schema import create_all
+from consult.templating import plural
 
 
 def _create_app():
@@ -63,10 +65,13 @@ def surveys_validate(files):
             click.echo(str(exc), err=True)
             continue
         click.echo(
-            f"{path}: ok ({defn.id} version {defn.version}, {len(defn.questions())} questions)"
+            f"{path}: ok ({defn.id} version {defn.version}, "
+            f"{plural(len(defn.questions()), 'question')})"
         )
     if failed:
-        raise click.ClickException(f"{failed} of {len(paths)} file(s) are not valid")
+        raise click.ClickException(
+            f"{failed} of {plural(len(paths), 'file')} {'is' if failed == 1 else 'are'} not valid"
+        )
 
 
 @surveys.command("load")
@@ -114,11 +119,25 @@ def users():
 def users_create(email, role, name, school, password_stdin=False):
     """Create a staff account. The password is asked for (never a default)."""
     from consult.auth.accounts import AccountError, create_user
+    from consult.auth.passwords import MIN_LENGTH, WeakPassword, check
+
+    def good_enough(password: str) -> str:  # checked before it is asked for again
+        try:
+            check(password, email=email)
+        except WeakPassword as exc:
+            raise click.BadParameter(str(exc)) from None
+        return password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        click.echo(
+            f"Choose a password of at least {MIN_LENGTH} characters (spaces are allowed; "
+            "three or four unrelated words make a good one)."
+        )
+        password = click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True, value_proc=good_enough
+        )
     create_all()
     db = get_db()
     try:
@@ -145,6 +164,7 @@ def _register_feature_commands() -> None:
         "consult.jobs.cli",
         "consult.analysis.cli",
         "consult.safeguarding.cli",
+        "consult.mail",
     ):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(cli)

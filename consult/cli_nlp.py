@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from consult.templating import plural
+
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "surveys" / "priorities.yaml"
 
 # Share of the progress bar each stage fills, in order.
@@ -231,8 +233,8 @@ def analyse_csv(file, text_column, id_column, group_by, out_dir, taxonomy, cache
         encoding="utf-8",
     )
     click.echo(
-        f"{result.n_answers} answers: {len(result.themes)} themes, "
-        f"{result.n_non_answers} non-answers, {result.n_unthemed} unthemed "
+        f"{plural(result.n_answers, 'answer')}: {plural(len(result.themes), 'theme')}, "
+        f"{plural(result.n_non_answers, 'non-answer')}, {result.n_unthemed} unthemed "
         f"({seconds:.1f} s). Wrote {out_dir}/assignments.csv, themes.json, report.html"
     )
 
@@ -297,7 +299,8 @@ def evaluate(file, text_column, label_columns, cache_dir, no_baselines, json_out
             progress=bar))
     finally:
         bar.close()
-    click.echo(f"{file.name}: {len(df)} answers, {len(set(map(str, labels)))} true labels")
+    click.echo(f"{file.name}: {plural(len(df), 'answer')}, "
+               f"{plural(len(set(map(str, labels))), 'true label')}")
     click.echo(f"{'method':<20}{'NMI':>7}{'ARI':>7}{'V':>7}{'themes':>8}{'unthemed':>10}"
                f"{'seconds':>9}{'peak MB':>9}")
     for name, s in scores.items():

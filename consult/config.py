@@ -30,9 +30,17 @@ def defaults(instance_path: str) -> dict:
         "PROGRESS_LIFETIME_MINUTES": 60,
         # The timeout warning appears this long before progress expires.
         "PROGRESS_WARNING_MINUTES": 5,
-        # Public pages accept small bodies only; staff uploads (CSV import) up to this.
+        # Bodies (consult/request_guards.py): public pages small; signed-in staff pages up
+        # to STAFF_...; the upload pages (CSV import, survey YAML, code frame) up to MAX_...
         "PUBLIC_MAX_CONTENT_LENGTH": 64 * 1024,
+        "STAFF_MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # Fields in one form (Flask's default; also applied to urlencoded bodies here).
+        "MAX_FORM_PARTS": 1000,
+        # A response import's CSV file: its size (the import page and the README state it)
+        # and its columns (a heading row far longer than any survey is refused at once).
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+        "IMPORT_MAX_COLUMNS": 200,
         "RATELIMIT_DEFAULT": "300 per minute",
         "RATELIMIT_SUBMIT": "20 per minute",
         "RATELIMIT_LOGIN": "10 per minute",
@@ -43,6 +51,10 @@ def defaults(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_CLIENT_MAX_FAILURES": 30,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # Guesses at one account from many addresses: after this many failures in the window,
+        # attempts from devices it never signed in on are spaced this far apart.
+        "LOGIN_ACCOUNT_FREE_FAILURES": 10,
+        "LOGIN_ACCOUNT_DELAY_SECONDS": 30,
         # Staff sessions (server-side): idle sign-out and an absolute lifetime.
         "STAFF_IDLE_MINUTES": 60,
         "STAFF_SESSION_HOURS": 10,

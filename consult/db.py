@@ -2,26 +2,15 @@
 
 One engine per app; one session per request or CLI command, kept on ``flask.g`` and closed
 at teardown. The caller owns the transaction: services call ``commit()`` themselves.
+The models' base is ``consult.base``; the list of model modules is ``consult.schema``.
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from sqlalchemy.orm import Session
 
 
 def make_engine(url: str) -> Engine:
@@ -36,6 +25,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # A deleted row's bytes are overwritten, not left in free pages: purged answers
+            # leave no copy in the database file.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -56,25 +48,6 @@ def _close_db(_exc=None) -> None:
     db = g.pop("db", None)
     if db is not None:
         db.close()
-
-
-def create_all() -> None:
-    """Create every table (imports all model modules first so their tables are known)."""
-    import_models()
-    Base.metadata.create_all(engine())
-
-
-def import_models() -> None:
-    # Each aggregate keeps its models beside its queries; import them all here so the
-    # metadata is complete for create_all and Alembic.
-    from consult import models  # noqa: F401
-    # Feature packages with models of their own add one import line each below.
-    __import__("consult.jobs.models")  # jobs (consult/jobs)
-    __import__("consult.analysis.models")  # analysis runs and themes (consult/analysis)
-    __import__("consult.schools.models")  # classroom sessions (consult/schools)
-    __import__("consult.safeguarding.models")  # safeguarding flags (consult/safeguarding)
-    __import__("consult.editor.models")  # survey drafts (consult/editor)
-    __import__("consult.auth.models")  # staff sessions and sign-in failures (consult/auth)
 
 
 def init_app(app: Flask) -> None:

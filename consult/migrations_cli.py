@@ -11,22 +11,32 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _command():
+    """alembic.command, imported when a migration command runs (not for every command)."""
+    from alembic import command
+
+    return command
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
     """An Alembic Config for consult's migrations: on ``connection`` if given, else on
     ``url``, else on the current app's DATABASE_URL."""
+    from alembic.config import Config  # Alembic loads only for the commands that use it
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
@@ -65,7 +75,9 @@ def upgrade_database(url: str | None = None, revision: str = "head") -> str:
     ``consult surveys load`` run before ``init-db``) has no version yet: its missing tables
     are created and it is stamped at head, so later migrations apply to it.
     """
-    from consult.db import Base, import_models, make_engine
+    from consult.base import Base
+    from consult.db import make_engine
+    from consult.schema import import_models
 
     url = url or current_app.config["DATABASE_URL"]
     import_models()
@@ -73,15 +85,17 @@ def upgrade_database(url: str | None = None, revision: str = "head") -> str:
     try:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
+            from alembic.migration import MigrationContext
+
             version = MigrationContext.configure(conn).get_current_revision()
         ours = {t.name for t in Base.metadata.sorted_tables}
         if version is None and tables & ours:
             Base.metadata.create_all(engine)
-            command.stamp(alembic_config(url), "head")
+            _command().stamp(alembic_config(url), "head")
             return "existing tables without a migration version: stamped at head"
     finally:
         engine.dispose()
-    command.upgrade(alembic_config(url), revision)
+    _command().upgrade(alembic_config(url), revision)
     return f"migrated to {revision}" if version is None else f"upgraded from {version}"
 
 
@@ -103,7 +117,7 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def db_downgrade(revision):
         """Undo migrations down to REVISION (e.g. -1, or base)."""
-        command.downgrade(alembic_config(), revision)
+        _command().downgrade(alembic_config(), revision)
 
     @db_group.command("revision")
     @click.option("-m", "--message", required=True, help="What changed, e.g. 'add school'.")
@@ -114,7 +128,7 @@ def register(cli: click.Group) -> None:
     def db_revision(message, empty):
         """Write a migration script for the difference between the models and the database
         (which should be at head: `make migration MESSAGE=...` uses a scratch database)."""
-        scripts = command.revision(alembic_config(), message=message, autogenerate=not empty)
+        scripts = _command().revision(alembic_config(), message=message, autogenerate=not empty)
         for script in scripts if isinstance(scripts, list) else [scripts]:
             if script is not None:
                 click.echo(f"Wrote {os.path.relpath(script.path)}")
@@ -123,13 +137,13 @@ def register(cli: click.Group) -> None:
     @with_appcontext
     def db_current():
         """Show the database's migration version."""
-        command.current(alembic_config(), verbose=False)
+        _command().current(alembic_config(), verbose=False)
 
     @db_group.command("history")
     @with_appcontext
     def db_history():
         """List the migrations."""
-        command.history(alembic_config())
+        _command().history(alembic_config())
 
 
 def _safe_url() -> str:

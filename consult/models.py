@@ -1,7 +1,7 @@
 """Core models: survey versions, anonymous progress, responses, staff and the audit trail.
 
 Later aggregates (pupil sessions, safeguarding, analysis) keep their models in their own
-packages; ``consult.db.import_models`` imports them all.
+packages; ``consult.schema.import_models`` imports them all.
 """
 
 from __future__ import annotations
@@ -21,11 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.db import Base
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from consult.base import Base, utcnow
 
 
 class SurveyVersion(Base):

@@ -7,19 +7,19 @@
   purged with them without a change here.
 - Anonymous progress that has expired (abandoned or finished surveys).
 
-Features can hold responses back from the purge (``register_hold``): safeguarding keeps a
-flagged pupil answer until a lead has reviewed it, because a disclosure must never vanish
-unread. Held responses are counted and reported, and purged on a later run once released.
+Other packages take part through hooks they register from their ``init_app`` (this module
+imports none of their models): ``register_hold`` holds responses back from the purge
+(safeguarding keeps a flagged pupil answer until a lead has reviewed it, because a
+disclosure must never vanish unread; held responses are counted and reported, and purged on
+a later run once released); ``register_keep`` keeps records that have their own, longer
+retention (safeguarding records: by default until the youngest pupil in the session would
+be 25, ``SAFEGUARDING_RETENTION_AGE``, or ``SAFEGUARDING_RETENTION_DAYS``);
+``register_before_progress_purge``, ``register_before_response_purge`` (the analysis
+scrubs quoted text from its theme history), ``register_after_purge`` (the analysis drops
+its built reports) and ``register_housekeeping`` (auth forgets old sign-in records).
 
-Safeguarding records (a response with a reviewed safeguarding flag, the flag and the
-leads' notes) have their own retention, longer than the survey's: by default until the
-youngest pupil in the session would be 25 (``SAFEGUARDING_RETENTION_AGE``), as schools'
-child-protection guidance suggests; ``SAFEGUARDING_RETENTION_DAYS`` sets a fixed period
-instead. A flagged answer with no classroom session is kept as if the pupil were in
-reception (age 4): 21 years.
-
-Personal text copied elsewhere goes with the response: the text of an approved quote in
-the theme history (``analysis_theme_event.details``) is scrubbed.
+Personal text copied elsewhere goes with the response (the analysis's hook scrubs the text
+of an approved quote from its theme history).
 
 Imported responses count from their original submission date (the import's date column),
 not the day they were imported.
@@ -31,35 +31,75 @@ inside a savepoint and rolls it back, so what it predicts is what a real run del
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import Select, Table, delete, func, select
+from sqlalchemy import Select, Table, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from consult.db import Base, get_db, import_models
+from consult.base import Base
+from consult.db import get_db
 from consult.models import AuditEvent, Progress, Response, SurveyVersion, utcnow
+from consult.templating import plural
 
+# The hooks, filled by the packages' ``init_app`` through the ``register_*`` functions below.
 # Functions returning a SELECT of response ids that must not be purged yet.
 purge_holds: list[Callable[[], Select]] = []
-
-
+# Called with (db, now, config): the set of response ids past their survey's retention that
+# are kept with records of longer retention (reviewed safeguarding flags).
+keep_rules: list[Callable[[Session, dt.datetime, Mapping], set[int]]] = []
 # Called with (db, SELECT of expired progress ids) before expired progress is deleted:
 # safeguarding screens pupils' unsent answers there, so a disclosure is queued, not lost.
-before_progress_purge: list[Callable] = []
-
-
+before_progress_purge: list[Callable[[Session, Select], None]] = []
+# Called with (db, SELECT of the ids of responses about to be deleted); returns how many
+# rows it scrubbed of their text (the analysis's theme history quoting them).
+before_response_purge: list[Callable[[Session, Select], int]] = []
 # Called with (db, PurgeReport) after a real purge deleted responses: derived copies kept
 # outside the database (the analysis's built reports, with their quotes) are dropped there.
 after_purge: list[Callable] = []
+# Called with (db, now) on every purge; returns how many rows it deleted (auth's old
+# sign-in failures and ended sessions).
+housekeeping: list[Callable[[Session, dt.datetime], int]] = []
+file_cleanups: list[Callable] = []
+
+
+def _add(hooks: list, hook: Callable) -> Callable:
+    if hook not in hooks:
+        hooks.append(hook)
+    return hook
 
 
 def register_hold(rule: Callable[[], Select]) -> Callable[[], Select]:
-    if rule not in purge_holds:
-        purge_holds.append(rule)
-    return rule
+    return _add(purge_holds, rule)
+
+
+def register_keep(rule: Callable[[Session, dt.datetime, Mapping], set[int]]) -> Callable:
+    return _add(keep_rules, rule)
+
+
+def register_before_progress_purge(hook: Callable[[Session, Select], None]) -> Callable:
+    return _add(before_progress_purge, hook)
+
+
+def register_before_response_purge(hook: Callable[[Session, Select], int]) -> Callable:
+    return _add(before_response_purge, hook)
+
+
+def register_after_purge(hook: Callable) -> Callable:
+    return _add(after_purge, hook)
+
+
+def register_housekeeping(hook: Callable[[Session, dt.datetime], int]) -> Callable:
+    return _add(housekeeping, hook)
+
+
+def register_file_cleanup(hook: Callable[[PurgeReport, bool], int]) -> Callable:
+    """``hook(report, dry_run)`` removes files outside the database that hold copies of
+    answers (caches, staged uploads) and returns how many it removed (or, in a dry run,
+    would remove: a dry run deletes nothing)."""
+    return _add(file_cleanups, hook)
 
 
 @dataclass
@@ -84,6 +124,8 @@ class PurgeReport:
     # Theme history events whose quoted text was removed.
     events_scrubbed: int = 0
     staff_rows: int = 0
+    # Files outside the database holding copies of answers (caches, staged uploads).
+    files_removed: int = 0
 
     @property
     def responses(self) -> int:
@@ -94,37 +136,44 @@ class PurgeReport:
         out = []
         for v in self.versions:
             out.append(
-                f"{v.survey_id} version {v.version}: {v.responses} response(s) {verb} "
-                f"(kept {v.retention_days} days: submitted before {v.cutoff:%Y-%m-%d %H:%M} UTC)"
+                f"{v.survey_id} version {v.version}: {plural(v.responses, 'response')} {verb} "
+                f"(kept {plural(v.retention_days, 'day')}: "
+                f"submitted before {v.cutoff:%Y-%m-%d %H:%M} UTC)"
             )
             if v.held:
                 out.append(
-                    f"  {v.held} response(s) past retention kept: held for an unreviewed "
+                    f"  {plural(v.held, 'response')} past retention kept: held for an unreviewed "
                     "safeguarding flag or another hold"
                 )
         if not self.versions:
             out.append("No published surveys: no responses to purge.")
         for table, count in sorted(self.dependents.items()):
             if count:
-                out.append(f"  with them, {count} row(s) of {table} {verb}")
+                out.append(f"  with them, {plural(count, 'row')} of {table} {verb}")
         if self.safeguarding_kept:
             out.append(
-                f"{self.safeguarding_kept} response(s) past retention kept with their "
+                f"{plural(self.safeguarding_kept, 'response')} past retention kept with their "
                 "safeguarding records (their own retention: SAFEGUARDING_RETENTION_AGE)"
             )
         if self.events_scrubbed:
             scrubbed = "would have" if self.dry_run else "had"
             out.append(
-                f"{self.events_scrubbed} theme history event(s) {scrubbed} quoted text removed"
+                f"{plural(self.events_scrubbed, 'theme history event')} {scrubbed} "
+                "quoted text removed"
+            )
+        if self.files_removed:
+            out.append(
+                f"{plural(self.files_removed, 'cached or staged file')} holding copies of "
+                f"answers {'would be removed' if self.dry_run else 'removed'}"
             )
         out.append(f"Expired survey progress: {self.expired_progress} {verb}")
-        out.append(f"Total: {self.responses} response(s) {verb}")
+        out.append(f"Total: {plural(self.responses, 'response')} {verb}")
         return out
 
 
 def _referrers(table: Table) -> list[tuple[Table, object]]:
-    """(table, column) pairs whose foreign key points at ``table``'s primary key."""
-    import_models()
+    """(table, column) pairs whose foreign key points at ``table``'s primary key. The
+    metadata knows every table: ``create_app`` imports every model (``consult.schema``)."""
     found = []
     for other in Base.metadata.sorted_tables:
         for fk in other.foreign_keys:
@@ -148,85 +197,6 @@ def _purge_rows(db: Session, table: Table, ids: Select, counts: dict[str, int], 
         counts[child.name] = counts.get(child.name, 0) + (n or 0)
 
 
-SCRUBBED = "[removed: the response was deleted at the end of its retention period]"
-
-
-def _scrub_theme_events(db: Session, quote_ids: set[int]) -> int:
-    """Remove quoted text from the theme history of quotes being deleted."""
-    if not quote_ids:
-        return 0
-    import_models()
-    from consult.analysis.models import ThemeEvent
-
-    scrubbed = 0
-    events = db.scalars(
-        select(ThemeEvent).where(
-            ThemeEvent.action.in_(("approve_quote", "add_quote", "edit_quote", "withdraw_quote"))
-        )
-    )
-    for event in events:
-        details = dict(event.details or {})
-        if details.get("quote") in quote_ids and any(
-            isinstance(details.get(k), str) and details[k] != SCRUBBED
-            for k in ("text", "from_text", "to_text")
-        ):
-            for key in ("text", "from_text", "to_text"):
-                if key in details:
-                    details[key] = SCRUBBED
-            event.details = details
-            scrubbed += 1
-    return scrubbed
-
-
-def _quotes_of(db: Session, response_ids: Select) -> set[int]:
-    import_models()
-    from consult.analysis.models import Quote
-
-    return set(db.scalars(select(Quote.id).where(Quote.response_id.in_(response_ids))))
-
-
-def safeguarding_keep_until(
-    flagged_on: dt.datetime, year_group: str | None, age: int = 25
-) -> dt.datetime:
-    """When the youngest pupil who could have been in the session turns ``age``.
-
-    In England a pupil in Year N on a date in the school year starting September S was born
-    between 1 September S-N-5 and 31 August S-N-4; the youngest turns ``age`` on 31 August
-    of S-N-4+age. Unknown or mixed years count as reception (N=0, the youngest at school).
-    """
-    start_year = flagged_on.year if flagged_on.month >= 9 else flagged_on.year - 1
-    n = 0
-    if year_group and year_group.startswith("year_") and year_group[5:].isdigit():
-        n = int(year_group[5:])
-    return dt.datetime(start_year - n - 4 + age, 8, 31, 23, 59, 59)
-
-
-def _safeguarding_kept(db: Session, now: dt.datetime, config: dict) -> set[int]:
-    """Responses whose reviewed safeguarding records are still within their retention."""
-    import_models()
-    from consult.safeguarding.models import SafeguardingFlag
-    from consult.schools.models import ClassroomSession
-
-    rows = db.execute(
-        select(
-            SafeguardingFlag.response_id, SafeguardingFlag.created_at, ClassroomSession.year_group
-        )
-        .outerjoin(ClassroomSession, ClassroomSession.id == SafeguardingFlag.classroom_session_id)
-        .where(SafeguardingFlag.status != "open")
-    ).all()
-    fixed_days = config.get("SAFEGUARDING_RETENTION_DAYS")
-    age = int(config.get("SAFEGUARDING_RETENTION_AGE", 25))
-    kept = set()
-    for response_id, created_at, year_group in rows:
-        if fixed_days:
-            until = created_at + dt.timedelta(days=int(fixed_days))
-        else:
-            until = safeguarding_keep_until(created_at, year_group, age)
-        if until > now:
-            kept.add(response_id)
-    return kept
-
-
 def purge(
     db: Session, now: dt.datetime | None = None, dry_run: bool = False, config: dict | None = None
 ) -> PurgeReport:
@@ -239,8 +209,11 @@ def purge(
         finally:
             savepoint.rollback()
         report.dry_run = True
+        report.files_removed = sum(clean(report, True) for clean in file_cleanups)
         return report
     report = _purge(db, now, config)
+    # Files cannot be rolled back: they go only in a real purge (a dry run counts them).
+    report.files_removed = sum(clean(report, False) for clean in file_cleanups)
     if report.responses:
         for forget in after_purge:
             forget(db, report)
@@ -254,6 +227,7 @@ def purge(
                 "dependents": report.dependents,
                 "safeguarding_kept": report.safeguarding_kept,
                 "events_scrubbed": report.events_scrubbed,
+                "files_removed": report.files_removed,
                 "by_version": {f"{v.survey_id}:{v.version}": v.responses for v in report.versions},
             },
         )
@@ -273,7 +247,7 @@ def _purge(db: Session, now: dt.datetime | None, config: dict | None) -> PurgeRe
     report.expired_progress = (
         db.execute(delete(Progress).where(Progress.expires_at < now)).rowcount or 0
     )
-    safeguarding = _safeguarding_kept(db, now, config)
+    kept = set().union(*(rule(db, now, config) for rule in keep_rules))
     versions = db.scalars(
         select(SurveyVersion).order_by(SurveyVersion.survey_id, SurveyVersion.version)
     ).all()
@@ -287,25 +261,29 @@ def _purge(db: Session, now: dt.datetime | None, config: dict | None) -> PurgeRe
         for hold in purge_holds:
             old = old.where(Response.id.not_in(hold()))
         total_due = db.scalar(select(func.count()).select_from(due.subquery())) or 0
-        held_ids = set(db.scalars(old)) & safeguarding
+        held_ids = set(db.scalars(old)) & kept
         if held_ids:
             old = old.where(Response.id.not_in(held_ids))
             report.safeguarding_kept += len(held_ids)
         count = db.scalar(select(func.count()).select_from(old.subquery())) or 0
         if count:
-            report.events_scrubbed += _scrub_theme_events(db, _quotes_of(db, old))
+            for scrub in before_response_purge:  # e.g. quoted text in the theme history
+                report.events_scrubbed += scrub(db, old)
             _purge_rows(db, Response.__table__, old, report.dependents)
             db.execute(delete(Response).where(Response.id.in_(old)))
         report.versions.append(
             VersionPurge(version.survey_id, version.version, days, cutoff, count, total_due - count)
         )
-    # Staff sign-in bookkeeping: failures older than a day, sessions ended 90 days ago.
-    from consult.auth import sessions, throttle
-
-    report.staff_rows = throttle.forget_older_than(
-        db, now - dt.timedelta(days=1)
-    ) + sessions.forget_older_than(db, now - dt.timedelta(days=90))
+    # e.g. staff sign-in bookkeeping: failures older than a day, sessions ended 90 days ago.
+    report.staff_rows = sum(forget(db, now) for forget in housekeeping)
     return report
+
+
+def forget_old_pages(db: Session) -> None:
+    """On SQLite, copy the write-ahead log into the database and empty it, so the deleted
+    rows' old pages do not outlive the purge there (secure_delete zeroes them in the file)."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 def register(cli: click.Group) -> None:
@@ -321,5 +299,6 @@ def register(cli: click.Group) -> None:
             db.rollback()
         else:
             db.commit()
+            forget_old_pages(db)
         for line in report.lines():
             click.echo(line)

@@ -139,18 +139,24 @@ def definition_of(version: SurveyVersion) -> SurveyDefinition:
     return parsed
 
 
-def versions_with_counts(db: Session) -> list[tuple[SurveyVersion, int]]:
-    counts = (
-        select(Response.survey_version_id, func.count(Response.id).label("n"))
-        .group_by(Response.survey_version_id)
-        .subquery()
+def versions_with_counts(db: Session) -> list[tuple[SurveyVersion, int, int]]:
+    """Each version with the number of its responses that count (consult.reportable's rule,
+    the number every page and export shows) and the number held back now (e.g. a pupil's
+    answer waiting for safeguarding review)."""
+    from consult.reportable import held_back, reportable
+
+    by_version = (Response.survey_version_id, func.count(Response.id))
+    counted = dict(db.execute(reportable(select(*by_version)).group_by(by_version[0])).all())
+    held = dict(
+        db.execute(
+            select(*by_version)
+            .where(Response.id.in_(select(held_back().subquery().c[0])))
+            .group_by(by_version[0])
+        ).all()
     )
-    rows = db.execute(
-        select(SurveyVersion, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.survey_version_id == SurveyVersion.id)
-        .order_by(SurveyVersion.survey_id, SurveyVersion.version)
-    ).all()
-    return [(v, n) for v, n in rows]
+    versions = db.scalars(select(SurveyVersion).order_by(SurveyVersion.survey_id,
+                                                         SurveyVersion.version))
+    return [(v, counted.get(v.id, 0), held.get(v.id, 0)) for v in versions]
 
 
 def is_open(defn: SurveyDefinition, today: dt.date | None = None) -> bool:

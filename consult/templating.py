@@ -12,6 +12,11 @@ params hold nothing a person typed (pass ``when=False`` otherwise): the cache li
 as the worker, and answers in free text must not. Only macros from ``govuk_frontend_jinja``
 are cached; anything else (or params holding anything but plain data) is rendered each
 time, so a mistaken call is slower, never wrong.
+
+``plural(n, "response")`` (a template global, a filter, ``{{ n | plural("theme") }}``, and the
+Python function for flash messages and the command line) is the one way to put a number
+with its noun: "1 response", "2 responses", "1,200 people" (``plural(n, "person",
+"people")``).
 """
 
 from __future__ import annotations
@@ -41,6 +46,19 @@ def freeze(value) -> object:
     if kind in (bool, int, float, Markup):
         return (kind, value)
     raise TypeError(f"not plain data: {kind.__name__}")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``n`` with the noun in the right number: ``1 response``, ``0 responses``,
+    ``1,200 people`` (``many`` for an irregular plural; default ``one`` + "s")."""
+    number = f"{n:,}" if isinstance(n, int) else str(n)
+    return f"{number} {one if n == 1 else (many or one + 's')}"
+
+
+def add_helpers(env) -> None:
+    """Add ``plural`` to a Jinja environment, as a global and as a filter."""
+    env.globals["plural"] = plural
+    env.filters["plural"] = plural
 
 
 class ComponentCache:

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .vectors import unit_rows
+
 # Cosine (all-MiniLM-L6-v2) an answer needs with a frame theme's closest text to be assigned
 # to it; below, the answer is left to form emerging themes. See BENCHMARKS.md (code frames).
 DEFAULT_THRESHOLD = 0.45
@@ -177,11 +179,11 @@ def frame_similarities(answer_vectors: np.ndarray,
                        frame_vectors: Sequence[np.ndarray]) -> np.ndarray:
     """(answers, themes) similarity: per theme, the best of the cosine to the mean of its
     texts and the cosine to each of its texts."""
-    answers = _unit(np.asarray(answer_vectors, dtype=np.float32))
+    answers = unit_rows(np.asarray(answer_vectors, dtype=np.float32))
     cols = []
     for vecs in frame_vectors:
-        vecs = _unit(np.asarray(vecs, dtype=np.float32).reshape(-1, answers.shape[1]))
-        mean = _unit(vecs.mean(axis=0, keepdims=True))
+        vecs = unit_rows(np.asarray(vecs, dtype=np.float32).reshape(-1, answers.shape[1]))
+        mean = unit_rows(vecs.mean(axis=0, keepdims=True))
         cols.append(np.max(answers @ np.vstack([mean, vecs]).T, axis=1))
     return np.column_stack(cols) if cols else np.zeros((len(answers), 0), dtype=np.float32)
 
@@ -209,9 +211,3 @@ def assign_to_frame(
     second = np.sort(sims, axis=1)[:, -2] if sims.shape[1] > 1 else np.full(n, -1.0)
     fits = (score >= threshold) & (score - second >= margin)
     return np.where(fits, best, -1).astype(int), score.astype(np.float32)
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    norms[norms == 0] = 1
-    return x / norms

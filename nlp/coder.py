@@ -25,6 +25,8 @@ import numpy as np
 
 from nlp.intervals import wilson_interval
 
+from .vectors import unit_rows
+
 # The class an answer marked "not relevant" (an empty set of themes) is learned as.
 NOT_RELEVANT = "\x00not-relevant"
 
@@ -50,15 +52,6 @@ def _dense_csr(x: np.ndarray):
     n, d = x.shape
     return sparse.csr_matrix((np.ascontiguousarray(x).ravel(), np.tile(np.arange(d), n),
                               np.arange(0, n * d + 1, d)), shape=(n, d))
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 2:
-        raise ValueError(f"vectors must be 2-D, got shape {x.shape}")
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return x / norms
 
 
 class Lexicon:
@@ -116,7 +109,7 @@ class AnswerGraph:
             self.fit(vectors)
 
     def fit(self, vectors: np.ndarray) -> AnswerGraph:
-        self.vectors_ = _unit(vectors)
+        self.vectors_ = unit_rows(vectors)
         n = len(self.vectors_)
         self.rows_ = {}
         for i, key in enumerate(self._keys(self.vectors_)):
@@ -129,7 +122,7 @@ class AnswerGraph:
         """A graph read back from disk (``index_`` and ``sims_`` of a fitted graph of these
         vectors), without working the neighbours out again."""
         graph = cls(k=index.shape[1])
-        graph.vectors_ = _unit(vectors)
+        graph.vectors_ = unit_rows(vectors)
         graph.rows_ = {}
         for i, key in enumerate(graph._keys(graph.vectors_)):
             graph.rows_.setdefault(key, i)
@@ -163,12 +156,12 @@ class AnswerGraph:
 
     def rows(self, vectors: np.ndarray) -> np.ndarray:
         """Run row of each vector, -1 where it is not in the run."""
-        return np.asarray([self.rows_.get(k, -1) for k in self._keys(_unit(vectors))],
+        return np.asarray([self.rows_.get(k, -1) for k in self._keys(unit_rows(vectors))],
                           dtype=np.int64)
 
     def neighbours(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, neighbour rows, similarities) of each vector."""
-        vectors = _unit(vectors)
+        vectors = unit_rows(vectors)
         rows = self.rows(vectors)
         index, sims = self.index_[rows], self.sims_[rows]
         new = np.flatnonzero(rows < 0)
@@ -184,7 +177,7 @@ class AnswerGraph:
     def smooth(self, vectors: np.ndarray, weight: float) -> np.ndarray:
         """Each vector mixed with the similarity-weighted mean of its neighbours (``weight``:
         the neighbours' share), back to unit length."""
-        vectors = _unit(vectors)
+        vectors = unit_rows(vectors)
         if weight <= 0 or not len(vectors):
             return vectors
         _, index, sims = self.neighbours(vectors)
@@ -192,7 +185,7 @@ class AnswerGraph:
         mean = np.zeros_like(vectors)
         for j in range(index.shape[1]):
             mean += w[:, j, None] * self.vectors_[index[:, j]]
-        return _unit((1 - weight) * vectors + weight * mean)
+        return unit_rows((1 - weight) * vectors + weight * mean)
 
 
 class GuidedCoder:
@@ -317,7 +310,7 @@ class GuidedCoder:
         before on the same answers with the same lexicon (the previous batch): the solver
         starts from them, and needs a few iterations instead of dozens."""
 
-        vectors = _unit(vectors)
+        vectors = unit_rows(vectors)
         if len(labels) != len(vectors):
             raise ValueError(f"got {len(vectors)} vectors but {len(labels)} label sets")
         if texts is not None and len(texts) != len(vectors):
@@ -356,7 +349,7 @@ class GuidedCoder:
         self.models_ = {}
         self._model(self.lexical_)
         if self.self_training > 0 and unlabelled is not None and len(classes) > 1:
-            self._self_train(_unit(unlabelled), unlabelled_texts)
+            self._self_train(unit_rows(unlabelled), unlabelled_texts)
         return self
 
     def _model(self, lexical: bool):
@@ -435,7 +428,7 @@ class GuidedCoder:
     def predict_proba(self, vectors: np.ndarray, texts: Sequence[str] | None = None
                       ) -> np.ndarray:
         """Confidence per class (columns in ``classes_`` order), rows summing to 1."""
-        vectors = _unit(vectors)
+        vectors = unit_rows(vectors)
         lexical = self._uses_lexical(texts)
         fitted = self._model(lexical)
         if fitted is None:
@@ -491,7 +484,7 @@ class GuidedCoder:
 
     def nearest_similarity(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine similarity of each answer to the nearest coded answer."""
-        vectors = _unit(vectors)
+        vectors = unit_rows(vectors)
         if not len(vectors):
             return np.zeros(0)
         return (vectors @ self.train_vectors_.T).max(axis=1)
@@ -560,7 +553,7 @@ def typicality(vectors: np.ndarray, random_state: int = 0, sample: int = 1000,
     """How typical each answer is: mean similarity to its k nearest answers in a random
     sample. It does not change as decisions come in: a coding job computes it once per run
     and passes it to ``review_order``."""
-    vectors = _unit(vectors)
+    vectors = unit_rows(vectors)
     n = len(vectors)
     rng = np.random.default_rng(random_state)
     idx = rng.choice(n, size=min(sample, n), replace=False) if n > sample else np.arange(n)
@@ -593,7 +586,7 @@ def review_order(
     these vectors, else a sample's). ``neighbourhood`` (adds the neighbours' mean
     uncertainty, needs the coder's graph) and ``uncertainty="entropy"`` were tried and are
     off by default (BENCHMARKS.md)."""
-    vectors = _unit(vectors)
+    vectors = unit_rows(vectors)
     reviewed = np.asarray(reviewed, dtype=bool)
     if len(reviewed) != len(vectors):
         raise ValueError(f"got {len(vectors)} vectors but a mask of {len(reviewed)}")

@@ -25,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from .spacy_model import ModelNotInstalledError
+from .vectors import unit_rows
 
 ProgressFn = Callable[[float], None]
 
@@ -33,13 +34,6 @@ class EmbeddingBackend(Protocol):
     name: str
 
     def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray: ...
-
-
-def _normalise_rows(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return x / norms
 
 
 class SentenceTransformerBackend:
@@ -127,7 +121,7 @@ class SentenceTransformerBackend:
         out = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
         out[order] = np.vstack(parts)
         _release_freed_memory()
-        return _normalise_rows(out)
+        return unit_rows(out)
 
 
 def _release_freed_memory() -> None:
@@ -175,7 +169,7 @@ class HashingBackend:
         x = vec.transform(stemmed).toarray().astype(np.float32)
         if progress:
             progress(1.0)
-        return _normalise_rows(x)
+        return unit_rows(x)
 
 
 def _stem(word: str) -> str:

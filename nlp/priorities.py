@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .vectors import unit_rows
+
 
 class TaxonomyError(ValueError):
     """The priority taxonomy file is missing or malformed."""
@@ -102,14 +104,7 @@ def priority_vectors(taxonomy: Taxonomy, backend) -> np.ndarray:
     emb = np.asarray(backend.embed(texts), dtype=np.float32)
     owner_arr = np.array(owner)
     vecs = np.vstack([emb[owner_arr == i].mean(axis=0) for i in range(len(taxonomy.priorities))])
-    return _unit(vecs)
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    n = np.linalg.norm(x, axis=-1, keepdims=True)
-    n[n == 0] = 1
-    return x / n
+    return unit_rows(vecs)
 
 
 def map_to_priorities(
@@ -126,7 +121,7 @@ def map_to_priorities(
     if theme_vectors.size == 0:
         return []
     pv = priority_vectors(taxonomy, backend) if vectors is None else vectors
-    sims = _unit(theme_vectors) @ pv.T
+    sims = unit_rows(theme_vectors) @ pv.T
     out: list[tuple[str | None, float]] = []
     for row in sims:
         j = int(np.argmax(row))

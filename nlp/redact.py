@@ -97,7 +97,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .redact_context import context_name_spans, extend_right, not_a_name, widen
-from .redact_names import PLACE_WORDS, ambiguous_without_context, name_spans
+from .redact_names import PLACE_WORDS, ambiguous_without_context, name_spans, stop_words
 from .redact_official import official_spans
 from .redact_written import address_spans, dob_spans, phone_spans, spoken_digits_possible
 from .settings import spacy_model_name
@@ -117,16 +117,6 @@ PLACEHOLDERS = {
 }
 TYPES = tuple(PLACEHOLDERS)
 
-
-def _stop_words() -> frozenset[str]:
-    try:
-        from spacy.lang.en.stop_words import STOP_WORDS
-    except ImportError:  # pragma: no cover
-        return frozenset()
-    return frozenset(STOP_WORDS)
-
-
-_STOP_WORDS = _stop_words()
 
 # When two candidate spans overlap, the type earlier in this list wins.
 _PRIORITY = [
@@ -368,7 +358,7 @@ def _regex_spans(text: str) -> list[tuple[str, int, int]]:
     for m in _VEHICLE.finditer(text):
         spans.append(("VEHICLE", m.start(), m.end()))
     for m in _VEHICLE_LOWER.finditer(text):
-        if m.group("letters").lower() in _STOP_WORDS:
+        if m.group("letters").lower() in stop_words():
             continue  # "bn11 and"
         if " " in m.group(0)[:3] and not _near(text, m.start(), m.end(), _VEHICLE_WORD, 40, 25):
             continue  # "is 12 elm (road)": spaced letters and digits need a vehicle word
@@ -427,7 +417,7 @@ def _loose_vehicle_spans(text: str) -> Iterable[tuple[str, int, int]]:
         s = m.group(0)
         letters = "".join(c for c in s if c.isalpha()).lower()
         digits = sum(c.isdigit() for c in s)
-        if not letters or letters in _STOP_WORDS or letters in _NOT_PLATE or digits == len(s):
+        if not letters or letters in stop_words() or letters in _NOT_PLATE or digits == len(s):
             continue
         if not any(c.isspace() for c in s) and not (s.isupper() or len(s) >= 5):
             continue  # "4x4", "m4", "a27": glued and short, not a plate

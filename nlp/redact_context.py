@@ -23,7 +23,14 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .redact_names import _NOT_NAMES, _STOP, PLACE_WORDS, _first_or_ambiguous, _words, lexicon
+from .redact_names import (
+    _NOT_NAMES,
+    PLACE_WORDS,
+    _first_or_ambiguous,
+    _words,
+    lexicon,
+    stop_words,
+)
 
 DATA = Path(__file__).with_name("data")
 
@@ -95,7 +102,7 @@ def _not_names() -> tuple[frozenset[str], tuple[str, ...]]:
 
 def _blocked(word: str) -> bool:
     return (
-        word in _STOP
+        word in stop_words()
         or word in _NOT_NAMES
         or word in PLACE_WORDS
         or word in _not_names()[0]
@@ -175,7 +182,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
             spans.append((w.matches[i + 2].start(), w.end(i + 2)))
         # "mark and his dad were shouting": a listed word starting a sentence
         if (
-            (word in ambiguous or word in first and word not in _STOP)
+            (word in ambiguous or word in first and word not in stop_words())
             and word not in _NOT_NAMES
             and w.sentence_start(i)
             and _START_AFTER.match(text, w.end(i))
@@ -194,7 +201,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
                 _person_word(low[i + 1])
                 # "mrs wood", "mr green": after Mr / Mrs / Ms any word can be a surname
                 or word in ("mr", "mrs", "ms", "mx")
-                and low[i + 1] not in _STOP
+                and low[i + 1] not in stop_words()
                 and low[i + 1] not in _NOT_NAMES
                 and _WORDISH.fullmatch(low[i + 1])
                 and "'" not in low[i + 1]
@@ -206,7 +213,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
         # person does, after the start of a sentence or a joining word
         if (
             word in ambiguous
-            and word not in _STOP
+            and word not in stop_words()
             and not w.capitalised(i)
             and i > 0
             and not w.sentence_start(i)
@@ -225,7 +232,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
             and not low[i + 1].endswith("s")
             and _person_word(low[i + 1])
             and not _acronym(w, i + 1)
-            and (i + 2 >= n or low[i + 2] in _STOP or w.text[w.end(i + 1)] in ",.!?")
+            and (i + 2 >= n or low[i + 2] in stop_words() or w.text[w.end(i + 1)] in ",.!?")
         ):
             spans.append((w.matches[i + 1].start(), w.end(i + 1)))
         # "hunter's brother", "mark's mum": a listed word owning a relative or a home

@@ -162,15 +162,15 @@ def lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return first, last - ambiguous, ambiguous
 
 
-def _stop_words() -> frozenset[str]:
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words, read on first use: importing spaCy at import time would
+    load PyTorch into every process that imports ``nlp``."""
     try:
         from spacy.lang.en.stop_words import STOP_WORDS
     except ImportError:  # pragma: no cover
         STOP_WORDS = set()
     return frozenset(STOP_WORDS)
-
-
-_STOP = _stop_words()
 
 
 def _base(word: str) -> str:
@@ -313,7 +313,7 @@ def _surname_follows(w: _Words, i: int) -> bool:
         return False
     first, last, _ = lexicon()
     word = w.lower[j]
-    if word in _STOP or word in PLACE_WORDS:
+    if word in stop_words() or word in PLACE_WORDS:
         return False
     if word in last or any(p in last for p in _parts(word)):
         return w.capitalised(j) or not w.capitalised(i)
@@ -348,7 +348,7 @@ def _name_like(word: str) -> bool:
     return (
         len(parts) > 1
         and any(p in first or p in last for p in parts)
-        and not any(p in _STOP for p in parts)
+        and not any(p in stop_words() for p in parts)
         and not all(p in _NOT_NAMES for p in parts)  # "Mon-Fri"
     )
 
@@ -359,7 +359,7 @@ def _extend(w: _Words, i: int, limit: int = 2) -> int:
     j = i
     while j + 1 < len(w) and j - i < limit and w.joined(j, j + 1):
         nxt = w.lower[j + 1]
-        if nxt in _STOP or nxt in PLACE_WORDS or nxt in TITLES or nxt in _NOT_NAMES:
+        if nxt in stop_words() or nxt in PLACE_WORDS or nxt in TITLES or nxt in _NOT_NAMES:
             break
         if w.matches[j].group(0) != _base(w.matches[j].group(0)):
             break  # "kev's dog": the name ended at the possessive
@@ -412,7 +412,8 @@ def name_spans(text: str) -> list[tuple[int, int]]:
                 nxt_raw = w.matches[j + 1].group(0)
                 nxt = w.lower[j + 1]
                 strong = any(w.lower[k] in TITLES_STRONG for k in range(i, j + 1))
-                ok = nxt not in _STOP and nxt not in _NOT_NAMES and not _place_follows(w, j + 1)
+                ok = (nxt not in stop_words() and nxt not in _NOT_NAMES
+                      and not _place_follows(w, j + 1))
                 if ok and (
                     _name_like(nxt)
                     or (nxt in ambiguous and (strong or w.capitalised(j + 1)))
@@ -436,7 +437,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             dotted = "." in m.group("initials")
             if (
                 k is not None
-                and sur_low not in _STOP
+                and sur_low not in stop_words()
                 and sur_low not in PLACE_WORDS
                 and (sur_low in last or sur_low in first or (dotted and w.capitalised(k)))
                 and (dotted or m.group("initials")[0].lower() not in "aiurnycx")
@@ -470,7 +471,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             and not w.sentence_start(i)
             and (w.lower[i - 1] in _PERSON_BEFORE or _person_before(w, i))
             and w.matches[i - 1].group(0).islower()
-            and word not in _STOP
+            and word not in stop_words()
             and word not in _NOT_NAMES
             and word not in PLACE_WORDS
             and len(word) > 2

@@ -18,6 +18,8 @@ import functools
 
 import numpy as np
 
+from .vectors import unit_rows
+
 
 @functools.cache
 def cache_umap_compilation() -> None:
@@ -39,10 +41,7 @@ def cache_umap_compilation() -> None:
 
 def exact_cosine_knn(x: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     """Indices and cosine distances of each row's ``k`` nearest rows (itself first)."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    norms[norms == 0] = 1
-    x = x / norms
+    x = unit_rows(x)
     n = len(x)
     k = min(k, n)
     indices = np.empty((n, k), dtype=np.int64)

@@ -122,16 +122,13 @@ def _split_sentences(text: str) -> list[str]:
 
 
 def _encode(embedder: Any, texts: list[str]):
-    import numpy as np
+    from nlp.vectors import unit_rows
 
     if hasattr(embedder, "encode"):
         vecs = embedder.encode(texts)
     else:  # an nlp.embeddings backend
         vecs = embedder.embed(texts)
-    vecs = np.asarray(vecs, dtype=np.float32)
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return vecs / norms
+    return unit_rows(vecs)
 
 
 class Screener:

@@ -44,6 +44,7 @@ from .nonanswers import classify_non_answer
 from .places import PlaceNameFinder, find_places, strip_places
 from .priorities import Taxonomy, load_taxonomy, map_to_priorities
 from .redact import Redactor
+from .vectors import unit_rows
 
 Progress = Callable[[str, float], None]
 
@@ -627,12 +628,6 @@ def _with_frame(framed: np.ndarray, rest: np.ndarray, labels: np.ndarray):
     return out, n_frame
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(x, axis=-1, keepdims=True)
-    n[n == 0] = 1
-    return x / n
-
-
 def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     cents = np.zeros((k, emb.shape[1]), dtype=np.float32)
@@ -640,7 +635,7 @@ def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
         m = labels == t
         if m.any():
             cents[t] = emb[m].mean(axis=0)
-    return _unit(cents)
+    return unit_rows(cents)
 
 
 def _small_corpus_labels(emb: np.ndarray, random_state: int, max_themes: int = 15) -> np.ndarray:
@@ -652,7 +647,7 @@ def _small_corpus_labels(emb: np.ndarray, random_state: int, max_themes: int = 1
     from sklearn.metrics import silhouette_score
 
     n = len(emb)
-    emb = _unit(emb.copy())
+    emb = unit_rows(emb)  # a new array: the caller's is left as it was
     zero = np.linalg.norm(emb, axis=1) == 0
     emb[zero, 0] = 1.0  # an empty embedding (no usable words) cannot have a cosine distance
     distinct = len({row.tobytes() for row in emb})
@@ -736,8 +731,8 @@ def match_themes(
     cur = [t for t in current if t.centroid]
     if not prev or not cur:
         return [(p.id, None, 0.0) for p in prev] + [(None, c.id, 0.0) for c in cur]
-    a = _unit(np.array([t.centroid for t in prev], dtype=np.float32))
-    b = _unit(np.array([t.centroid for t in cur], dtype=np.float32))
+    a = unit_rows(np.array([t.centroid for t in prev], dtype=np.float32))
+    b = unit_rows(np.array([t.centroid for t in cur], dtype=np.float32))
     sims = a @ b.T
     # Only pairs above the threshold count towards the best one-to-one matching.
     rows, cols = linear_sum_assignment(-np.where(sims >= threshold, sims, 0.0))

@@ -154,6 +154,22 @@ def first_incomplete_page(
     return None
 
 
+def next_page_id(
+    defn: SurveyDefinition, answers: Mapping, done_pages, page_id: str, change: bool
+) -> str | None:
+    """Where "Save and continue" on ``page_id`` goes (None: check answers). In the usual
+    order, the next page shown, answered before or not: someone who went Back two pages
+    walks forward through the page in between. After a change from check answers, the
+    first incomplete page, else check answers."""
+    answers = prune(defn, answers)
+    if not change:
+        ids = [p.id for p in visible_pages(defn, answers)]
+        if page_id in ids and ids.index(page_id) + 1 < len(ids):
+            return ids[ids.index(page_id) + 1]
+    incomplete = first_incomplete_page(defn, answers, done_pages)
+    return incomplete.id if incomplete is not None else None
+
+
 def display_value(q: Question, value) -> str:
     """Human-readable answer for check-answers pages and exports."""
     if value in (None, "", []):

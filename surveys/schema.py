@@ -315,19 +315,56 @@ _DatesAsText.yaml_implicit_resolvers = {
 }
 
 
+# A survey definition is about six levels deep; far deeper is not a survey (and PyYAML's
+# recursive composer would fail with a RecursionError, not a message, at about 1,000).
+MAX_NESTING = 50
+
+
+class _TooDeep(yaml.MarkedYAMLError):
+    pass
+
+
+class _Guarded(_DatesAsText):
+    """Refuses nesting deeper than MAX_NESTING while composing, before it recurses."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise _TooDeep(
+                    problem=f"nested more than {MAX_NESTING} levels deep: a survey definition "
+                    "is a few levels deep (pages, questions, options)",
+                    problem_mark=self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def parse_yaml(text: str, file: str = "<definition>") -> SurveyDefinition:
+    """A definition from YAML text (a file, or an upload in the survey editor). Dates stay
+    text for the schema to judge; what is wrong is a DefinitionError naming where."""
+    try:
+        data = yaml.load(text, Loader=_Guarded)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = exc.problem if isinstance(exc, _TooDeep) else f"not valid YAML: {exc}"
+        raise DefinitionError(file, [(where, problem)]) from None
+    return parse_definition(data, file)
+
+
 def load_definition(path: str | Path) -> SurveyDefinition:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError(str(path), [("", f"cannot read the file: {exc}")]) from None
-    try:
-        data = yaml.load(text, Loader=_DatesAsText)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DefinitionError(str(path), [(where, f"not valid YAML: {exc}")]) from None
-    return parse_definition(data, str(path))
+    return parse_yaml(text, str(path))
 
 
 def definition_files(directory: str | Path) -> list[Path]:

@@ -31,7 +31,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from consult import create_app
-from consult.db import Base, create_all, engine, get_db, import_models
+from consult.base import Base
+from consult.db import engine, get_db
+from consult.schema import create_all, import_models
 
 POSTGRES_DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 POSTGRES_HOWTO = (

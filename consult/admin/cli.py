@@ -22,6 +22,7 @@ from consult.admin import importing, queries
 from consult.db import get_db
 from consult.models import SurveyVersion
 from consult.survey_store import current_version, definition_of
+from consult.templating import plural
 
 
 def _find_version(survey: str, version: int | None) -> SurveyVersion:
@@ -136,11 +137,12 @@ def register(cli: click.Group) -> None:
             for p in report.errors:
                 click.echo(f"row {p.row}: {p.question or '(whole row)'}: {p.problem}", err=True)
             raise click.ClickException(
-                f"{len(report.errors)} problem(s) in {report.rows_with_errors} of "
-                f"{len(table.rows)} rows. Nothing imported."
+                f"{plural(len(report.errors), 'problem')} in {report.rows_with_errors} of "
+                f"{plural(len(table.rows), 'row')}. Nothing imported."
             )
         if dry_run:
-            click.echo(f"All {len(report.rows)} rows passed the checks. Nothing stored (dry run).")
+            click.echo(f"All {plural(len(report.rows), 'row')} passed the checks. "
+                       "Nothing stored (dry run).")
             return
         queries.store_import(
             db, found, batch, report.rows, user=None, filename=file.name,
@@ -148,6 +150,6 @@ def register(cli: click.Group) -> None:
         )
         db.commit()
         click.echo(
-            f"Imported {len(report.rows)} responses into {found.survey_id} version "
+            f"Imported {plural(len(report.rows), 'response')} into {found.survey_id} version "
             f"{found.version} (batch {batch})."
         )

@@ -13,11 +13,11 @@ CSV layout, one row per response:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
 
+from consult.spreadsheet import SafeDictWriter
 from surveys.schema import CHOICE_TYPES, Condition, Question, SurveyDefinition
 
 META_COLUMNS = [
@@ -29,8 +29,6 @@ META_COLUMNS = [
     "submitted_at",
 ]
 LABEL_SEPARATOR = "; "
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def checkbox_column(q: Question, option_code: str) -> str:
@@ -71,13 +69,6 @@ def metadata(response) -> dict:
     }
 
 
-def safe_cell(value):
-    """Stop a respondent's text from running as a spreadsheet formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_row(defn: SurveyDefinition, response) -> dict:
     answers = response.answers or {}
     row = metadata(response)
@@ -93,7 +84,7 @@ def csv_row(defn: SurveyDefinition, response) -> dict:
             row[q.code] = value or ""
             row[label_column(q)] = q.option_label(value) if value else ""
         else:
-            row[q.code] = safe_cell(value or "")
+            row[q.code] = value or ""
     return row
 
 
@@ -102,7 +93,7 @@ def write_csv(defn: SurveyDefinition, responses: Iterable) -> tuple[str, int]:
     number of responses in it."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns(defn), lineterminator="\r\n")
+    writer = SafeDictWriter(out, fieldnames=columns(defn), lineterminator="\r\n")
     writer.writeheader()
     count = 0
     for response in responses:
@@ -218,7 +209,7 @@ def codebook(defn: SurveyDefinition) -> list[dict]:
 def codebook_csv(defn: SurveyDefinition) -> str:
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=CODEBOOK_COLUMNS, lineterminator="\r\n")
+    writer = SafeDictWriter(out, fieldnames=CODEBOOK_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for entry in codebook(defn):
         base = {

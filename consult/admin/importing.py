@@ -20,15 +20,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from consult.admin.import_text import ImportFileError, decode
 from surveys import answers as rules
 from surveys.schema import CHOICE_TYPES, Question, SurveyDefinition
 
 DEFAULT_SEPARATOR = ";"
 MAX_ROWS = 50_000
-
-
-class ImportFileError(ValueError):
-    """The file cannot be read as a CSV with a heading row."""
 
 
 @dataclass
@@ -50,61 +47,26 @@ class CsvTable:
         return found
 
 
-def _not_utf8(data: bytes, error: UnicodeDecodeError) -> ImportFileError:
-    """Say where the first byte that is not UTF-8 is: row (as a spreadsheet numbers
-    them, counting line breaks inside quoted cells as the row they are in) and byte."""
-    before = data[: error.start]
-    try:
-        text_before = before.decode("utf-8-sig")
-        row = sum(1 for _ in csv.reader(io.StringIO(text_before, newline=""))) or 1
-        if text_before.endswith(("\n", "\r")):
-            row += 1
-    except (csv.Error, UnicodeDecodeError):
-        row = before.count(b"\n") + 1
-    line_start = before.rfind(b"\n") + 1
-    column = error.start - line_start + 1
-    return ImportFileError(
-        f"Row {row} of the file is not valid UTF-8 text: byte {error.start + 1} of the file "
-        f"(character {column} of its line) is 0x{data[error.start]:02X}. The rest of the "
-        "file is UTF-8, so nothing was imported rather than guess. In your spreadsheet, "
-        "choose Save as, then ‘CSV UTF-8’, and upload it again"
-    )
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8; or, for a file with no UTF-8 at all in it (a spreadsheet saved as "CSV" on
-    Windows), Windows-1252. A UTF-8 file with a bad byte somewhere is refused, saying where:
-    reading it all as Windows-1252 would turn every "café" into "cafÃ©"."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as exc:
-        first_error = exc
-    looks_utf8 = re.search(rb"[\xc2-\xf4][\x80-\xbf]+", data) is not None and any(
-        ord(ch) > 127 and ch != "\ufffd" for ch in data.decode("utf-8", errors="replace")
-    )
-    if looks_utf8:
-        raise _not_utf8(data, first_error)
-    try:
-        return data.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError as exc:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D mean nothing there
-        raise _not_utf8(data, exc) from None
-
-
-def read_csv(data: bytes) -> CsvTable:
+def read_csv(data: bytes, max_columns: int | None = None) -> CsvTable:
+    """The file as a table. ``max_columns``: refuse a heading row longer than this, read
+    before anything else (10,000 headings took the mapping page 40 s)."""
     if not data.strip():
         raise ImportFileError("The selected file is empty")
     if b"\x00" in data[:4096]:
         raise ImportFileError(
             "The selected file must be a CSV: in your spreadsheet, choose Save as, then CSV"
         )
-    text, encoding = _decode(data)
+    text, encoding = decode(data)
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        first = next(reader, [])
+        _check_width(first, max_columns)
+        records = [first, *reader]
     except csv.Error as exc:
         raise ImportFileError(f"The selected file could not be read as a CSV: {exc}") from None
     if not records:
@@ -136,6 +98,18 @@ def read_csv(data: bytes) -> CsvTable:
     return CsvTable(headers=headers, rows=rows, blank_rows=blank, encoding=encoding)
 
 
+def _check_width(headings: list[str], max_columns: int | None) -> None:
+    width = len(headings)
+    while width and not headings[width - 1].strip():
+        width -= 1
+    if max_columns is not None and width > max_columns:
+        raise ImportFileError(
+            f"The selected file has {width:,} columns: an import can have at most "
+            f"{max_columns:,}. Keep the columns that answer the survey's questions (and the "
+            "date each response was received), then upload it again"
+        )
+
+
 def batch_id(content: bytes, version_key: str) -> str:
     """The same file imported into the same survey version always gets the same batch id,
     so importing it twice is recognised."""
@@ -160,8 +134,10 @@ class Mapping:
     columns: dict[str, str | None]
     separator: str = DEFAULT_SEPARATOR
     # The column holding each response's original submission date (retention counts from
-    # it). None: found by its heading (``SUBMITTED_HEADINGS``) if the file has one.
+    # it). None: found by its heading (``SUBMITTED_HEADINGS``) if the file has one, unless
+    # ``date_chosen`` (someone chose "no date column": every response is dated today).
     submitted_column: str | None = None
+    date_chosen: bool = False
 
     def to_json(self) -> str:
         data = {"columns": self.columns, "separator": self.separator}
@@ -192,7 +168,7 @@ _DATE_FORMATS = (
 
 
 def submitted_column(headers: list[str], mapping: Mapping) -> str | None:
-    if mapping.submitted_column:
+    if mapping.submitted_column or mapping.date_chosen:
         return mapping.submitted_column
     by_name = {_norm(h): h for h in headers}
     return next((by_name[n] for n in SUBMITTED_HEADINGS if n in by_name), None)
@@ -219,7 +195,20 @@ def suggest_mapping(defn: SurveyDefinition, headers: list[str]) -> Mapping:
         if q.short_label:
             names.append(q.short_label)
         columns[q.code] = next((by_name[_norm(n)] for n in names if _norm(n) in by_name), None)
-    return Mapping(columns=columns)
+    mapping = Mapping(columns=columns)
+    mapping.submitted_column = submitted_column(headers, mapping)
+    return mapping
+
+
+def mapping_from_form(defn: SurveyDefinition, form) -> Mapping:
+    """The mapping page's choices: ``col-<code>`` per question, ``submitted_at`` (the date
+    column; empty: none, dated today) and ``separator``."""
+    return Mapping(
+        columns={q.code: (form.get(f"col-{q.code}") or None) for q in defn.questions()},
+        separator=(form.get("separator") or "").strip(),
+        submitted_column=form.get("submitted_at") or None,
+        date_chosen=True,
+    )
 
 
 def always_asked(defn: SurveyDefinition) -> list[Question]:
@@ -248,6 +237,11 @@ def check_mapping(defn: SurveyDefinition, headers: list[str], mapping: Mapping) 
             )
         elif header is not None:
             used[header] = code
+    date = mapping.submitted_column
+    if date is not None and date not in headers:
+        errors["submitted_at"] = f"Select a column in this file: there is no column ‘{date}’"
+    elif date is not None and date in used:
+        errors["submitted_at"] = f"Select a different column: ‘{date}’ answers {used[date]}"
     for q in always_asked(defn):
         if not mapping.columns.get(q.code) and q.code not in errors:
             errors[q.code] = (

@@ -46,11 +46,16 @@ class Staging:
             for path in self._paths(batch):
                 path.unlink(missing_ok=True)
 
-    def purge_old(self, now: float | None = None) -> None:
+    def purge_old(self, now: float | None = None, dry_run: bool = False) -> int:
+        """Delete files kept longer than a day; returns how many (a dry run only counts)."""
         now = now or time.time()
+        removed = 0
         for path in self.folder.glob("*.*"):
             try:
                 if now - path.stat().st_mtime > KEEP_SECONDS:
-                    path.unlink()
+                    if not dry_run:
+                        path.unlink()
+                    removed += 1
             except OSError:
                 continue
+        return removed

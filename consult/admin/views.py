@@ -28,7 +28,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Who may see surveys, export and import responses.
 STAFF_ROLES = ("admin", "analyst")
-DEFAULT_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
 @bp.after_request
@@ -64,9 +63,11 @@ def index():
 @bp.get("/surveys")
 @role_required(*STAFF_ROLES)
 def surveys():
-    grouped: dict[str, list[tuple[SurveyVersion, int]]] = {}
-    for version, count in versions_with_counts(get_db()):
-        grouped.setdefault(version.survey_id, []).append((version, count))
+    # One rule, one count: the responses reports, exports and /analysis/ count; those held
+    # back (for safeguarding review) are said in words beside it.
+    grouped: dict[str, list[tuple[SurveyVersion, int, int]]] = {}
+    for version, count, held in versions_with_counts(get_db()):
+        grouped.setdefault(version.survey_id, []).append((version, count, held))
     for versions in grouped.values():
         versions.sort(key=lambda vc: vc[0].version, reverse=True)
     return render_template("admin/surveys.html", grouped=grouped)
@@ -136,7 +137,11 @@ def _staging() -> Staging:
 
 
 def _max_bytes() -> int:
-    return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    return int(current_app.config["IMPORT_MAX_BYTES"])
+
+
+def _read_csv(content: bytes) -> importing.CsvTable:
+    return importing.read_csv(content, max_columns=current_app.config["IMPORT_MAX_COLUMNS"])
 
 
 def _version_key(version: SurveyVersion) -> str:
@@ -161,7 +166,7 @@ def import_upload(version_id: int):
                 errors["file"] = "The selected file must be a CSV"
             else:
                 try:
-                    importing.read_csv(content)
+                    _read_csv(content)
                 except importing.ImportFileError as exc:
                     errors["file"] = str(exc)
         if not errors:
@@ -184,12 +189,8 @@ def import_upload(version_id: int):
         survey=definition_of(version),
         errors=errors,
         max_mb=_max_bytes() // 1048576,
+        max_columns=current_app.config["IMPORT_MAX_COLUMNS"],
     )
-
-
-def _mapping_from_form(defn) -> importing.Mapping:
-    columns = {q.code: (request.form.get(f"col-{q.code}") or None) for q in defn.questions()}
-    return importing.Mapping(columns=columns, separator=request.form.get("separator", "").strip())
 
 
 @bp.route("/surveys/<int:version_id>/import/<batch>", methods=["GET", "POST"])
@@ -204,15 +205,22 @@ def import_map(version_id: int, batch: str):
             return redirect(url_for("admin.import_done", version_id=version.id, batch=batch))
         return render_template("admin/import_expired.html", version=version), 404
     content, meta = staged
-    table = importing.read_csv(content)
+    try:
+        table = _read_csv(content)
+    except importing.ImportFileError:  # staged before a lower column limit was set
+        _staging().discard(batch)
+        return render_template("admin/import_expired.html", version=version), 404
     errors: dict[str, str] = {}
     report = None
     if request.method == "GET":
         mapping = importing.suggest_mapping(defn, table.headers)
     else:
-        mapping = _mapping_from_form(defn)
+        mapping = importing.mapping_from_form(defn, request.form)
         problems = importing.check_mapping(defn, table.headers, mapping)
-        errors = {("separator" if k == "separator" else f"col-{k}"): v for k, v in problems.items()}
+        errors = {
+            (k if k in ("separator", "submitted_at") else f"col-{k}"): v
+            for k, v in problems.items()
+        }
         if not errors:
             report = importing.validate_rows(defn, table, mapping)
             if request.form.get("action") == "import" and report.ok:

@@ -3,7 +3,7 @@ and curation with an audit trail, figures, and the "public views" exports.
 
 Routes live under ``/analysis`` (analysts and admins). Wire-up: ``init_app(app)`` (from
 ``consult.blueprints.register_all``) sets default configuration and registers the
-blueprint; models are imported by ``consult.db.import_models``.
+blueprint; models are imported by ``consult.schema.import_models``.
 """
 
 from __future__ import annotations
@@ -52,9 +52,11 @@ def init_app(app: Flask) -> None:
     from consult.analysis.public_views import cache as report_cache
 
     # A built report holds approved quotes: once their responses are purged it must go too.
-    if report_cache.forget_after_purge not in retention.after_purge:
-        retention.after_purge.append(report_cache.forget_after_purge)
-    from consult.analysis.views import bp
+    retention.register_after_purge(report_cache.forget_after_purge)
+    from consult.analysis import hooks  # its part in ``consult purge`` (theme history)
+
+    hooks.register()
+    from consult.analysis.web import bp
 
     app.register_blueprint(bp)
     try:

@@ -39,10 +39,12 @@ def analysis():
 @with_appcontext
 def run_command(surveys, version, questions, year, title, poll):
     """Analyse a survey's free-text answers into themes, waiting with a progress bar."""
-    from consult.analysis import queries, service
+    from consult.analysis import queries, run_job
+    from consult.analysis.errors import AnalysisError
     from consult.analysis.models import AnalysisRun
+    from consult.analysis.runs.start import create_run, free_text_questions
     from consult.db import get_db
-    from consult.jobs import FAILED, enqueue, get_job
+    from consult.jobs import FAILED, get_job
 
     db = get_db()
     chosen = []
@@ -56,19 +58,16 @@ def run_command(surveys, version, questions, year, title, poll):
             if not versions:
                 raise click.UsageError(f"Survey ‘{survey_id}’ has no version {version}")
         chosen += versions
-    codes = list(questions) or list(service.free_text_questions(db, [v.id for v in chosen]))
+    codes = list(questions) or list(free_text_questions(db, [v.id for v in chosen]))
     try:
-        run = service.create_run(
+        run = create_run(
             db, version_ids=[v.id for v in chosen], question_codes=codes, user=None,
             title=title, year=year,
         )
-    except service.AnalysisError as exc:
+    except AnalysisError as exc:
         raise click.UsageError(str(exc)) from None
-    db.commit()
-    job = enqueue("analysis.run", {"run_id": run.id}, db=db)
+    job = run_job.start(db, run)
     run = db.get(AnalysisRun, run.id)
-    run.job_id = job.id
-    db.commit()
     click.echo(f"Run {run.id}: {run.title}", err=True)
     shown = 0
     with click.progressbar(length=100, label="Analysing", file=click.get_text_stream("stderr"),
@@ -105,7 +104,7 @@ def export_command(run_id, fmt, out):
     """Write the public views section of run RUN_ID (reviewed themes only) to a file."""
     from consult.analysis.models import COMPLETE, AnalysisRun
     from consult.analysis.public_views.cache import cached_report
-    from consult.analysis.report_views import rendered
+    from consult.analysis.web.public_views import rendered
     from consult.auth.audit import record as audit
     from consult.db import get_db
 

@@ -24,8 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.db import Base
-from consult.models import utcnow
+from consult.base import Base, utcnow
 
 PENDING = "pending"
 COMPLETE = "complete"

@@ -8,9 +8,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from consult.analysis import run_settings
 from consult.analysis.models import (
     ACTIVE,
     COMPLETE,
@@ -21,7 +22,6 @@ from consult.analysis.models import (
     ThemeAssignment,
     ThemeEvent,
 )
-from consult.analysis.public_views.figures import Respondent
 from consult.models import Response, SurveyVersion
 from consult.reportable import reportable
 from consult.survey_store import definition_of
@@ -29,7 +29,6 @@ from consult.survey_store import definition_of
 # Answers read for the group breakdowns. Pupils give a year group, residents an age group.
 AGE_CODES = ("age_group", "year_group")
 DISTRICT_CODES = ("district",)
-RESPONDENT_TYPES = {"resident": "Residents", "pupil": "Young people", "imported": "Imported"}
 
 
 def reportable_ids() -> Select:
@@ -129,7 +128,8 @@ def in_scope(stmt: Select, version_ids: Iterable[int], year: str | None = None) 
 
 
 def run_year(run: AnalysisRun) -> str | None:
-    return (run.settings or {}).get("year")
+    """Only answers sent in this year are the run's (None: every answer)."""
+    return run_settings.read(run).year
 
 
 def reportable_responses(
@@ -150,95 +150,6 @@ def reportable_response(db: Session, response_id: int) -> Response | None:
     return db.scalar(reportable(select(Response).where(Response.id == response_id)))
 
 
-@dataclass
-class Filters:
-    district: str = ""
-    age_group: str = ""
-    respondent_type: str = ""
-    theme_id: int | None = None
-    priority: str = ""
-    q: str = ""
-    run_id: int | None = None
-
-    def active(self) -> bool:
-        return any(
-            [
-                self.district,
-                self.age_group,
-                self.respondent_type,
-                self.theme_id,
-                self.priority,
-                self.q,
-            ]
-        )
-
-
-def browse_responses(
-    db: Session,
-    survey_id: str,
-    filters: Filters,
-    text_codes: list[str],
-    page: int = 1,
-    per_page: int = 25,
-) -> tuple[list[Response], int]:
-    stmt = reportable(select(Response).where(Response.survey_id == survey_id))
-    if filters.district:
-        stmt = stmt.where(
-            or_(*[Response.answers[c].as_string() == filters.district for c in DISTRICT_CODES])
-        )
-    if filters.age_group:
-        stmt = stmt.where(
-            or_(*[Response.answers[c].as_string() == filters.age_group for c in AGE_CODES])
-        )
-    if filters.respondent_type:
-        stmt = stmt.where(Response.respondent_type == filters.respondent_type)
-    if filters.theme_id and filters.run_id:
-        stmt = stmt.where(
-            Response.id.in_(
-                select(ThemeAssignment.response_id).where(
-                    ThemeAssignment.run_id == filters.run_id,
-                    ThemeAssignment.theme_id == filters.theme_id,
-                )
-            )
-        )
-    if filters.priority and filters.run_id:
-        stmt = stmt.where(
-            Response.id.in_(
-                select(ThemeAssignment.response_id)
-                .join(Theme, Theme.id == ThemeAssignment.theme_id)
-                .where(
-                    ThemeAssignment.run_id == filters.run_id,
-                    Theme.priority == filters.priority,
-                    Theme.state == ACTIVE,
-                )
-            )
-        )
-    if filters.q and text_codes:
-        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        stmt = stmt.where(
-            or_(*[Response.answers[c].as_string().ilike(pattern, escape="\\") for c in text_codes])
-        )
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(
-        stmt.order_by(Response.submitted_at.desc(), Response.id.desc())
-        .limit(per_page)
-        .offset(max(0, page - 1) * per_page)
-    )
-    return list(rows), int(total)
-
-
-def distinct_answer_values(db: Session, survey_id: str, codes: Iterable[str]) -> list[str]:
-    values: set[str] = set()
-    for code in codes:
-        stmt = reportable(
-            select(distinct(Response.answers[code].as_string())).where(
-                Response.survey_id == survey_id
-            )
-        )
-        values.update(v for v in db.scalars(stmt) if v)
-    return sorted(values)
-
 
 # --- runs and themes -------------------------------
 def runs(db: Session, survey_id: str | None = None) -> list[AnalysisRun]:
@@ -246,15 +157,6 @@ def runs(db: Session, survey_id: str | None = None) -> list[AnalysisRun]:
     if survey_id:
         stmt = stmt.where(AnalysisRun.survey_id == survey_id)
     return list(db.scalars(stmt))
-
-
-def latest_complete_run(db: Session, survey_id: str) -> AnalysisRun | None:
-    return db.scalar(
-        select(AnalysisRun)
-        .where(AnalysisRun.survey_id == survey_id, AnalysisRun.status == COMPLETE)
-        .order_by(AnalysisRun.completed_at.desc(), AnalysisRun.id.desc())
-        .limit(1)
-    )
 
 
 def previous_run_for(db: Session, run: AnalysisRun) -> AnalysisRun | None:
@@ -351,7 +253,6 @@ def theme_answers(
 def theme_places(db: Session, theme: Theme, limit: int = 8) -> list[tuple[str, int]]:
     """The places most often named in a theme's (reportable) answers, named at least twice:
     themes gather concerns, so where each concern is raised is shown beside it."""
-    from collections import Counter
 
     from nlp.places import find_places
 
@@ -415,66 +316,6 @@ def events(db: Session, run_id: int, theme_id: int | None = None) -> list[ThemeE
     return list(db.scalars(stmt.order_by(ThemeEvent.at.desc(), ThemeEvent.id.desc())))
 
 
-def answers_of_response(db: Session, run_id: int, response_id: int) -> list[AnalysedAnswer]:
-    return list(
-        db.scalars(
-            select(AnalysedAnswer).where(
-                AnalysedAnswer.run_id == run_id, AnalysedAnswer.response_id == response_id
-            )
-        )
-    )
-
-
-def themes_of_response(db: Session, run_id: int, response_id: int) -> list[tuple]:
-    return list(
-        db.execute(
-            select(ThemeAssignment, Theme)
-            .join(Theme, Theme.id == ThemeAssignment.theme_id)
-            .where(ThemeAssignment.run_id == run_id, ThemeAssignment.response_id == response_id)
-            .order_by(ThemeAssignment.is_main.desc())
-        ).all()
-    )
-
-
-# --- the respondents behind the figures -------------------------------
-def respondents(
-    db: Session, run: AnalysisRun, group_codes: dict[str, tuple] | None = None
-) -> list[Respondent]:
-    """Everyone in the run who wrote a substantive answer to one of its questions and is still
-    reportable, with their groups (``group_codes``: group -> the answer codes that give it,
-    first answered wins; district and age group by default) and the active themes they
-    raised (main or further). Only the grouping answers are read out of each response, in
-    SQL: parsing every whole response was most of the time of a 10,000-answer report."""
-    if group_codes is None:
-        group_codes = {"district": DISTRICT_CODES, "age_group": AGE_CODES}
-    answered = select(AnalysedAnswer.response_id).where(
-        AnalysedAnswer.run_id == run.id, AnalysedAnswer.is_non_answer.is_(False)
-    )
-    columns = [(key, code) for key, codes in group_codes.items() for code in codes]
-    stmt = reportable(
-        select(
-            Response.id,
-            Response.respondent_type,
-            *[Response.answers[code].as_string() for _key, code in columns],
-        ).where(Response.id.in_(answered))
-    )
-    people: dict[int, Respondent] = {}
-    for row in db.execute(stmt):
-        groups: dict[str, str | None] = dict.fromkeys(group_codes)
-        for (key, _code), value in zip(columns, row[2:], strict=True):
-            if value and groups[key] is None:
-                groups[key] = value
-        people[row[0]] = Respondent(id=row[0], respondent_type=row[1], groups=groups)
-    rows = db.execute(
-        select(ThemeAssignment.response_id, ThemeAssignment.theme_id)
-        .join(Theme, Theme.id == ThemeAssignment.theme_id)
-        .where(ThemeAssignment.run_id == run.id, Theme.state == ACTIVE)
-    )
-    for rid, tid in rows:
-        if rid in people:
-            people[rid].themes.add(tid)
-    return list(people.values())
-
 
 def closed_answers(db: Session, run: AnalysisRun, code: str) -> list[tuple[str, object]]:
     """(respondent type, answer) for every reportable response in the run's versions."""
@@ -487,13 +328,3 @@ def closed_answers(db: Session, run: AnalysisRun, code: str) -> list[tuple[str, 
     )
     return [(rtype, (answers or {}).get(code)) for rtype, answers in db.execute(stmt)]
 
-
-def respondent_type_counts(db: Session, run: AnalysisRun) -> Counter:
-    stmt = reportable(
-        in_scope(
-            select(Response.respondent_type, func.count(Response.id)),
-            run.survey_version_ids or [],
-            run_year(run),
-        ).group_by(Response.respondent_type)
-    )
-    return Counter(dict(db.execute(stmt).all()))

@@ -1,40 +1,40 @@
-"""The analysis API in one import, for callers that want all of it (views, jobs, tests).
+"""The analysis actions in one import, for scripts and tests that want all of them (the
+package's own modules import from the module that owns each).
 
-The code lives in modules named for what they own:
+The code lives in packages named for what they own:
 
-- ``runs``        starting a run: choices validated, answers read (reportable only)
-- ``results``     the engine's output stored, sizes recounted, the run completed
-- ``decisions``   where the analyst's decisions are stored (and the history, ``event``)
-- ``curation``    the analyst's actions on themes, answers and quotes; splits
-- ``carry_over``  a re-run applying every earlier decision again
-- ``coding``      where the coder is trained and re-assigns the unreviewed answers
-- ``run_features`` what the coder reads about a run's answers, worked out once, kept on disk
-- ``queue``       the "Check answers" review queue and its agreement estimate
-- ``frames``      starting from a code frame or last year's reviewed run
+- ``runs/``    a run: ``start`` (choices validated, answers read, reportable only),
+  ``results`` (the engine's output stored, sizes recounted, answers read back), ``engine``
+  (the adapter to ``nlp.themes``), ``frames`` (starting from a code frame or last year's
+  run); ``run_settings`` (the run's settings, typed) and ``run_job`` (the analysis job, which
+  uses ``runs``, ``review`` and ``coding``) sit beside it
+- ``review/``  the analyst's review: ``decisions`` (stored, and the history), ``curation``
+  (actions on themes and answers), ``quotes``, ``split``, ``carry_over`` (a re-run applying
+  every earlier decision again)
+- ``coding/``  the coder: ``training`` (trained, answers re-assigned), ``features`` (what it
+  reads about a run's answers, kept on disk), ``check_queue`` ("Check answers" and its
+  agreement estimate), ``retrain`` (when it learns again), ``job`` (the coding job)
+- ``web/``     the pages, one blueprint; ``queries``, ``responses`` the shared reads
 """
 
 from __future__ import annotations
 
-from consult.analysis.carry_over import apply_decisions, carry_over
-from consult.analysis.curation import (
-    add_quote,
-    apply_split,
-    approve_quote,
+from consult.analysis.errors import AnalysisError
+from consult.analysis.review.carry_over import apply_decisions, carry_over
+from consult.analysis.review.curation import (
     confirm,
-    edit_quote,
     link_priority,
     merge_themes,
     move_answers,
     rename,
     set_not_relevant,
-    split_inputs,
-    split_proposal,
-    withdraw_quote,
 )
-from consult.analysis.decisions import event, scope_of
-from consult.analysis.errors import AnalysisError
-from consult.analysis.results import clear_results, complete_run, recount, store_result
-from consult.analysis.runs import (
+from consult.analysis.review.decisions import event, scope_of
+from consult.analysis.review.quotes import add_quote, approve_quote, edit_quote, withdraw_quote
+from consult.analysis.review.split import apply_split, split_inputs, split_proposal
+from consult.analysis.run_job import complete_run
+from consult.analysis.runs.results import clear_results, recount, store_result
+from consult.analysis.runs.start import (
     AnswerSet,
     answer_key,
     collect_answers,

@@ -125,6 +125,12 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def sign_in_redirect():
+    """Where a staff page sends someone who is not signed in: the sign-in page, then back."""
+    target = request.full_path if request.method == "GET" else request.path
+    return no_store(redirect(url_for("auth.sign_in", next=safe_next(target.rstrip("?")))))
+
+
 def role_required(*roles: str) -> Callable:
     """Decorate a view: signed-in staff holding one of ``roles`` only (admins always pass).
     ``@role_required()`` with no roles admits any signed-in member of staff."""
@@ -134,11 +140,7 @@ def role_required(*roles: str) -> Callable:
         def wrapped(*args, **kwargs):
             user = current_user()
             if user is None:
-                target = request.full_path if request.method == "GET" else request.path
-                target = target.rstrip("?")
-                return no_store(
-                    redirect(url_for("auth.sign_in", next=safe_next(target)))
-                )
+                return sign_in_redirect()
             if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
                 # A temporary password set by an administrator: change it before anything.
                 return no_store(redirect(url_for("auth.change_password")))

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from consult.auth import accounts
 from consult.auth.access import add_nav_link, current_user, role_required
-from consult.auth.views import ROLE_NAMES, bp
+from consult.auth.blueprint import ROLE_NAMES, bp
 from consult.db import get_db
 from consult.models import User
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,8 +23,14 @@ from consult.models import User, utcnow
 ROLES = ("admin", "analyst", "school_staff", "safeguarding_lead")
 MIN_PASSWORD = passwords.MIN_LENGTH
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 # Compared against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0000", method="scrypt")
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the email is unknown; made on first use (scrypt is slow on
+    purpose, and commands that never check a password should not pay for it)."""
+    return generate_password_hash("not-a-real-password-0000", method="scrypt")
 
 
 class AccountError(ValueError):
@@ -97,6 +104,8 @@ def create_user(
 class LoginResult:
     user: User | None  # the signed-in user, or None
     throttled: bool = False  # too many failures from this client (for this email, or at all)
+    # Why: "device" (this device or address) or "account" (guessed at from elsewhere).
+    throttled_why: str | None = None
     known: User | None = None  # on failure: the account the email names (for the audit only)
     disabled: bool = False
 
@@ -104,12 +113,13 @@ class LoginResult:
 def authenticate(db: Session, email: str, password: str) -> LoginResult:
     """Check a password, counting failures (``consult.auth.throttle``). Unknown emails,
     wrong passwords and disabled accounts fail alike, at the same cost."""
-    if throttle.is_throttled(db, email):
-        check_password_hash(_DUMMY_HASH, password)
-        return LoginResult(None, throttled=True, known=find_by_email(db, email))
+    why = throttle.why_throttled(db, email)
+    if why is not None:
+        check_password_hash(_dummy_hash(), password)
+        return LoginResult(None, throttled=True, known=find_by_email(db, email), throttled_why=why)
     user = find_by_email(db, email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         right = False
     else:
         right = check_password_hash(user.password_hash, password)

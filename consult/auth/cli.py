@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from consult.db import get_db
+from consult.templating import plural
 
 VIA = "command line"
 
@@ -48,7 +49,7 @@ def users_disable(email):
     from consult.auth.accounts import disable
 
     user, ended = _run(email, lambda db, u: disable(db, u, via=VIA))
-    click.echo(f"Disabled {user.email} ({ended} session(s) ended)")
+    click.echo(f"Disabled {user.email} ({plural(ended, 'session')} ended)")
 
 
 @click.command("enable")
@@ -76,7 +77,8 @@ def users_set_role(email, role, school):
 
     user, ended = _run(email, lambda db, u: change_role(db, u, role, school, via=VIA))
     click.echo(f"{user.email} is now {user.role}"
-               + (f" at {user.school}" if user.school else "") + f" ({ended} session(s) ended)")
+               + (f" at {user.school}" if user.school else "")
+               + f" ({plural(ended, 'session')} ended)")
 
 
 @click.command("reset-password")

@@ -12,8 +12,8 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.db import Base
-from consult.models import User, utcnow
+from consult.base import Base, utcnow
+from consult.models import User
 
 
 class StaffSession(Base):

@@ -113,20 +113,6 @@ def end_all_for(db: Session, user: User, reason: str) -> int:
     return result.rowcount or 0
 
 
-def open_sessions(db: Session, user: User) -> int:
-    now = utcnow()
-    return len(
-        db.scalars(
-            select(StaffSession.id).where(
-                StaffSession.user_id == user.id,
-                StaffSession.ended_at.is_(None),
-                StaffSession.expires_at > now,
-                StaffSession.last_seen_at > now - idle_limit(),
-            )
-        ).all()
-    )
-
-
 def forget_older_than(db: Session, cutoff: dt.datetime) -> int:
     from sqlalchemy import delete
 

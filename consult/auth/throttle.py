@@ -12,6 +12,16 @@ typed email nor the client address is stored:
 - the client address alone: ``LOGIN_CLIENT_MAX_FAILURES`` in the same window (password
   spraying across many emails).
 
+- the typed email alone, from any address: once it has ``LOGIN_ACCOUNT_FREE_FAILURES`` in
+  the window, attempts at it from devices it was never signed in on are spaced at least
+  ``LOGIN_ACCOUNT_DELAY_SECONDS`` apart, so guessing from many addresses at once is slowed
+  to a trickle, while the owner at worst waits that long.
+
+A browser that signed in to an account gets a signed device cookie for it (OWASP's "device
+cookies"). From that device, attempts at that account are counted for the device alone:
+neither a stranger guessing from the same school network nor one guessing from anywhere
+else can lock the owner out of their own computer.
+
 Unknown and known emails are counted, refused and worded alike. A correct password from a
 throttled pair is refused too (it is not even checked), so the answer never depends on
 whether the guess was right.
@@ -22,8 +32,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import secrets
 
 from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -40,7 +52,44 @@ def email_key(email: str) -> str:
     return _key("email", email.strip().lower())
 
 
-def client_key() -> str:
+DEVICE_COOKIE = "consult_device"
+DEVICE_COOKIE_DAYS = 365
+
+
+def _devices() -> URLSafeSerializer:
+    return URLSafeSerializer(str(current_app.config["SECRET_KEY"]), salt="staff-device")
+
+
+def trusted_device(email: str) -> str | None:
+    """The id of this browser's device cookie when it was issued for ``email``, else None."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _devices().loads(raw)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("e") != email_key(email):
+        return None
+    return str(data.get("d") or "") or None
+
+
+def remember_device(response, email: str) -> None:
+    """After a successful sign-in: this browser is a known device for ``email``."""
+    value = _devices().dumps({"e": email_key(email), "d": secrets.token_hex(12)})
+    response.set_cookie(
+        DEVICE_COOKIE, value, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
+        samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        path="/staff",
+    )
+
+
+def client_key(email: str | None = None) -> str:
+    """Who is trying: the trusted device for ``email`` if this browser is one, else the
+    client address."""
+    device = trusted_device(email) if email else None
+    if device:
+        return _key("device", device)
     return _key("client", request.remote_addr or "unknown")
 
 
@@ -48,26 +97,46 @@ def window() -> dt.timedelta:
     return dt.timedelta(minutes=int(current_app.config["LOGIN_LOCKOUT_MINUTES"]))
 
 
-def is_throttled(db: Session, email: str) -> bool:
-    since = utcnow() - window()
-    client = client_key()
+def why_throttled(db: Session, email: str) -> str | None:
+    """None when an attempt at ``email`` from here may be checked; else "device" (too many
+    failures from this device or address) or "account" (the account is being guessed at
+    from elsewhere: wait ``LOGIN_ACCOUNT_DELAY_SECONDS``)."""
+    config = current_app.config
+    now = utcnow()
+    since = now - window()
     recent = select(func.count()).select_from(SignInFailure).where(SignInFailure.at > since)
-    pair = db.scalar(
-        recent.where(
-            SignInFailure.email_key == email_key(email), SignInFailure.client_key == client
-        )
-    )
-    if pair >= int(current_app.config["LOGIN_MAX_FAILURES"]):
-        return True
+    mine = recent.where(SignInFailure.email_key == email_key(email))
+    if trusted_device(email):
+        # The owner's own browser: only its own failures count.
+        device = db.scalar(mine.where(SignInFailure.client_key == client_key(email)))
+        return "device" if device >= int(config["LOGIN_MAX_FAILURES"]) else None
+    client = client_key()
+    if db.scalar(mine.where(SignInFailure.client_key == client)) >= int(
+        config["LOGIN_MAX_FAILURES"]
+    ):
+        return "device"
     from_client = db.scalar(recent.where(SignInFailure.client_key == client))
-    return from_client >= int(current_app.config["LOGIN_CLIENT_MAX_FAILURES"])
+    if from_client >= int(config["LOGIN_CLIENT_MAX_FAILURES"]):
+        return "device"
+    if db.scalar(mine) >= int(config["LOGIN_ACCOUNT_FREE_FAILURES"]):
+        last = db.scalar(
+            select(func.max(SignInFailure.at)).where(SignInFailure.email_key == email_key(email))
+        )
+        delay = dt.timedelta(seconds=int(config["LOGIN_ACCOUNT_DELAY_SECONDS"]))
+        if last is not None and now - last < delay:
+            return "account"
+    return None
+
+
+def is_throttled(db: Session, email: str) -> bool:
+    return why_throttled(db, email) is not None
 
 
 def record_failure(db: Session, email: str) -> None:
     now = utcnow()
     # Old failures count for nothing: forget them as we go.
     db.execute(delete(SignInFailure).where(SignInFailure.at < now - 4 * window()))
-    db.add(SignInFailure(at=now, email_key=email_key(email), client_key=client_key()))
+    db.add(SignInFailure(at=now, email_key=email_key(email), client_key=client_key(email)))
 
 
 def clear(db: Session, email: str, *, everywhere: bool = False) -> int:
@@ -75,7 +144,7 @@ def clear(db: Session, email: str, *, everywhere: bool = False) -> int:
     (``everywhere``): the email's failures are forgotten."""
     stmt = delete(SignInFailure).where(SignInFailure.email_key == email_key(email))
     if not everywhere:
-        stmt = stmt.where(SignInFailure.client_key == client_key())
+        stmt = stmt.where(SignInFailure.client_key == client_key(email))
     return db.execute(stmt).rowcount or 0
 
 

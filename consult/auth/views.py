@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -28,19 +27,12 @@ from consult.auth.access import (
     sign_out_user,
 )
 from consult.auth.accounts import authenticate, change_own_password
+from consult.auth.blueprint import ROLE_NAMES, bp
+from consult.auth.throttle import remember_device
 from consult.db import get_db
 from consult.extensions import limiter
 
 log = logging.getLogger(__name__)
-
-bp = Blueprint("auth", __name__, url_prefix="/staff")
-
-ROLE_NAMES = {
-    "admin": "Administrator",
-    "analyst": "Analyst",
-    "school_staff": "School staff",
-    "safeguarding_lead": "Designated safeguarding lead",
-}
 
 
 @bp.after_request
@@ -77,6 +69,12 @@ THROTTLED = (
     "There have been too many attempts to sign in from this device. Wait {minutes} minutes "
     "and try again, or ask an administrator to reset your password"
 )
+# Someone elsewhere is guessing at this email (the same words whether or not it has an
+# account). The owner's own browser is never slowed: it carries a device cookie.
+THROTTLED_ACCOUNT = (
+    "There have been many attempts to sign in to this account. Wait a minute and try again "
+    "from a device you have signed in on before, or ask an administrator for help"
+)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -102,8 +100,11 @@ def sign_in():
                 audit.record(db, "sign_in", user=result.user, target=result.user.email)
                 db.commit()
                 if result.user.must_change_password:
-                    return redirect(url_for("auth.change_password"))
-                return redirect(next_url or url_for("auth.home"))
+                    response = redirect(url_for("auth.change_password"))
+                else:
+                    response = redirect(next_url or url_for("auth.home"))
+                remember_device(response, result.user.email)
+                return response
             known = result.known
             if result.throttled:
                 action = "sign_in_throttled"
@@ -122,13 +123,13 @@ def sign_in():
             )
             db.commit()
             # The same words whether or not the email has an account.
-            if result.throttled:
+            if result.throttled_why == "account":
+                errors["email"] = THROTTLED_ACCOUNT
+            elif result.throttled:
                 errors["email"] = THROTTLED.format(minutes=_lockout_minutes())
             else:
                 errors["email"] = WRONG
-    return render_template(
-        "auth/sign_in.html", errors=errors, email=email, next_url=next_url or ""
-    )
+    return render_template("auth/sign_in.html", errors=errors, email=email, next_url=next_url or "")
 
 
 @bp.route("/sign-out", methods=["GET", "POST"])
@@ -155,7 +156,9 @@ def change_password():
     if request.method == "POST":
         db = get_db()
         errors = change_own_password(
-            db, user, request.form.get("current_password", ""),
+            db,
+            user,
+            request.form.get("current_password", ""),
             request.form.get("new_password", ""),
         )
         if not errors:
@@ -173,7 +176,3 @@ def home():
     return render_template(
         "staff/home.html", user=user, links=links_for(user), role_name=ROLE_NAMES.get(user.role)
     )
-
-
-# Administrators' account pages live on this blueprint too (/staff/accounts).
-from consult.auth import account_views  # noqa: E402,F401

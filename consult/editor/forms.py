@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 
 from consult.editor.codes import UsedCodes, unique_code
+from consult.editor.options import exclusive_last, move_option, option_rows, options_from_rows
 from surveys.answers import clean_text
 from surveys.schema import CHOICE_TYPES, CODE, TEXT_TYPES
 
@@ -112,12 +113,15 @@ def question_values(q: dict | None) -> dict:
             {
                 "code": o["code"],
                 "label": o.get("label", ""),
+                "hint": o.get("hint") or "",
                 "exclusive": "1" if o.get("exclusive") else "",
                 "remove": "",
             }
             for o in q.get("options") or []
         ],
-        "new_options": [{"label": "", "exclusive": ""} for _ in range(NEW_OPTION_ROWS)],
+        "new_options": [
+            {"label": "", "hint": "", "exclusive": ""} for _ in range(NEW_OPTION_ROWS)
+        ],
         "options_from": q.get("options_from"),
     }
     return values
@@ -141,13 +145,13 @@ def parse_question(
         values[key] = _text(form, key)
     values["optional"] = "1" if form.get("optional") else ""
     values["free_text_analysis"] = "1" if form.get("free_text_analysis") else ""
-    for i, row in enumerate(values["options"]):
-        row["label"] = _text(form, f"opt-{i}-label")
-        row["exclusive"] = "1" if form.get(f"opt-{i}-exclusive") else ""
-        row["remove"] = "1" if form.get(f"opt-{i}-remove") else ""
+    values["options"] = option_rows(form, values["options"], _text)
     for j, row in enumerate(values["new_options"]):
         row["label"] = _text(form, f"new-{j}-label")
+        row["hint"] = _text(form, f"new-{j}-hint")
         row["exclusive"] = "1" if form.get(f"new-{j}-exclusive") else ""
+    values["moved"] = move_option(form, values["options"])
+    values["options"] = exclusive_last(values["options"])
 
     kind = values["type"]
     if kind not in dict(QUESTION_TYPES):
@@ -184,7 +188,7 @@ def parse_question(
     new["required"] = not values["optional"]
 
     if kind in CHOICE_TYPES and not new.get("options_from"):
-        options = _options(values, existing, code, used)
+        options = options_from_rows(values, existing, code, used)
         if not options:
             errors["new-0-label"] = "Enter at least one option"
         elif kind == "scale" and len(options) < 2:
@@ -224,30 +228,6 @@ def parse_question(
     else:
         new.pop("show_if", None)
     return new, errors, values
-
-
-def _options(values: dict, existing: dict | None, code: str, used: UsedCodes) -> list[dict]:
-    """Kept options keep their codes (whatever their new label); new ones get codes that
-    neither this question nor any published version of it has used."""
-    old = {o["code"]: o for o in (existing or {}).get("options") or []}
-    options: list[dict] = []
-    for row in values["options"]:
-        if row["remove"] or not row["label"]:
-            continue
-        option = dict(old.get(row["code"], {"code": row["code"]}))
-        option["label"] = row["label"]
-        option["exclusive"] = bool(row["exclusive"])
-        options.append(option)
-    taken = set(old) | used.options_of(code)
-    for row in values["new_options"]:
-        if not row["label"]:
-            continue
-        new_code = unique_code(row["label"], taken, fallback="option")
-        taken.add(new_code)
-        options.append(
-            {"code": new_code, "label": row["label"], "exclusive": bool(row["exclusive"])}
-        )
-    return options
 
 
 # --- pages ----------------------------------------------------------------------------------------

@@ -41,18 +41,9 @@ def save_page(draft_id: int, defn: SurveyDefinition, page_id: str, values: dict)
 
 
 def next_page_id(defn: SurveyDefinition, current: dict, page_id: str, change: bool) -> str | None:
-    """Where a respondent goes after ``page_id``: the next shown page not yet answered (or,
-    after a change from check answers, the first incomplete one). None: check answers."""
-    answers = rules.prune(defn, current["answers"])
-    done = set(current["done"])
-    incomplete = rules.first_incomplete_page(defn, answers, done)
-    if incomplete is None:
-        return None
-    if change:
-        return incomplete.id
-    ids = [p.id for p in rules.visible_pages(defn, answers)]
-    after = ids[ids.index(page_id) + 1 :] if page_id in ids else ids
-    return next((pid for pid in after if pid not in done), incomplete.id)
+    """Where a respondent goes after ``page_id``, as in the live journey. None: check
+    answers."""
+    return rules.next_page_id(defn, current["answers"], set(current["done"]), page_id, change)
 
 
 def previous_page_id(defn: SurveyDefinition, answers: dict, page_id: str) -> str | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from consult.editor.codes import UsedCodes
@@ -76,11 +77,26 @@ def draft_from_latest(db: Session, survey_id: str, user: User | None) -> SurveyD
     return start_draft(db, survey_id, definition, version.version, user)
 
 
-def save(draft: SurveyDraft, definition: dict, user: User | None) -> None:
-    # A new dict, so the JSON column sees the change.
-    draft.definition = copy.deepcopy(definition)
-    draft.updated_by_id = user.id if user else None
-    draft.updated_at = utcnow()
+def save(db: Session, draft: SurveyDraft, definition: dict, user: User | None) -> bool:
+    """Store the draft's new definition if nobody has saved it since ``draft`` was read:
+    one ``UPDATE ... WHERE updated_at = <as read>`` (a compare-and-swap; a second writer
+    waits for the first's row lock, then matches no row). False: someone had."""
+    read_at = draft.updated_at
+    now = max(utcnow(), read_at + dt.timedelta(microseconds=1))
+    result = db.execute(
+        update(SurveyDraft)
+        .where(SurveyDraft.id == draft.id, SurveyDraft.updated_at == read_at)
+        .values(
+            definition=copy.deepcopy(definition),
+            updated_by_id=user.id if user else None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.expire(draft)
+    return True
 
 
 def publish_draft(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import yaml
 
-from surveys.schema import DefinitionError, SurveyDefinition, parse_definition
+from surveys.schema import SurveyDefinition, parse_yaml
 
 
 class _Dumper(yaml.SafeDumper):
@@ -42,10 +42,4 @@ def to_yaml(defn: SurveyDefinition) -> str:
 
 def from_yaml(text: str, name: str = "uploaded file") -> SurveyDefinition:
     """Parse YAML text with the schema; raises DefinitionError naming what is wrong."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DefinitionError(name, [(where, f"not valid YAML: {exc}")]) from None
-    return parse_definition(data, name)
+    return parse_yaml(text, name)

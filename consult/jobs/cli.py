@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from consult.templating import plural
+
 
 def register(cli: click.Group) -> None:
     cli.add_command(worker)
@@ -22,8 +24,9 @@ def register(cli: click.Group) -> None:
 @click.option("--name", default=None, help="Worker name shown by `rq info`.")
 @with_appcontext
 def worker(burst, queues, simple, name):
-    """Run a job worker (RQ). Needs REDIS_URL; start as many as you like, on any machine
-    that reaches the same Redis and database."""
+    """Run a job worker: on RQ when REDIS_URL is set (start as many as you like, on any
+    machine that reaches the same Redis and database), else the jobs the database holds
+    when JOBS_IN_WORKER is set."""
     from consult.jobs.worker import run_worker
 
     app = current_app._get_current_object()
@@ -49,8 +52,8 @@ def jobs():
 @with_appcontext
 def jobs_list(limit):
     """The most recent jobs."""
-    from consult.db import create_all
     from consult.jobs.queue import reap_stale, recent_jobs
+    from consult.schema import create_all
 
     create_all()
     reap_stale()
@@ -66,11 +69,11 @@ def jobs_list(limit):
 @with_appcontext
 def jobs_reap():
     """Mark failed the jobs whose worker stopped (stale heartbeat)."""
-    from consult.db import create_all
     from consult.jobs.queue import reap_stale
+    from consult.schema import create_all
 
     create_all()
-    click.echo(f"Marked {reap_stale()} stopped job(s) failed.")
+    click.echo(f"Marked {plural(reap_stale(), 'stopped job')} failed.")
 
 
 @jobs.command("rerun")
@@ -93,8 +96,8 @@ def jobs_rerun(job_id):
 @with_appcontext
 def jobs_ping(seconds, wait):
     """Send a trivial job through the queue, to check the workers are running."""
-    from consult.db import create_all
     from consult.jobs.queue import enqueue, wait_for
+    from consult.schema import create_all
 
     create_all()
     job = enqueue("jobs.ping", {"seconds": seconds})

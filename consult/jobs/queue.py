@@ -4,6 +4,7 @@ Where a job runs:
 
 * ``JOBS_SYNC = True``   at once, in the caller's thread (tests, scripts)
 * ``REDIS_URL`` set      on RQ: ``consult worker`` processes, on this machine or others
+* ``JOBS_IN_WORKER``     queued in the database, run by ``consult worker`` (no Redis)
 * otherwise              in a background thread of this process (the embedded default)
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from consult.db import engine, get_db
 from consult.jobs.models import FAILED, QUEUED, RUNNING, Job
 from consult.jobs.registry import get_handler
-from consult.jobs.runner import mark_failed, pool, run_job, setting
+from consult.jobs.runner import DATABASE, mark_failed, pool, run_job, setting
 from consult.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ def backend_for(app: Flask) -> str:
         return "sync"
     if app.config.get("REDIS_URL"):
         return "rq"
+    if setting(app, "JOBS_IN_WORKER"):
+        return DATABASE
     return "thread"
 
 
@@ -98,7 +101,7 @@ def dispatch(app: Flask, job: Job) -> None:
         except Exception as exc:  # redis away: say so on the job, never lose it silently
             log.warning("could not enqueue job %s on RQ: %s", job.id, exc)
             mark_failed(engine(), job.id, None, QUEUE_UNAVAILABLE, repr(exc))
-    else:
+    elif backend != DATABASE:  # the database's jobs wait for ``consult worker``
         pool.submit(app, job.id, engine())
 
 

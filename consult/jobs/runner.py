@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 DEFAULTS = {
     "JOBS_SYNC": False,
+    # Without Redis: True leaves jobs queued in the database for ``consult worker`` (long
+    # analyses out of the web process); False runs them in a thread of the web process.
+    "JOBS_IN_WORKER": False,
     "JOBS_THREADS": 1,
     "JOB_HEARTBEAT_SECONDS": 5,
     "JOB_STALE_SECONDS": 60,
@@ -36,6 +39,10 @@ DEFAULTS = {
     "JOB_QUEUE_NAME": "consult",
     "JOB_HANDLER_MODULES": [],
 }
+
+
+# The backend of jobs queued in the database itself, for ``consult worker`` without Redis.
+DATABASE = "database"
 
 
 def setting(app: Flask, key: str):

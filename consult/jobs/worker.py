@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from flask import Flask
 
 from consult.jobs.registry import import_handlers
-from consult.jobs.runner import run_job, setting
+from consult.jobs.runner import DATABASE, run_job, setting
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +61,18 @@ def run_worker(
     from rq import SimpleWorker, Worker
 
     if not app.config.get("REDIS_URL"):
+        if setting(app, "JOBS_IN_WORKER"):
+            return run_database_worker(app, burst=burst)
         raise RuntimeError(
             "REDIS_URL is not set. Without it, jobs run inside the web app and no worker "
-            "is needed; set REDIS_URL (for example redis://127.0.0.1:6379/0) to use workers."
+            "is needed; set REDIS_URL (for example redis://127.0.0.1:6379/0), or "
+            "JOBS_IN_WORKER = True to keep jobs in the database for this worker."
         )
     set_app(app)
     import_handlers(tuple(setting(app, "JOB_HANDLER_MODULES")))
     with app.app_context():
-        from consult.db import create_all
         from consult.jobs.queue import reap_stale
+        from consult.schema import create_all
 
         create_all()
         reap_stale()
@@ -77,6 +81,35 @@ def run_worker(
     worker_class = SimpleWorker if simple else Worker
     worker = worker_class(names, connection=connection, name=name)
     return worker.work(burst=burst, with_scheduler=False)
+
+
+def run_database_worker(app: Flask, *, burst: bool = False, poll: float = 1.0) -> bool:
+    """Without Redis (``JOBS_IN_WORKER``): run the jobs queued in the database, oldest first,
+    one at a time in this process (claiming is atomic, so several workers may share the
+    database); with ``burst``, until none is left."""
+    from sqlalchemy import select
+
+    from consult.jobs.models import QUEUED, Job
+
+    set_app(app)
+    import_handlers(tuple(setting(app, "JOB_HANDLER_MODULES")))
+    with app.app_context():
+        from consult.db import engine
+        from consult.jobs.queue import reap_stale
+        from consult.schema import create_all
+
+        create_all()
+        reap_stale()
+        queued = select(Job.id).where(Job.status == QUEUED, Job.backend == DATABASE)
+        while True:
+            with engine().connect() as conn:
+                job_id = conn.scalar(queued.order_by(Job.id).limit(1))
+            if job_id is not None:
+                run_job(app, job_id)
+            elif burst:
+                return True
+            else:
+                time.sleep(poll)
 
 
 def main(argv: list[str] | None = None) -> None:

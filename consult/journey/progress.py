@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -146,8 +146,3 @@ def store_response(
     progress.response_id = response.id
     return response, True
 
-
-def purge_expired_progress(db: Session) -> int:
-    """Forget abandoned progress once it has expired."""
-    result = db.execute(delete(Progress).where(Progress.expires_at < utcnow()))
-    return result.rowcount or 0

@@ -175,19 +175,10 @@ def _previous_url(defn, answers, page_id, survey_id, change) -> str:
 
 
 def _next_url(defn, progress, page_id, survey_id, change) -> str:
-    answers = rules.prune(defn, progress.answers)
-    incomplete = rules.first_incomplete_page(defn, answers, set(progress.pages_done))
-    if change or incomplete is None:
-        if incomplete is None:
-            return url_for("journey.check", survey_id=survey_id)
-        return _page_url(survey_id, incomplete.id)
-    pages = rules.visible_pages(defn, answers)
-    ids = [p.id for p in pages]
-    after = ids[ids.index(page_id) + 1 :] if page_id in ids else ids
-    for pid in after:
-        if pid not in progress.pages_done:
-            return _page_url(survey_id, pid)
-    return _page_url(survey_id, incomplete.id)
+    next_id = rules.next_page_id(defn, progress.answers, set(progress.pages_done), page_id, change)
+    if next_id is None:
+        return url_for("journey.check", survey_id=survey_id)
+    return _page_url(survey_id, next_id)
 
 
 @bp.route("/<survey_id>/page/<page_id>", methods=["GET", "POST"])

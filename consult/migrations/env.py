@@ -1,7 +1,7 @@
 """Alembic environment for consult.
 
-The target is ``consult.db.Base.metadata`` with every model imported
-(``consult.db.import_models``). The database is, in order: a connection handed over in
+The target is ``consult.base.Base.metadata`` with every model imported
+(``consult.schema.import_models``). The database is, in order: a connection handed over in
 ``config.attributes["connection"]`` (tests), the ``sqlalchemy.url`` option (set by
 ``consult db ...`` from the app's DATABASE_URL), or the current Flask app's DATABASE_URL.
 """
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from consult.db import Base, import_models, make_engine
+from consult.base import Base
+from consult.db import make_engine
+from consult.schema import import_models
 
 import_models()
 config = context.config

@@ -8,6 +8,7 @@
   mail server was away) and emails the partnership's role about items still unreviewed
   ``SAFEGUARDING_ESCALATE_AFTER_MINUTES`` after they arrived.
 
+Sending (with the Date and Message-ID headers) is ``consult.mail``'s, as for every email.
 An email holds no answer text: only the school, the category and a link to the item.
 Nothing is sent when ``MAIL_SERVER`` is not set (flags still reach the queue).
 """
@@ -17,13 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from email.message import EmailMessage
 
 from flask import Flask, after_this_request, current_app, has_request_context, request
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from consult import mail
 from consult.jobs.registry import handler
+from consult.mail import enabled, send_mail
 from consult.models import User, utcnow
 from consult.safeguarding.models import SafeguardingFlag
 
@@ -31,14 +33,7 @@ log = logging.getLogger(__name__)
 
 JOB_KIND = "safeguarding.alerts"
 DEFAULTS = {
-    "MAIL_SERVER": "",
-    "MAIL_PORT": 25,
-    "MAIL_USE_TLS": False,  # STARTTLS
-    "MAIL_USE_SSL": False,
-    "MAIL_USERNAME": "",
-    "MAIL_PASSWORD": "",
-    "MAIL_FROM": "safeguarding@localhost",
-    "MAIL_TIMEOUT_SECONDS": 20,
+    **mail.DEFAULTS,
     # Where links in emails point (e.g. https://consult.example.org); else the address the
     # flag's request came in on.
     "SERVICE_URL": "",
@@ -50,28 +45,6 @@ DEFAULTS = {
 def setting(key: str, app: Flask | None = None):
     app = app or current_app
     return app.config.get(key, DEFAULTS[key])
-
-
-def enabled(app: Flask | None = None) -> bool:
-    return bool(setting("MAIL_SERVER", app))
-
-
-# --- sending -----------------------------------------------------------------------------------
-def send_mail(to: list[str], subject: str, body: str) -> None:
-    message = EmailMessage()
-    message["From"] = setting("MAIL_FROM")
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
-    message.set_content(body)
-    host, port = setting("MAIL_SERVER"), int(setting("MAIL_PORT"))
-    timeout = float(setting("MAIL_TIMEOUT_SECONDS"))
-    smtp_class = smtplib.SMTP_SSL if setting("MAIL_USE_SSL") else smtplib.SMTP
-    with smtp_class(host, port, timeout=timeout) as smtp:
-        if setting("MAIL_USE_TLS"):
-            smtp.starttls()
-        if setting("MAIL_USERNAME"):
-            smtp.login(setting("MAIL_USERNAME"), setting("MAIL_PASSWORD"))
-        smtp.send_message(message)
 
 
 def _partnership(db: Session) -> list[str]:

@@ -68,8 +68,7 @@ def screen_before_purge(db: Session, expired_ids) -> None:
 def register() -> None:
     from consult import retention
 
-    if screen_before_purge not in retention.before_progress_purge:
-        retention.before_progress_purge.append(screen_before_purge)
+    retention.register_before_progress_purge(screen_before_purge)
     if screen_pupil_answers not in journey_hooks.after_submit:
         journey_hooks.after_submit.append(screen_pupil_answers)
     if screen_saved_page not in journey_hooks.after_page_save:

@@ -2,7 +2,8 @@
 
 A flag is written in the same transaction as the pupil's response, so no response is ever
 stored unscreened. Until a reviewer clears it, a flagged response is held back from every
-report, export, analysis and quote (the exclusion rule at the bottom of this module).
+report, export, analysis and quote (the rules at the bottom of this module, registered by
+``consult.safeguarding.init_app`` through ``purge_rules``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.db import Base
-from consult.models import User, utcnow
-from consult.reportable import register_exclusion
-from consult.retention import register_hold
+from consult.base import Base, utcnow
+from consult.models import User
 
 
 class SafeguardingFlag(Base):
@@ -80,7 +79,6 @@ class SafeguardingAction(Base):
     user: Mapped[User | None] = relationship()
 
 
-@register_exclusion
 def held_back_responses():
     """Responses with any flag a reviewer has not cleared: never reported."""
     # (never a NULL in a NOT IN list: that would hold back every response)
@@ -89,7 +87,6 @@ def held_back_responses():
     )
 
 
-@register_hold
 def unreviewed_responses():
     """Responses with a flag nobody has reviewed yet: kept past retention until reviewed,
     so a possible disclosure is never deleted unread."""

@@ -62,14 +62,48 @@ def warm_now(app) -> None:
 
 
 def warm_in_background(app) -> None:
-    """``warm_now`` off the request path (the development server and other hosts)."""
+    """``warm_now`` off the request path, started by the app's first request (the development
+    server; gunicorn workers call ``warm_now`` in post_worker_init). A command line tool
+    creates the app too but serves no pupil: it loads no model (and draws no progress bar
+    over a password prompt)."""
     if app.config.get("SAFEGUARDING_SCREENER", "best") != "best" or app.config.get("TESTING"):
         return
-    thread = threading.Thread(target=warm_now, args=(app,), name="warm-screener", daemon=True)
+    once = threading.Lock()
+
+    @app.before_request
+    def _start_warming():
+        if once.acquire(blocking=False):  # the first request only; never released
+            _start_thread(app)
+
+
+_stop_warming = threading.Event()
+
+
+def _start_thread(app) -> None:
+    # At exit Python first runs threading's exit hooks: concurrent.futures' hook stops every
+    # thread pool taking work, and a model load still running then fails with "cannot
+    # schedule new futures after interpreter shutdown"; a process that ends while PyTorch is
+    # loading in a daemon thread aborts ("terminate called without an active exception").
+    # So the load is waited for in a threading exit hook registered after concurrent.futures'
+    # (those hooks run last registered first), and a load not yet begun is not begun.
+    import concurrent.futures.thread  # noqa: F401 - registers its exit hook before ours
+
+    def load():
+        if not _stop_warming.is_set():
+            warm_now(app)
+
+    thread = threading.Thread(target=load, name="warm-screener", daemon=True)
+
+    def wait_for_load():
+        _stop_warming.set()
+        thread.join(300)
+
+    register = getattr(threading, "_register_atexit", None)  # CPython 3.9+
+    if register is not None:
+        register(wait_for_load)
+    else:  # pragma: no cover
+        atexit.register(wait_for_load)
     thread.start()
-    # A process that exits while PyTorch is still loading the model in this thread aborts
-    # ("terminate called without an active exception", exit 134): let the load finish first.
-    atexit.register(thread.join, 300)
 
 
 def reset() -> None:

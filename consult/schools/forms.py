@@ -67,6 +67,25 @@ def parse_time(raw: str) -> dt.time | None:
     return dt.time(hour, minute)
 
 
+def next_end(now: dt.datetime, when: dt.time) -> tuple[dt.datetime | None, str | None]:
+    """The first ``when`` after ``now`` (local time): later today, or tomorrow for a session
+    that runs past midnight, within ``MAX_SESSION_HOURS``. Else (None, what is wrong)."""
+    local = now.astimezone(LOCAL_TZ)
+    limit = dt.timedelta(hours=MAX_SESSION_HOURS)
+
+    def after_now(day: dt.date) -> dt.timedelta:  # real time, across a clock change too
+        return dt.datetime.combine(day, when, tzinfo=LOCAL_TZ).astimezone(dt.UTC) - local
+
+    day = local.date()
+    if after_now(day) <= dt.timedelta(0):
+        day += dt.timedelta(days=1)  # the session runs past midnight
+        if after_now(day) > limit:
+            return None, "End time must be later than now"
+    if after_now(day) > limit:
+        return None, f"End time must be within {MAX_SESSION_HOURS} hours from now"
+    return dt.datetime.combine(day, when, tzinfo=LOCAL_TZ), None
+
+
 @dataclass
 class SessionForm:
     school: str = ""
@@ -79,8 +98,10 @@ class SessionForm:
     pupils: int | None = None
 
     @classmethod
-    def blank(cls, school: str = "") -> SessionForm:
-        suggested = local_now() + dt.timedelta(hours=1)
+    def blank(cls, school: str = "", now: dt.datetime | None = None) -> SessionForm:
+        """An empty form suggesting an end an hour from ``now`` (which may be after
+        midnight: :meth:`validate` accepts it)."""
+        suggested = (now or local_now()).astimezone(LOCAL_TZ) + dt.timedelta(hours=1)
         return cls(school=school, end_time=suggested.strftime("%H:%M"))
 
     @classmethod
@@ -119,14 +140,9 @@ class SessionForm:
             if when is None:
                 errors["end_time"] = "End time must be a real time, like 14:30 or 2:30pm"
             else:
-                local_now_ = now.astimezone(LOCAL_TZ)
-                ends = dt.datetime.combine(local_now_.date(), when, tzinfo=LOCAL_TZ)
-                if ends <= local_now_:
-                    errors["end_time"] = "End time must be later than now"
-                elif ends - local_now_ > dt.timedelta(hours=MAX_SESSION_HOURS):
-                    errors["end_time"] = (
-                        f"End time must be within {MAX_SESSION_HOURS} hours from now"
-                    )
+                ends, problem = next_end(now, when)
+                if problem:
+                    errors["end_time"] = problem
                 else:
                     self.ends_at = to_utc_naive(ends)
         self.errors = errors

@@ -12,8 +12,7 @@ import datetime as dt
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from consult.db import Base
-from consult.models import utcnow
+from consult.base import Base, utcnow
 
 
 class ClassroomSession(Base):

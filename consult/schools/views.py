@@ -35,7 +35,7 @@ from consult.schools.forms import (
 from consult.schools.hooks import prefill_from_session
 from consult.schools.models import ClassroomSession
 from consult.survey_store import current_version, definition_of, get_version
-from surveys.answers import first_incomplete_page
+from consult.templating import plural
 
 bp = Blueprint("schools", __name__)
 
@@ -132,16 +132,14 @@ def join():
     # A fresh anonymous session for each pupil: nothing from the last person on this device
     # (another pupil, or a member of staff who was signed in) carries over.
     session.clear()
-    first_page = begin_for_classroom(version, classroom.id)
+    begin_for_classroom(version, classroom.id)
     progress = find_progress(db, session.get(f"progress:{version.survey_id}"))
-    definition = definition_of(version)
     if progress is not None:
-        prefill_from_session(progress, classroom, definition)
-        page = first_incomplete_page(definition, progress.answers, set(progress.pages_done))
-        if page is not None:
-            first_page = url_for("journey.page", survey_id=version.survey_id, page_id=page.id)
+        prefill_from_session(progress, classroom, definition_of(version))
     db.commit()
-    return redirect(first_page)
+    # Every pupil reads the introduction and what happens to their answers (the
+    # safeguarding notice) first: the start page's "Continue" leads to the first question.
+    return redirect(url_for("journey.start", survey_id=version.survey_id))
 
 
 # --- staff: sessions --------------------------------------------------------------------------
@@ -218,6 +216,7 @@ def _render_new(form: SessionForm, fixed_school: str | None):
         errors=form.errors,
         fixed_school=fixed_school,
         year_groups=YEAR_GROUPS,
+        max_hours=queries.MAX_SESSION_HOURS,
     )
 
 
@@ -230,6 +229,13 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=10, border=2)
 
 
+def _over_expected_text(count: int, expected: int) -> str:
+    """The staff warning when more answers than pupils have come in (also sent to the
+    projector page's script, so the words have one home)."""
+    over = max(0, count - expected)
+    return f"{plural(over, 'more answer')} than the {plural(expected, 'pupil')} you expected."
+
+
 def _projector_context(classroom: ClassroomSession) -> dict:
     db = get_db()
     join_url = _join_url(classroom)
@@ -239,6 +245,7 @@ def _projector_context(classroom: ClassroomSession) -> dict:
         "classroom": classroom,
         "count": count,
         "over_expected": max(0, count - classroom.expected_pupils),
+        "over_expected_text": _over_expected_text(count, classroom.expected_pupils),
         "join_url": join_url,
         # Read aloud and typed by pupils: no "https://" (browsers add it).
         "join_page": url_for("schools.join", _external=True).split("://", 1)[-1],
@@ -276,6 +283,7 @@ def status(session_id: int):
         "count": count,
         "expected": classroom.expected_pupils,
         "over_expected": max(0, count - classroom.expected_pupils),
+        "over_expected_text": _over_expected_text(count, classroom.expected_pupils),
         "status": classroom.status,
     }
 

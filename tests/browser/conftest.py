@@ -105,7 +105,8 @@ def serve_live(base: Path, name: str = "live-server"):
     from werkzeug.serving import make_server
 
     from consult import create_app
-    from consult.db import create_all, get_db
+    from consult.db import get_db
+    from consult.schema import create_all
     from consult.survey_store import load_folder
 
     os.environ["CONSULT_INSTANCE_PATH"] = str(base / "instance")

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS, axe_check, screenshot
-from tests.consult.test_analysis_support import RULES, FakeEngine, add_response, resident
+from tests.consult.analysis.test_analysis_support import RULES, FakeEngine, add_response, resident
 
 THEME_RULES = [
     *RULES,

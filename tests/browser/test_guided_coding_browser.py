@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import axe_check, screenshot
-from tests.consult.test_analysis_support import add_response, resident
+from tests.consult.analysis.test_analysis_support import add_response, resident
 
 YEAR = 2025  # apart from the other browser tests' answers (2026)
 PLACES = ["Church Road", "the high street", "Mill Lane", "Station Road", "the seafront",
@@ -194,8 +194,8 @@ def test_an_analyst_checks_50_answers_by_keyboard_and_a_rerun_keeps_them(
     screenshot(page, "guided-themes-rerun")
     new_run = int(page.url.rstrip("/").split("/")[-1])
 
-    from consult.analysis.curation import answer_themes
     from consult.analysis.models import AnalysedAnswer, AnalysisRun
+    from consult.analysis.review.curation import answer_themes
 
     with live_server.db() as db:
         run = db.get(AnalysisRun, new_run)

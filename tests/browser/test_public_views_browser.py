@@ -19,7 +19,12 @@ def reviewed_run(live_server, monkeypatch):
     from consult.analysis.models import AnalysisRun, Theme
     from consult.db import get_db
     from consult.jobs import enqueue
-    from tests.consult.test_analysis_support import add_response, fake_factory, resident, version_of
+    from tests.consult.analysis.test_analysis_support import (
+        add_response,
+        fake_factory,
+        resident,
+        version_of,
+    )
 
     monkeypatch.setitem(live_server.app.config, "ANALYSIS_ENGINE_FACTORY", fake_factory)
     monkeypatch.setitem(live_server.app.config, "JOBS_SYNC", True)
@@ -65,7 +70,7 @@ def test_public_views_pages_pass_axe_and_show_only_reviewed_themes(
 
     from consult.analysis.models import AnalysisRun
     from consult.analysis.public_views.cache import cached_report
-    from consult.analysis.report_views import standalone_html
+    from consult.analysis.web.public_views import standalone_html
     from consult.db import get_db
 
     with live_server.app.test_request_context():

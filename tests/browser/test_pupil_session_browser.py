@@ -20,7 +20,7 @@ from consult.reportable import reportable
 from consult.safeguarding.models import SafeguardingFlag
 from consult.survey_store import current_version
 from tests.browser.conftest import axe_check, screenshot, sign_in
-from tests.consult.test_schools import PUPIL_ANSWERS, in_an_hour
+from tests.consult.test_schools import PUPIL_ANSWERS, SAFEGUARDING_NOTICE, in_an_hour
 from tests.smtp_server import smtp_inbox  # noqa: F401 (fixture)
 
 SCHOOL = "Hillside Browser Academy"
@@ -81,6 +81,18 @@ def _answer(page, answers: dict) -> None:
                 page.locator(f'[name="{code}"]').fill(v)
 
 
+def read_the_intro(page, label: str) -> None:
+    """After joining, every pupil is on the start page (intro and the safeguarding notice),
+    not on a question; its "Continue" leads to the first question."""
+    assert not PAGE_URL.search(page.url), f"{label} skipped the intro: {page.url}"
+    assert SAFEGUARDING_NOTICE in page.locator("main").inner_text().replace("\n", " ")
+    axe_check(page, f"{label}: start")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").or_(
+            page.get_by_role("link", name="Continue")
+        ).first.click()
+
+
 def pupil_turn(page, code: str, answers: dict, *, check_blank: bool, label: str) -> list[str]:
     """One pupil: join with the code, answer every page, send. Returns the pages seen."""
     page.goto("/join")
@@ -88,15 +100,7 @@ def pupil_turn(page, code: str, answers: dict, *, check_blank: bool, label: str)
     page.get_by_label("Enter your class’s code").fill(code.lower())
     with page.expect_navigation():
         page.get_by_role("button", name="Start").click()
-    if page.get_by_role("button", name="Continue").count() or page.get_by_role(
-        "link", name="Continue"
-    ).count():
-        # The pupils' start page: intro and privacy notice.
-        axe_check(page, f"{label}: start")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Continue").or_(
-                page.get_by_role("link", name="Continue")
-            ).first.click()
+    read_the_intro(page, label)
     seen = []
     for _ in range(30):
         match = PAGE_URL.search(page.url)
@@ -146,7 +150,7 @@ def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
         assert teacher.locator(target).count() == 1, target
     teacher.get_by_label("Year group").select_option("year_9")
     teacher.get_by_label("How many pupils do you expect?").fill("28")
-    teacher.get_by_label("What time does the session end today?").fill(in_an_hour())
+    teacher.get_by_label("What time does the session end?").fill(in_an_hour())
     _continue(teacher, "Open session")
     assert re.search(r"/schools/sessions/\d+$", teacher.url), teacher.url
 
@@ -345,7 +349,7 @@ def test_abandoned_disclosure_reaches_the_lead_by_email_past_3000_junk_flags(
         teacher.goto("/schools/sessions/new")
         teacher.get_by_label("Year group").select_option("year_7")
         teacher.get_by_label("How many pupils do you expect?").fill("25")
-        teacher.get_by_label("What time does the session end today?").fill(in_an_hour())
+        teacher.get_by_label("What time does the session end?").fill(in_an_hour())
         _continue(teacher, "Open session")
         code = teacher.locator(".app-join-code [aria-hidden=true]").inner_text().replace(" ", "")
 
@@ -354,6 +358,7 @@ def test_abandoned_disclosure_reaches_the_lead_by_email_past_3000_junk_flags(
         pupil.goto("/join")
         pupil.get_by_label("Enter your class’s code").fill(code)
         _continue(pupil, "Start")
+        read_the_intro(pupil, "pupil on a phone")
         # On a phone the help is one line, and the question is above the fold.
         help_line = pupil.locator("#help-now summary")
         assert help_line.bounding_box()["height"] < 80
@@ -406,7 +411,7 @@ def test_abandoned_disclosure_reaches_the_lead_by_email_past_3000_junk_flags(
         first_row = lead.locator("tbody tr").first
         assert "my uncle touches me" in first_row.inner_text()
         assert "Not sent" in first_row.inner_text()
-        assert "3001 pupils: 2951 more on other pages" in lead.locator("#queue-position").inner_text()
+        assert "3,001 pupils: 2,951 more on other pages" in lead.locator("#queue-position").inner_text()
         axe_check(lead, "safeguarding queue, 3001 items")
         screenshot(lead, "safeguarding-queue-3001")
 

@@ -99,9 +99,9 @@ def test_an_admin_changes_next_years_survey_and_a_resident_answers_it(
     page.get_by_label("One answer from a list (radios)").check()
     page.get_by_label("Question", exact=True).fill(QUESTION)
     page.get_by_label("Code (optional)").fill("e_scooters")
-    page.get_by_label("New option 1").fill("Yes")
-    page.get_by_label("New option 2").fill("No")
-    page.get_by_label("New option 3").fill("Don't know")
+    page.get_by_label("New option 1", exact=True).fill("Yes")
+    page.get_by_label("New option 2", exact=True).fill("No")
+    page.get_by_label("New option 3", exact=True).fill("Don't know")
     with page.expect_navigation():
         page.get_by_role("button", name="Save question").click()
     assert page.url.endswith("#question-e_scooters")

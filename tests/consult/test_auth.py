@@ -277,6 +277,9 @@ def test_users_create_refuses_a_weak_password(app, runner):
         ("Liverpool123", "harder to guess"),
         ("iloveyou1234", "harder to guess"),
         ("1q2w3e4r5t6y", "data breaches"),
+        ("Summer2026!!", "harder to guess"),
+        ("correcthorsebatterystaple", "published as an example"),
+        ("Correct Horse Battery Staple", "published as an example"),
     ],
 )
 def test_users_create_refuses_common_and_breached_passwords(app, runner, password, why):

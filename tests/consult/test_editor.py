@@ -62,6 +62,11 @@ def add_e_scooters(client, draft_url):
     assert response.location.endswith("#question-e_scooters")
 
 
+def stamp(client, url: str) -> str:
+    """The draft's version stamp on the form at ``url`` (every save must send it)."""
+    return re.search(r'name="stamp" value="(\d+)"', client.get(url).data.decode()).group(1)
+
+
 def publish(client, draft_url, **data):
     return client.post(f"{draft_url}/publish", data=data)
 
@@ -192,6 +197,7 @@ def test_settings_dates_are_checked_and_kept(app, client):
         "closes-month": "1",
         "closes-year": "2027",
         "retention_days": "1095",
+        "stamp": stamp(client, f"{draft_url}/settings"),
     }
     html = client.post(f"{draft_url}/settings", data=data).data.decode()
     assert "The date the survey opens must be a real date" in html and 'href="#opens-day"' in html
@@ -229,6 +235,7 @@ def test_publishing_makes_a_new_version_through_the_survey_store(app, client):
             "opt-2-label": "Less safe",
             "opt-3-code": "dont_know",
             "opt-3-label": "Don't know",
+            "stamp": stamp(client, f"{draft_url}/questions/safety_change"),
         },
     )
     page = client.get(f"{draft_url}/publish").data.decode()
@@ -303,7 +310,13 @@ def test_every_edit_and_publication_is_in_the_audit_trail(app, client):
     add_e_scooters(client, draft_url)
     client.post(f"{draft_url}/pages/e_scooters/move", data={"direction": "up"})
     client.post(
-        f"{draft_url}/pages/e_scooters", data={"title": "E-scooters", "hint": "", "show_if": ""}
+        f"{draft_url}/pages/e_scooters",
+        data={
+            "title": "E-scooters",
+            "hint": "",
+            "show_if": "",
+            "stamp": stamp(client, f"{draft_url}/pages/e_scooters"),
+        },
     )
     publish(client, draft_url)
     trail = [(e.action, e.details.get("change")) for e in events(app) if e.action != "sign_in"]
@@ -427,6 +440,7 @@ def test_a_new_survey_is_published_as_version_1_and_opens_to_the_public(app, cli
         "closes-month": "12",
         "closes-year": "2030",
         "retention_days": "365",
+        "stamp": stamp(client, f"{draft_url}/settings"),
     }
     assert client.post(f"{draft_url}/settings", data=settings).status_code == 302
     question = {

@@ -8,6 +8,7 @@ import io
 
 from tests.consult.test_auth import signed_in_as
 from tests.consult.test_bad_input import _assert_safe_html, statement_log
+from tests.consult.test_editor import stamp
 from tests.data.naughty import naughty_strings
 
 
@@ -71,6 +72,7 @@ def test_naughty_survey_details(app):
                 "closes-month": "1",
                 "closes-year": "2028",
                 "retention_days": naughty[:10],
+                "stamp": stamp(client, f"{draft_url}/settings"),
             }
             response = client.post(f"{draft_url}/settings", data=data)
             assert response.status_code < 500, (response.status_code, naughty[:60])

@@ -179,3 +179,39 @@ def test_exports_need_an_analyst_or_admin(app, client):
 def test_unknown_version_is_not_found(app, client):
     signed_in_as(app, client, "admin")
     assert client.get("/admin/surveys/9999/responses.csv").status_code == 404
+
+
+def test_codebook_and_label_columns_defuse_formulas_in_the_definition():
+    """Issue 23, finding 8: a question or option label is written by staff, and the codebook
+    wrote it as a live formula (the responses CSV escaped answers only)."""
+    from pathlib import Path
+
+    import yaml
+
+    from consult.admin.exports import codebook_csv, write_csv
+    from surveys.schema import parse_definition
+
+    data = yaml.safe_load(Path("surveys/residents.yaml").read_text())
+    evil = '=HYPERLINK("http://x.example","click")'
+    data["pages"][0]["questions"][0]["label"] = evil
+    defn = parse_definition(data)
+    first = defn.questions()[0]
+    rows = list(csv.DictReader(io.StringIO(codebook_csv(defn).lstrip("\ufeff"))))
+    labels = [r["label"] for r in rows if r["question_code"] == first.code]
+    assert labels and all(label == "'" + evil for label in labels)
+    assert not any(v.startswith("=") for r in rows for v in r.values() if v)
+
+    chosen = next(q for q in defn.questions() if q.options)
+    data_opts = [o for p in data["pages"] for q in p["questions"] if q["code"] == chosen.code
+                 for o in q["options"]]
+    data_opts[0]["label"] = evil
+    defn = parse_definition(data)
+
+    class Answered:  # a stored response as the export reads it
+        answers = {chosen.code: chosen.options[0].code}
+        reference, survey_id, survey_version_number = "R1", "residents", 1
+        definition_hash, respondent_type, submitted_at = "h", "resident", None
+
+    text, _ = write_csv(defn, [Answered()])
+    assert not any(v.startswith("=") for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+                   for v in r.values() if v)

@@ -21,7 +21,7 @@ from consult.jobs.queue import (
 )
 from consult.models import AuditEvent, utcnow
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery stapler"
 
 
 @handler("test.explode")

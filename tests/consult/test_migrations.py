@@ -11,9 +11,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from consult import create_app
+from consult.base import Base
 from consult.cli import cli
-from consult.db import Base, import_models, make_engine
+from consult.db import make_engine
 from consult.migrations_cli import alembic_config, upgrade_database
+from consult.schema import import_models
 
 HOW_TO_FIX = (
     "The models and the migrations differ. Write a migration for the change with "

@@ -92,7 +92,7 @@ def served(empty_database_url, tmp_path):
                 if time.monotonic() > deadline:
                     pytest.fail("gunicorn did not answer /healthz within 240 s")
                 time.sleep(0.5)
-        yield base, empty_database_url
+        yield base, empty_database_url, server
     finally:
         server.terminate()
         try:
@@ -102,7 +102,7 @@ def served(empty_database_url, tmp_path):
 
 
 def test_gunicorn_serves_the_survey_end_to_end(served):
-    base, url = served
+    base, url, server = served
     browser = Browser(base)
     _, html = browser.get("/healthz")
     assert '"status":"ok"' in html.replace(" ", "")
@@ -125,3 +125,23 @@ def test_gunicorn_serves_the_survey_end_to_end(served):
         if url.startswith("sqlite"):
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
+
+    # Issue 23, finding 15: a malformed request put the client's address in the error log.
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        raw.sendall(b"NOT A REQUEST\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")
+    server.terminate()
+    log = server.communicate(timeout=30)[0]
+    assert "Invalid request from ip=[address]" in log
+    assert "127.0.0.1" not in log.replace(f"127.0.0.1:{port}", "")
+
+
+def test_addresses_are_scrubbed_but_times_and_versions_are_not():
+    from consult.log_privacy import without_addresses
+
+    line = "12:34:56 Invalid request from ip=203.0.113.9: and 2001:db8::1 (::1) v1.2.3"
+    assert without_addresses(line) == (
+        "12:34:56 Invalid request from ip=[address]: and [address] ([address]) v1.2.3"
+    )
+    assert without_addresses("at 10.0.0.7:5432, 999.1.1.1") == "at [address]:5432, 999.1.1.1"

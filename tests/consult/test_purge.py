@@ -71,11 +71,11 @@ def test_purge_deletes_only_what_is_past_retention_and_says_so(app):
     result = app.test_cli_runner().invoke(cli, ["purge"])
 
     assert result.exit_code == 0, result.output
-    assert "residents version 1: 1 response(s) deleted (kept 1095 days" in result.output
+    assert "residents version 1: 1 response deleted (kept 1,095 days" in result.output
     assert "Expired survey progress: 1 deleted" in result.output
     # the old response's own progress row went with it
-    assert "with them, 1 row(s) of progress deleted" in result.output
-    assert "Total: 1 response(s) deleted" in result.output
+    assert "with them, 1 row of progress deleted" in result.output
+    assert "Total: 1 response deleted" in result.output
     with app.app_context():
         db = get_db()
         assert db.scalars(select(Response.id)).all() == [recent]
@@ -91,7 +91,7 @@ def test_dry_run_deletes_nothing(app):
     before = _counts(app)
     result = app.test_cli_runner().invoke(cli, ["purge", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "residents version 1: 1 response(s) would be deleted" in result.output
+    assert "residents version 1: 1 response would be deleted" in result.output
     assert "Expired survey progress: 1 would be deleted" in result.output
     assert _counts(app) == before
 
@@ -100,8 +100,8 @@ def test_nothing_to_purge_is_said_plainly(app):
     _submit(app)
     result = app.test_cli_runner().invoke(cli, ["purge"])
     assert result.exit_code == 0, result.output
-    assert "residents version 1: 0 response(s) deleted" in result.output
-    assert "Total: 0 response(s) deleted" in result.output
+    assert "residents version 1: 0 responses deleted" in result.output
+    assert "Total: 0 responses deleted" in result.output
     assert _counts(app)[0] == 1
 
 
@@ -199,7 +199,7 @@ def test_purge_scrubs_approved_quote_text_from_the_theme_history(app):
     _approved_quote(app, old, words)
     result = app.test_cli_runner().invoke(cli, ["purge"])
     assert result.exit_code == 0, result.output
-    assert "1 theme history event(s) had quoted text removed" in result.output
+    assert "1 theme history event had quoted text removed" in result.output
     with app.app_context():
         events = get_db().scalars(select(ThemeEvent).order_by(ThemeEvent.id)).all()
         everything = str([(e.details, e.summary) for e in events])
@@ -209,7 +209,7 @@ def test_purge_scrubs_approved_quote_text_from_the_theme_history(app):
 
 
 def test_safeguarding_retention_runs_until_the_youngest_pupil_is_25():
-    from consult.retention import safeguarding_keep_until
+    from consult.safeguarding.purge_rules import safeguarding_keep_until
 
     # Year 8 in December 2026: born Sept 2013 - Aug 2014; the youngest is 25 on 31 Aug 2039.
     assert safeguarding_keep_until(dt.datetime(2026, 12, 2), "year_8").date() == dt.date(2039, 8, 31)
@@ -221,8 +221,8 @@ def test_safeguarding_retention_runs_until_the_youngest_pupil_is_25():
 
 
 def test_reviewed_safeguarding_records_outlive_the_survey_retention(app):
-    from consult.retention import safeguarding_keep_until
     from consult.safeguarding.models import SafeguardingAction, SafeguardingFlag
+    from consult.safeguarding.purge_rules import safeguarding_keep_until
     from consult.schools.models import ClassroomSession
     from tests.consult.test_safeguarding import flags, pupil_says
     from tests.consult.test_schools import staff_client
@@ -304,3 +304,57 @@ def test_an_import_with_a_bad_date_stores_nothing(app, tmp_path):
     assert "row 4: Date received: The date this response was submitted is in the future" in (
         result.output)
     assert _counts(app)[0] == 0
+
+
+def test_purge_leaves_no_copy_of_a_deleted_answer_in_the_instance_folder(app):
+    """Issue 23, finding 6: purge left redacted texts in the embedding cache, vectors in
+    coder-cache/*.npz and raw uploads in instance/imports/. Every copy goes; a dry run
+    removes nothing and says how many files would go."""
+    import os
+    import time
+    from pathlib import Path
+
+    import numpy as np
+
+    from consult.admin.staging import Staging
+    from nlp.embeddings import EmbeddingCache
+
+    words = "the man at flat 4 deals from his van every night"
+    response_id = _submit(app)
+    with app.app_context():
+        db = get_db()
+        found = db.get(Response, response_id)
+        found.answers = {**found.answers, "worry_text": words}
+        db.commit()
+        instance = Path(app.instance_path)
+        embedding_cache = EmbeddingCache(app.config["ANALYSIS_EMBEDDING_CACHE"])
+        embedding_cache.put_texts({"k1": words})
+        embedding_cache.put_many({"k1": np.ones(4, dtype=np.float32)})
+        coder = Path(app.config["ANALYSIS_CODER_CACHE"])
+        coder.mkdir(parents=True, exist_ok=True)
+        np.savez(coder / "run-1.npz", vectors=np.ones((1, 4)))
+        staging = Staging(instance / "imports")
+        staging.save("0" * 32, f"worry\n{words}\n".encode(), {"rows": 1})
+        day_ago = time.time() - 2 * 86400
+        for path in (instance / "imports").iterdir():
+            os.utime(path, (day_ago, day_ago))
+    _age(app, response_id, 3000)
+
+    def files_holding_the_words() -> list[str]:
+        return [str(p.relative_to(instance)) for p in instance.rglob("*")
+                if p.is_file() and words.encode() in p.read_bytes()]
+
+    assert files_holding_the_words()
+    with app.app_context():
+        dry = purge(get_db(), dry_run=True)
+    assert dry.files_removed >= 4 and files_holding_the_words()
+    assert any("cached or staged file" in line for line in dry.lines())
+    result = app.test_cli_runner().invoke(cli, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 response deleted" in result.output and "cached or staged file" in result.output
+    assert files_holding_the_words() == []
+    assert not list(coder.glob("*.npz"))
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):  # nor in the database's file
+        database = Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
+        for path in database.parent.glob(database.name + "*"):
+            assert words.encode() not in path.read_bytes(), path.name

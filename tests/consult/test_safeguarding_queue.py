@@ -18,7 +18,7 @@ from tests.consult.test_safeguarding import DISCLOSURE, flags, pupil_says
 from tests.consult.test_schools import (
     PUPIL_ANSWERS,
     SCHOOL,
-    join,
+    first_question,
     open_session,
     responses_of,
     staff_client,
@@ -66,11 +66,11 @@ def test_real_disclosure_stays_on_the_first_page_after_3000_junk_flags(app, teac
     assert "To review (3001)" in first
     assert "my stepdad hits me" in first
     assert item_links(first)[0] == str(real.id)
-    assert "Showing 1 to 50 of 3001 pupils: 2951 more on other pages" in first
+    assert "Showing 1 to 50 of 3,001 pupils: 2,951 more on other pages" in first
     # the newest-first order puts it on the last page, and that page is reachable
     newest_last = lead.get("/safeguarding/?sort=newest&page=61").data.decode()
     assert "my stepdad hits me" in newest_last
-    assert "Showing 3001 to 3001 of 3001" in newest_last
+    assert "Showing 3,001 to 3,001 of 3,001" in newest_last
 
 
 def test_to_review_count_equals_what_paging_reaches(app, teacher, lead):
@@ -135,7 +135,7 @@ def test_filters_and_sort_by_confidence(app, teacher, lead):
 def abandon_after_typing(app, code, worry):
     """A pupil joins, answers up to the free-text page, types ``worry`` and walks away."""
     client = app.test_client()
-    location = join(client, code).location
+    location = first_question(client, code)
     for _ in range(20):
         page_id = location.split("/page/")[1].split("?")[0]
         data = PUPIL_ANSWERS.get(page_id, {})

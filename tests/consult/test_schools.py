@@ -19,6 +19,10 @@ from tests.consult.helpers import answer_pages, token_of
 
 PASSWORD = "correct horse battery"
 SCHOOL = "Northbrook Academy"
+# What every pupil reads before the first question (the schools survey's privacy notice).
+SAFEGUARDING_NOTICE = (
+    "If something you write makes us think a child may be in danger, staff whose job is to"
+)
 
 PUPIL_ANSWERS = {
     "year": {"year_group": "year_8"},
@@ -57,11 +61,7 @@ def staff_client(app, role="school_staff", school=SCHOOL, email=None):
 def in_an_hour() -> str:
     from consult.schools.forms import local_now
 
-    now = local_now()
-    later = now + dt.timedelta(hours=1)
-    if later.date() != now.date():  # near midnight: the latest time today
-        later = now.replace(hour=23, minute=59)
-    return later.strftime("%H:%M")
+    return (local_now() + dt.timedelta(hours=1)).strftime("%H:%M")  # after midnight is fine
 
 
 def open_session(app, staff, year_group="year_8", expected="28") -> ClassroomSession:
@@ -79,11 +79,21 @@ def join(client, code):
     return client.post("/join", data={"code": code})
 
 
+def first_question(client, code) -> str:
+    """Join with ``code``: the pupil lands on the introduction, with the safeguarding notice,
+    and its "Continue" leads to the first question. Returns that question page's URL."""
+    joined = join(client, code)
+    assert joined.status_code == 302 and joined.location.endswith("/survey/schools/"), (
+        joined.location
+    )
+    intro = client.get(joined.location).data.decode()
+    assert SAFEGUARDING_NOTICE in intro
+    return re.search(r'href="([^"]+)"[^>]*class="govuk-button govuk-button--start', intro)[1]
+
+
 def answer_all(client, code, answers=PUPIL_ANSWERS):
     """Join with ``code`` and answer every page; returns the check-answers response."""
-    response = join(client, code)
-    assert response.status_code == 302, response.data[:2000]
-    return answer_pages(client, response.location, answers)
+    return answer_pages(client, first_question(client, code), answers)
 
 
 def complete_as_pupil(client, code, answers=PUPIL_ANSWERS):
@@ -196,10 +206,8 @@ def test_code_is_not_case_or_space_sensitive(app, client):
     staff = staff_client(app)
     classroom = open_session(app, staff)
     typed = f" {classroom.join_code[:3].lower()} {classroom.join_code[3:]} "
-    response = join(client, typed)
-    assert response.status_code == 302
     # the session says the year group: the pupil is not asked it
-    assert response.location.endswith("/survey/schools/page/safe_school")
+    assert first_question(client, typed).endswith("/survey/schools/page/safe_school")
 
 
 def test_wrong_codes_are_rate_limited_but_right_ones_are_not(make_app):
@@ -248,7 +256,7 @@ def test_the_address_ceiling_bounds_guessing_without_cookies(make_app):
 def test_help_and_anonymity_on_every_page(app, client):
     staff = staff_client(app)
     classroom = open_session(app, staff)
-    location = join(client, classroom.join_code).location
+    location = first_question(client, classroom.join_code)
     for _ in range(12):
         if location.endswith("/check"):
             break
@@ -301,7 +309,7 @@ def test_finish_resets_the_device(app, client):
 def test_every_pupil_page_is_no_store(app, client):
     staff = staff_client(app)
     classroom = open_session(app, staff)
-    first = join(client, classroom.join_code).location
+    first = first_question(client, classroom.join_code)
     assert "no-store" in client.get(first).headers["Cache-Control"]
     assert "no-store" in client.get("/join").headers["Cache-Control"]
 
@@ -313,7 +321,7 @@ def test_two_pupils_one_after_another_on_one_device(app, client):
     # the next pupil presses "Next pupil" and starts with a blank survey
     join_page = client.get(f"/join?code={classroom.join_code}")
     assert classroom.join_code in join_page.data.decode()
-    second_first_page = join(client, classroom.join_code).location
+    second_first_page = first_question(client, classroom.join_code)
     blank = client.get(second_first_page.replace("/safe_school", "/worry_most")).data.decode()
     assert "older kids hanging round" not in blank
     second = {**PUPIL_ANSWERS, "year": {"year_group": "year_9"},
@@ -343,7 +351,7 @@ def test_joining_clears_a_staff_sign_in_on_the_device(app):
 def test_session_closed_midway_gets_a_clear_page(app, client):
     staff = staff_client(app)
     classroom = open_session(app, staff)
-    first = join(client, classroom.join_code).location
+    first = first_question(client, classroom.join_code)
     client.post(first, data=PUPIL_ANSWERS["year"])
     staff.post(f"/schools/sessions/{classroom.id}/close")
     page = client.get("/survey/schools/page/safe_school")
@@ -487,7 +495,10 @@ def test_projector_shows_code_qr_and_count(app):
     assert "<style" not in html and "style=" not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)", html)  # no inline script
     status = staff.get(f"/schools/sessions/{classroom.id}/status.json")
-    assert status.json == {"count": 0, "expected": 28, "over_expected": 0, "status": "open"}
+    assert status.json == {
+        "count": 0, "expected": 28, "over_expected": 0, "status": "open",
+        "over_expected_text": "0 more answers than the 28 pupils you expected.",
+    }
 
 
 def test_close_session_and_its_own_end_time(app):
@@ -521,7 +532,7 @@ def test_school_staff_see_only_their_schools_sessions(app):
 def test_questions_the_session_answers_are_not_asked(app, client):
     staff = staff_client(app)
     classroom = open_session(app, staff, year_group="year_10")
-    first = join(client, classroom.join_code).location
+    first = first_question(client, classroom.join_code)
     assert first.endswith("/page/safe_school")
     # the back link from the first question goes to the intro, not to the year question
     back = client.get("/survey/schools/page/year")
@@ -533,13 +544,13 @@ def test_questions_the_session_answers_are_not_asked(app, client):
     assert change.location.endswith("/survey/schools/check")
     # a mixed-years session asks each pupil
     mixed = open_session(app, staff, year_group="mixed")
-    assert join(app.test_client(), mixed.join_code).location.endswith("/page/year")
+    assert first_question(app.test_client(), mixed.join_code).endswith("/page/year")
 
 
 def test_back_from_the_first_page_shows_the_intro_and_carries_on(app, client):
     staff = staff_client(app)
     classroom = open_session(app, staff)
-    first = join(client, classroom.join_code).location
+    first = first_question(client, classroom.join_code)
     client.post(first, data=PUPIL_ANSWERS["safe_school"])
     page = client.get("/survey/schools/")
     html = page.data.decode()
@@ -597,7 +608,7 @@ def test_full_screen_projector_has_no_staff_navigation(app):
 
 def test_help_is_one_line_that_opens_the_full_text(app, client):
     classroom = open_session(app, staff_client(app))
-    page = client.get(join(client, classroom.join_code).location).data.decode()
+    page = client.get(first_question(client, classroom.join_code)).data.decode()
     line = re.search(r'<summary class="govuk-details__summary">(.*?)</summary>', page, re.S)
     assert "Need help now? Childline 0800 1111, or 999 in danger" in line.group(1)
     assert len(re.sub(r"<[^>]+>", "", line.group(1)).strip()) < 60  # one line on a phone

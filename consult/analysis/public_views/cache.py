@@ -22,9 +22,9 @@ the engine itself.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
-import pickle  # nosec B403
 import tempfile
 import threading
 from collections import OrderedDict
@@ -32,12 +32,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult.analysis import queries
 from consult.analysis.models import COMPLETE, AnalysisRun
 from consult.analysis.public_views import queries as report_queries
+from consult.analysis.public_views import stored
 from consult.analysis.public_views.build import build_report
 from consult.analysis.public_views.report import PublicViews
 
@@ -84,7 +84,7 @@ def _cache(app: Flask) -> ReportCache:
 def clear(app: Flask) -> None:
     """Forget every built report, in memory and on disk (benchmarks, tests)."""
     _cache(app).clear()
-    for path in _folder(app).glob("run-*.pickle"):
+    for path in _folder(app).glob("run-*.json"):
         path.unlink(missing_ok=True)
 
 
@@ -123,7 +123,7 @@ def _code_version() -> str:
 
 def _path(app: Flask, key: tuple) -> Path:
     digest = hashlib.sha256(repr((*key[1:], _code_version())).encode()).hexdigest()[:32]
-    return _folder(app) / f"run-{key[0]}-{digest}.pickle"
+    return _folder(app) / f"run-{key[0]}-{digest}.json"
 
 
 def lookup(app: Flask, key: tuple) -> PublicViews | None:
@@ -136,8 +136,8 @@ def lookup(app: Flask, key: tuple) -> PublicViews | None:
     except OSError:
         return None
     try:
-        # Written by store() below into the instance folder; never anything uploaded.
-        found = pickle.loads(data)  # noqa: S301  # nosec B301
+        # Plain data (JSON), never a pickle: a file swapped in cannot run code.
+        found = stored.load(json.loads(data))
     except Exception:  # a file from an older version of the code: build again
         log.warning("could not read the stored report %s; it will be built again", path)
         return None
@@ -153,17 +153,17 @@ def store(app: Flask, key: tuple, report: PublicViews) -> None:
     folder = _folder(app)
     folder.mkdir(parents=True, exist_ok=True)
     target = _path(app, key)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-", suffix=".pickle")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".building-", suffix=".json")
     try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(report, f, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(stored.dump(report), f, ensure_ascii=False)
         os.replace(tmp, target)
     except OSError:
         log.exception("could not store the report of run %s", key[0])
         Path(tmp).unlink(missing_ok=True)
         return
     older = sorted(
-        (p for p in folder.glob(f"run-{key[0]}-*.pickle") if p != target),
+        (p for p in folder.glob(f"run-{key[0]}-*.json") if p != target),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
@@ -175,7 +175,7 @@ def store(app: Flask, key: tuple, report: PublicViews) -> None:
 def _fresh(db: Session, run: AnalysisRun) -> PublicViews:
     """The figures built now, with the configured engine's way of matching last year's
     themes (it reads the themes' stored centroids; nothing is embedded)."""
-    from consult.analysis.engine import get_engine
+    from consult.analysis.runs.engine import get_engine
 
     return build_report(db, run, match=get_engine().match)
 
@@ -242,14 +242,11 @@ def _has_charts(report: PublicViews) -> bool:
     return bool(report.__dict__.get("_artifacts"))
 
 
-# --- the job, sent after a change and waited for by a view -------------------------------
+# --- the job, sent after a change (a view never waits for it) -------------------------------
 def _active_builds(db: Session, run_id: int, statuses=("queued", "running")):
-    from consult.jobs import Job
+    from consult.analysis.active_jobs import active_jobs
 
-    jobs = db.scalars(
-        select(Job).where(Job.kind == JOB_KIND, Job.status.in_(statuses)).order_by(Job.id)
-    ).all()
-    return [j for j in jobs if (j.payload or {}).get("run_id") == run_id]
+    return active_jobs(db, JOB_KIND, run_id, statuses)
 
 
 def start_build(db: Session, run: AnalysisRun, user_id: int | None = None):

@@ -17,6 +17,7 @@ from consult.analysis.public_views.figures import (
     Proportion,
     suppressed_text,
 )
+from consult.templating import plural
 
 # Who the report speaks of. Imported responses (paper forms, other tools) are residents'.
 AUDIENCES = [
@@ -68,10 +69,6 @@ def audience_of(respondent_type: str) -> str | None:
         if respondent_type in types:
             return key
     return None
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 # --- the data -------------------------------

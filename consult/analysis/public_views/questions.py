@@ -26,9 +26,9 @@ from consult.analysis.public_views.parts import (
     ClosedTable,
     SurveyQuestions,
     audience_of,
-    plural,
 )
 from consult.survey_store import definition_of
+from consult.templating import plural
 
 
 def survey_questions(db: Session, run: AnalysisRun, by_survey: Counter) -> list[SurveyQuestions]:

@@ -33,8 +33,8 @@ from consult.analysis.public_views.parts import (
     ReviewStatus,
     SurveyQuestions,
     ThemeFigures,
-    plural,
 )
+from consult.templating import plural
 
 
 @dataclass

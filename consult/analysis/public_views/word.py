@@ -40,6 +40,7 @@ from consult.analysis.public_views.word_xml import (
     set_language,
     table_caption,
 )
+from consult.templating import plural
 
 NOTHING_REVIEWED = "No theme has been reviewed yet, so there is nothing to report."
 TEXT_WIDTH_CM = 16.0  # A4 (21 cm) less two 2.5 cm margins
@@ -407,4 +408,4 @@ class _Word:
 
 
 def _people(group: str, n: int) -> str:
-    return f"{group} ({n:,} {'person' if n == 1 else 'people'})"
+    return f"{group} ({plural(n, 'person', 'people')})"

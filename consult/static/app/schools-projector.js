@@ -14,10 +14,7 @@ if (box && box.dataset.sessionStatusUrl) {
         // Staff page only: say when more answers than expected have come in.
         const over = document.getElementById('over-expected')
         if (over && data.over_expected > 0) {
-          const n = data.over_expected
-          const e = data.expected
-          document.getElementById('over-expected-text').textContent =
-            `${n} more answer${n === 1 ? '' : 's'} than the ${e} pupil${e === 1 ? '' : 's'} you expected.`
+          document.getElementById('over-expected-text').textContent = data.over_expected_text
           over.hidden = false
         }
         if (data.status === 'closed') {

@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import create_engine
 
 from consult import create_app
-from consult.db import Base, engine, import_models
+from consult.base import Base
+from consult.db import engine
+from consult.schema import import_models
 from tests.conftest import _backends, _base_config, _prepare
-from tests.consult.test_analysis_support import ANALYSIS_CONFIG
+from tests.consult.analysis.test_analysis_support import ANALYSIS_CONFIG
 
 
 def _params():

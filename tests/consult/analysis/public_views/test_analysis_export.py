@@ -17,18 +17,18 @@ from sqlalchemy import select
 
 from consult import reportable
 from consult.analysis import queries, service
-from consult.analysis.engine import get_engine
 from consult.analysis.models import AnalysisRun, Theme
 from consult.analysis.public_views.build import build_report
 from consult.analysis.public_views.cache import cached_report
 from consult.analysis.public_views.figures import GROWING, NEW, SHRINKING
 from consult.analysis.public_views.formats import to_csv, to_json
 from consult.analysis.public_views.word import to_docx
-from consult.analysis.report_views import standalone_html
+from consult.analysis.runs.engine import get_engine
+from consult.analysis.web.public_views import standalone_html
 from consult.db import get_db
 from consult.jobs import enqueue
 from consult.models import Response, utcnow
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_support import (
     ANALYSIS_CONFIG,
     add_response,
     resident,

@@ -13,11 +13,11 @@ from consult.analysis.public_views import cache as report_cache
 from consult.db import get_db
 from consult.jobs import QUEUED, RUNNING, SUCCEEDED, Job
 from consult.models import utcnow
-from tests.consult.test_analysis_support import (
+from tests.consult.analysis.test_analysis_support import (
     analyst_client,
     residents_app,
 )
-from tests.consult.test_analysis_views import run_analysis, theme_id
+from tests.consult.analysis.test_analysis_views import run_analysis, theme_id
 
 UPDATING = b"Updating the figures after your last change"
 
@@ -157,11 +157,39 @@ def test_a_purge_leaves_no_built_report_holding_deleted_answers(app, analyst, ru
 
     assert analyst.get(f"/analysis/runs/{run_id}/report").status_code == 200
     folder = report_cache._folder(app)
-    assert list(folder.glob("run-*.pickle")), "the built report was not kept on disk"
+    assert list(folder.glob("run-*.json")), "the built report was not kept on disk"
     with app.app_context():
         db = get_db()
         db.execute(update(Response).values(submitted_at=utcnow() - dt.timedelta(days=3000)))
         assert purge(db).responses > 0
         db.commit()
-    assert not list(folder.glob("run-*.pickle"))
+    assert not list(folder.glob("run-*.json"))
     assert _stored(app, run_id) is None
+
+
+def test_a_stored_report_is_plain_data_read_back_whole(app, analyst, run_id):
+    """Issue 23, finding 16: the report cache was pickled in instance/reports (a file
+    swapped in there would run code when read). It is JSON now, and what another process
+    reads back is the same report, charts included."""
+    import json
+
+    from consult.analysis.public_views import stored
+    from consult.analysis.public_views.charts import chart_names, chart_png
+
+    with app.app_context():
+        db = get_db()
+        run = db.get(AnalysisRun, run_id)
+        built = report_cache.build(db, run, charts=True)
+        key = report_cache.key_of(db, run)
+    [path] = report_cache._folder(app).glob("run-*.json")
+    raw = path.read_bytes()
+    assert not raw.startswith(b"\x80")  # no pickle protocol header
+    data = json.loads(raw)
+    assert data["report"]["run_id"] == run_id
+    report_cache._cache(app).clear()  # as another process would: from the file only
+    again = report_cache.lookup(app, key)
+    assert again == built
+    assert again.themes and again.themes[0].audiences == built.themes[0].audiences
+    names = chart_names(built)
+    assert names and all(chart_png(again, n) == chart_png(built, n) for n in names)
+    assert stored.load(json.loads(json.dumps(stored.dump(built)))) == built

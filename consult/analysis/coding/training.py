@@ -1,0 +1,371 @@
+"""Where the coder is trained: ``nlp.coder.GuidedCoder`` learns from the analyst's decisions
+(``decisions.answer_labels``) over the answers' vectors (read from the embedding cache the
+run filled, through the engine adapter) and re-assigns the answers nobody has reviewed,
+several themes per answer where it raises several.
+
+Answers the analyst placed, marked not relevant, or quoted (approved) are never moved.
+An answer the coder cannot place well stays in its first-pass theme if the coder knows
+nothing of that theme, else it goes to "not yet themed"; a fresh clustering of just those
+answers proposes new themes (``origin == "coder"``, marked emerging). The order of the
+check queue (``check_queue``) is worked out here too, so no request ever trains anything.
+
+Runs only in jobs: ``analysis.run`` (after the decisions are applied) and
+``analysis.code`` (``coding.job``: after a batch of decisions, or "Update suggestions").
+When it learns is the retrain rule's (``coding.retrain``); the arithmetic of the proposed
+themes is ``nlp.proposals``'.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from consult.analysis import queries, run_settings
+from consult.analysis.coding import features as run_features
+from consult.analysis.coding.retrain import RetrainRule
+from consult.analysis.models import (
+    ACTIVE,
+    AnalysedAnswer,
+    AnalysisRun,
+    Quote,
+    Theme,
+    ThemeAssignment,
+)
+from consult.analysis.review import decisions as store
+from consult.analysis.review.curation import theme_by_key
+from consult.analysis.runs.engine import vectors_of
+from consult.analysis.runs.results import AnswerRow, answer_rows, recount_run
+from nlp import proposals
+
+# How many answers of the review queue's order are worked out ahead (the coder is retrained
+# after every ``ANALYSIS_CODER_EVERY`` checks, so a few batches' worth).
+QUEUE_AHEAD = 100
+# Rows per statement when assignments are rewritten in bulk.
+CHUNK = 500
+
+
+class CodingError(RuntimeError):
+    """The coder cannot run yet; the message says what the analyst can do."""
+
+
+def _coder_module():
+    try:
+        from nlp import coder
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    return coder
+
+
+class TrainingSet(NamedTuple):
+    rows: list[int]  # indices into the run's answers (this run's decisions)
+    labels: list[list[str]]  # theme keys per training answer: this run's, then the seed's
+    seed_texts: list[str]  # texts of the seed run's labelled answers (last year's)
+    labelled: set[int]  # ids of this run's labelled answers
+
+
+def training_set(db: Session, run: AnalysisRun, answers: Sequence[AnswerRow],
+                 decided: list) -> TrainingSet:
+    """The decisions of the run's scope, and those of the run it was seeded from (last
+    year's reviewed run). Theme keys are resolved to the theme each now stands for (merges
+    followed)."""
+    resolve = _resolver(db, run)
+    at = {(a.response_id, a.question_code): k for k, a in enumerate(answers)}
+    rows, labels, labelled = [], [], set()
+    for where, label in store.answer_labels(decided).items():
+        k = at.get(where)
+        if k is None:
+            continue
+        keys = resolve(label.keys)
+        if label.keys and not keys:
+            continue
+        rows.append(k)
+        labels.append(keys)
+        labelled.add(answers[k].id)
+    seed_texts: list[str] = []
+    seed_id = run_settings.read(run).start.get("seed_run")
+    seed = db.get(AnalysisRun, int(seed_id)) if seed_id else None
+    if seed is not None:
+        seed_answers = {(a.response_id, a.question_code): a for a in answer_rows(db, seed)}
+        for where, label in store.answer_labels(store.for_run(db, seed)).items():
+            answer = seed_answers.get(where)
+            keys = resolve(label.keys)
+            if answer is None or (label.keys and not keys):
+                continue
+            seed_texts.append(answer.text)
+            labels.append(keys)
+    return TrainingSet(rows, labels, seed_texts, labelled)
+
+
+def _resolver(db: Session, run: AnalysisRun) -> Callable[[Sequence[str]], list[str]]:
+    """Theme keys -> the keys of the active themes they stand for now (each looked up once)."""
+    memo: dict[str, str | None] = {}
+
+    def resolve(keys: Sequence[str]) -> list[str]:
+        out = []
+        for key in keys:
+            if key not in memo:
+                theme = theme_by_key(db, run, key)
+                memo[key] = theme.key if theme is not None else None
+            if memo[key] is not None and memo[key] not in out:
+                out.append(memo[key])
+        return out
+
+    return resolve
+
+
+def protected_answers(db: Session, run: AnalysisRun, labelled: set[int]) -> set[int]:
+    """Answers the coder must not move: labelled by the analyst, placed by hand, or quoted
+    with approval."""
+    manual = set(db.scalars(select(ThemeAssignment.answer_id).where(
+        ThemeAssignment.run_id == run.id, ThemeAssignment.manual.is_(True))))
+    quoted = set(db.scalars(select(Quote.answer_id).where(
+        Quote.run_id == run.id, Quote.approved_at.is_not(None))))
+    return labelled | manual | quoted
+
+
+def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = None,
+             required: bool = False, rule: RetrainRule | None = None, fresh: bool = False,
+             cache_dir: str | os.PathLike | None = None,
+             between: Callable[[], None] | None = None) -> dict | None:
+    """Train the coder on the decisions and re-assign the unreviewed answers; then work out
+    the check queue's order. Returns a summary for the run's settings (None: too little to
+    learn from yet, see ``RetrainRule.enough``; only the queue order was refreshed).
+    ``required``: too little is a ``CodingError``. ``cache_dir``: where the run's features
+    (``features``) are kept between jobs. ``between``: called between short transactions
+    (the analysis job commits there, its run still pending, so the coder's learning and the
+    queue's order never hold the database's write lock); without it, one transaction."""
+    step = between or (lambda: None)
+    rule = rule or RetrainRule()
+    report = progress or (lambda value, text: None)
+    coder_mod = _coder_module()
+    answers = answer_rows(db, run)
+    if coder_mod is None or not answers:
+        if required:
+            raise CodingError("The coder is not installed, or this run has no answers.")
+        return None
+    decided = store.for_run(db, run)
+    train = training_set(db, run, answers, decided)
+    report(0.15, "Reading the answers' meaning")
+    feats = run_features.features(
+        run.id, [(a.id, a.text) for a in answers], train.seed_texts,
+        lambda texts: vectors_of(engine, texts), cache_dir)
+    if feats is None:
+        if required:
+            raise CodingError("The theme engine cannot give the answers' vectors.")
+        return None
+    texts = [a.text for a in answers]
+    labels = train.labels
+    labelled = train.labelled
+    seed_texts = [t for t in train.seed_texts if run_features.digest(t) in feats.extra]
+    if len(seed_texts) < len(train.seed_texts):  # the engine could not read last year's
+        labels = labels[:len(train.rows)]
+        seed_texts = []
+    coder = None
+    summary: dict | None = None
+    if rule.enough(labels):
+        report(0.4, f"Learning from {len(labels)} decisions")
+        X = np.vstack([feats.vectors[train.rows], feats.extra_vectors(seed_texts)])
+        # Warm-started from the last job's weights: a batch of decisions later, the solver
+        # needs a few iterations (at 2,000 decisions: 1.7 s instead of 4.9 s).
+        # With the run's graph: vectors smoothed with their neighbours, decisions spread
+        # to near-duplicates (BENCHMARKS.md, "Accuracy on the unreviewed answers").
+        coder = coder_mod.GuidedCoder(random_state=0, lexicon=feats.lexicon,
+                                      graph=feats.graph).fit(
+            X, labels, [texts[k] for k in train.rows] + seed_texts,
+            warm_start=run_features.read_weights(cache_dir, run.id, feats.key))
+        run_features.write_weights(cache_dir, run.id, feats.key, coder.weights())
+        _remember_probabilities(coder)
+        report(0.6, "Suggesting themes for the answers nobody has checked")
+        summary = _reassign(db, run, coder, answers, feats.vectors, texts,
+                            protected_answers(db, run, labelled), fresh=fresh, between=between)
+        step()
+        if fresh:
+            decided = store.for_run(db, run)
+        labelled = labelled_ids(db, run, decided)
+        summary["decisions"] = len(labels)
+        report(0.8, "Looking for new themes in the answers that fit none")
+        summary["proposed"] = _propose(db, run, engine, feats)
+        step()
+    elif required:
+        raise CodingError(rule.too_few())
+    report(0.9, "Choosing the next answers to check")
+    seen = store.seen(decided)
+    mask = np.array([(a.response_id, a.question_code) in seen or a.id in labelled
+                     for a in answers], dtype=bool)
+    order = coder_mod.review_order(
+        coder, feats.vectors, mask, n=min(QUEUE_AHEAD, int((~mask).sum())),
+        texts=texts if feats.lexicon is not None else None, typical=feats.typical)
+    run_settings.update(run, queue=[answers[i].id for i in order])
+    recount_run(db, run)
+    return summary
+
+
+def _remember_probabilities(coder) -> None:
+    """The suggestions and the queue's order ask the coder about the same answers: each
+    answer's probabilities are worked out once, kept by its text (within a run the same
+    text has the same vector)."""
+    compute = coder.predict_proba
+    memo: dict[str, np.ndarray] = {}
+
+    def predict_proba(vectors, texts=None):
+        if texts is None:
+            return compute(vectors, texts)
+        missing = [i for i, t in enumerate(texts) if t not in memo]
+        if missing:
+            rows = compute(np.asarray(vectors)[missing], [texts[i] for i in missing])
+            memo.update(zip((texts[i] for i in missing), rows, strict=True))
+        return np.asarray([memo[t] for t in texts])
+
+    coder.predict_proba = predict_proba
+
+
+def labelled_ids(db: Session, run: AnalysisRun, decided: list | None = None) -> set[int]:
+    """Ids of the run's answers the analyst has labelled (placed or marked not relevant)."""
+    labels = store.answer_labels(store.for_run(db, run) if decided is None else decided)
+    rows = db.execute(select(AnalysedAnswer.id, AnalysedAnswer.response_id,
+                             AnalysedAnswer.question_code).where(AnalysedAnswer.run_id == run.id))
+    return {i for i, rid, code in rows if (rid, code) in labels}
+
+
+def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow],
+              vectors: np.ndarray, texts: list[str], protected: set[int],
+              fresh: bool = False, between: Callable[[], None] | None = None) -> dict:
+    todo = [k for k, a in enumerate(answers) if a.id not in protected]
+    if not todo:
+        return {"reassigned": 0, "unthemed": 0}
+    suggestions = coder.suggest(vectors[todo], [texts[k] for k in todo])
+    if fresh:
+        # Answers the analyst checked while the coder was learning are theirs: read the
+        # decisions again, in a new transaction, before writing anything.
+        db.rollback()
+        protected = protected_answers(db, run, labelled_ids(db, run))
+    # Themes the coder proposed last time and nobody has touched are proposed afresh.
+    stale = db.scalars(select(Theme.id).where(
+        Theme.run_id == run.id, Theme.origin == "coder", Theme.curated.is_(False),
+        Theme.reviewed_at.is_(None))).all()
+    if stale:
+        db.execute(delete(Quote).where(Quote.theme_id.in_(stale)))
+        db.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(stale)))
+        db.execute(delete(Theme).where(Theme.id.in_(stale)))
+    rows = db.execute(select(Theme.id, Theme.key, Theme.state).where(Theme.run_id == run.id)
+                      .order_by(Theme.size.desc(), Theme.position, Theme.id)).all()
+    key_of = {tid: key for tid, key, _ in rows}
+    themes = {key: tid for tid, key, state in rows if state == ACTIVE}
+    known = set(coder.classes_)
+    current = _current(db, run)
+    unthemed = 0
+    changes: list[tuple[AnswerRow, list[tuple[int, bool, float]]]] = []
+    for k, s in zip(todo, suggestions, strict=True):
+        answer = answers[k]
+        if answer.id in protected:
+            continue
+        keys = [(key, c) for key, c in s.themes if key in themes]
+        before = current.get(answer.id, [])
+        if s.unthemed or s.not_relevant or not keys:
+            # The coder cannot place it: its first-pass theme stands if the coder has
+            # learned nothing about that theme; otherwise it is not yet themed.
+            keep = [tid for tid, _main in before if key_of.get(tid) not in known]
+            if len(keep) == len(before):
+                continue
+            new = [(tid, j == 0, 0.0) for j, tid in enumerate(keep)]
+        else:
+            new = [(themes[key], j == 0, c) for j, (key, c) in enumerate(keys)]
+            if [(t, m) for t, m, _ in new] == before:
+                continue
+        changes.append((answer, new))
+        unthemed += not new
+    _rewrite(db, run, changes, between)
+    return {"reassigned": len(changes), "unthemed": unthemed}
+
+
+def _rewrite(db: Session, run: AnalysisRun,
+             changes: list[tuple[AnswerRow, list[tuple[int, bool, float]]]],
+             between: Callable[[], None] | None = None) -> None:
+    """The changed answers' assignments replaced, ``CHUNK`` answers at a time (their
+    suggested, not approved, quotes go too); ``between`` is called after each chunk, whose
+    answers are then whole (old assignments gone, new ones written)."""
+    for start in range(0, len(changes), CHUNK):
+        part = changes[start:start + CHUNK]
+        chunk = [a.id for a, _ in part]
+        db.execute(delete(ThemeAssignment).where(ThemeAssignment.answer_id.in_(chunk)))
+        db.execute(delete(Quote).where(Quote.answer_id.in_(chunk), Quote.approved_at.is_(None)))
+        _insert(db, run, [(a, tid, main, conf) for a, new in part for tid, main, conf in new])
+        if between is not None:
+            between()
+
+
+def _insert(db: Session, run: AnalysisRun, rows) -> None:
+    """Assignments (answer, theme id, is main, score) written in bulk."""
+    values = [{"run_id": run.id, "answer_id": a.id, "response_id": a.response_id,
+               "question_code": a.question_code, "theme_id": tid, "score": float(score),
+               "is_main": main, "manual": False} for a, tid, main, score in rows]
+    if values:  # Core's executemany: no ORM objects, the driver batches the rows
+        db.execute(insert(ThemeAssignment.__table__), values)
+
+
+def _current(db: Session, run: AnalysisRun) -> dict[int, list[tuple[int, bool]]]:
+    out: dict[int, list[tuple[int, bool]]] = {}
+    rows = db.execute(
+        select(ThemeAssignment.answer_id, ThemeAssignment.theme_id, ThemeAssignment.is_main)
+        .where(ThemeAssignment.run_id == run.id)
+        .order_by(ThemeAssignment.is_main.desc(), ThemeAssignment.score.desc())
+    )
+    for answer_id, theme_id, main in rows:
+        out.setdefault(answer_id, []).append((theme_id, bool(main)))
+    return out
+
+
+def unthemed_answers(db: Session, run: AnalysisRun) -> list[AnalysedAnswer]:
+    """Substantive answers in no theme that the analyst has not marked not relevant."""
+    labels = store.answer_labels(store.for_run(db, run))
+    placed = select(ThemeAssignment.answer_id).where(ThemeAssignment.run_id == run.id)
+    rows = db.scalars(
+        select(AnalysedAnswer)
+        .where(
+            AnalysedAnswer.run_id == run.id,
+            AnalysedAnswer.is_non_answer.is_(False),
+            AnalysedAnswer.id.not_in(placed),
+            AnalysedAnswer.response_id.in_(queries.reportable_ids()),
+        )
+        .order_by(AnalysedAnswer.id)
+    )
+    return [a for a in rows if (a.response_id, a.question_code) not in labels]
+
+
+def _propose(db: Session, run: AnalysisRun, engine, feats: run_features.RunFeatures) -> int:
+    """A fresh clustering of just the "not yet themed" answers: its themes are proposed
+    as new (emerging) themes, for the analyst to confirm, rename or merge (which answers,
+    and how many are clustered: ``nlp.proposals``)."""
+    pool = unthemed_answers(db, run)
+    if len(pool) < proposals.MIN_POOL:
+        return 0
+    sample = proposals.sample_rows(len(pool))
+    result = engine.split([pool[k].redacted_text for k in sample],
+                          ids=[pool[k].id for k in sample])
+    at = {a.id: k for k, a in enumerate(pool)}
+    found = proposals.proposals(
+        feats.vectors[feats.rows([a.id for a in pool])], sample,
+        [(at[int(a.id)], None if a.theme_id is None else int(a.theme_id), a.score)
+         for a in result.assignments if int(a.id) in at],
+        [int(t.id) for t in result.themes])
+    by_id = {int(t.id): t for t in result.themes}
+    made = 0
+    position = db.scalar(select(func.count(Theme.id)).where(Theme.run_id == run.id)) or 0
+    for tid, members in found:
+        t = by_id[tid]
+        theme = Theme(
+            run_id=run.id, label=str(t.label)[:200] or "New theme",
+            keywords=[str(k) for k in (t.keywords or [])][:12], size=len(members), share=0.0,
+            priority=None, emerging=True, centroid=[float(v) for v in (t.centroid or [])],
+            position=position + made, origin="coder",
+        )
+        db.add(theme)
+        db.flush()
+        _insert(db, run, [(pool[k], theme.id, True, score) for k, score in members])
+        made += 1
+    return made

@@ -1,0 +1,1 @@
+"""Starting an analysis run, the engine adapter, storing its results, code frames."""
