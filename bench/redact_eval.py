@@ -71,7 +71,7 @@ def group_recall(scores: dict, types: tuple[str, ...]) -> tuple[int, int]:
 def main_redactor():
     from redact_main import load_main_redact
 
-    r = load_main_redact().Redactor()
+    r = load_main_redact(os.environ.get("REDACT_BASE_REF", "main")).Redactor()
     return lambda texts: [x.spans for x in r.redact_many(texts)]
 
 
