@@ -20,6 +20,14 @@ if (box && box.dataset.sessionStatusUrl) {
             `${n} more answer${n === 1 ? '' : 's'} than the ${e} pupil${e === 1 ? '' : 's'} you expected.`
           over.hidden = false
         }
+        // Join-code guessing alerts (consult/schools/join_limits.py): show them as they
+        // start and stop.
+        const alerts = document.getElementById('guessing-alerts')
+        if (alerts && Array.isArray(data.guessing) &&
+            data.guessing.length !== Number(alerts.dataset.count || 0)) {
+          window.location.reload()
+          return
+        }
         if (data.status === 'closed') {
           window.location.reload()
           return
