@@ -2,16 +2,30 @@
 
     .venv/bin/python bench/load_survey.py [--users 50] [--seconds 60] [--database sqlite]
                                           [--think 1] [--client requests|lean]
+                                          [--pupils 30] [--pupil-seconds 0]
+                                          [--rate-limits off|on] [--redis-url URL]
+                                          [--db-name consult_bench] [--processes 4]
 
 Starts gunicorn on a free loopback port with a fresh database (PostgreSQL database
-``consult_bench`` on 127.0.0.1:5432 by default), then:
+``--db-name``, default ``consult_bench``, on 127.0.0.1:5432 by default), then:
 
 1. baseline: the same number of clients hammer the trivial ``/healthz`` endpoint for a
    short spell, giving requests/s of the app doing almost nothing;
 2. survey: each simulated respondent starts the residents' survey, answers every page,
    checks answers and submits, over and over until the time is up;
-3. burst: 30 pupils join one classroom session and submit within the same minute;
+3. burst: ``--pupils`` (30) pupils join one classroom session, their starts spread over a
+   minute, spend ``--pupil-seconds`` on each page and submit;
 4. the zero-loss check: responses stored == confirmations seen, and no reference twice.
+
+Rate limits are off by default (every client comes from 127.0.0.1). ``--rate-limits on``
+turns on the production limits, counted in Redis when ``--redis-url`` is given (as in
+production with more than one worker), with the app behind one proxy: each resident comes
+from an address of their own (``X-Forwarded-For``) and every pupil from one address, the
+school's, as a year group on one school network does.
+
+The clients run in ``--processes`` generator processes (threads within each), so the
+generator is not one Python process's threads competing for one interpreter lock; the
+generator's CPU (this process and its children) is in the summary.
 
 The load generator shares the machine with the server, which real respondents' browsers do
 not. ``--client lean`` (the default) sends each client's requests (full pages read to the
@@ -29,23 +43,27 @@ Prints a JSON summary; BENCHMARKS.md records a run.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import http.client
 import json
 import os
 import random
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 import requests
+from load_client import (
+    SESSION,
+    LeanSession,
+    Recorder,
+    measured,
+    new_session,
+    run_in_processes,
+    summary,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -84,124 +102,57 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fresh_postgres_url() -> str:
+def fresh_postgres_url(name: str = "consult_bench") -> str:
     import psycopg
 
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        raise SystemExit(f"--db-name {name!r}: lower-case letters, digits and _ only")
     admin = "postgresql://postgres@127.0.0.1:5432/test"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS consult_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE consult_bench")
-    return "postgresql+psycopg://postgres@127.0.0.1:5432/consult_bench"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
-class LeanResponse:
-    def __init__(self, status: int, headers: dict[str, str], body: bytes):
-        self.status_code = status
-        self.headers = headers
-        self.content = body
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8")
+SCHOOL_ADDRESS = "203.0.113.9"
 
 
-class LeanSession:
-    """What the bench uses of ``requests.Session`` (``request`` without redirects, a
-    cookie jar, a keep-alive connection), on ``http.client``. No retries: a failed request
-    is an error, as with ``requests``."""
-
-    def __init__(self):
-        self.conn: http.client.HTTPConnection | None = None
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method, url, timeout=30, allow_redirects=False, data=None):
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {"User-Agent": "consult-bench", "Accept": "*/*"}
-        body = None
-        if data is not None:
-            body = urlencode(data, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            content = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            raise requests.ConnectionError(f"{exc.__class__.__name__}: {exc}") from exc
-        for cookie in response.msg.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            value = rest.split(";", 1)[0]
-            if not value or "Max-Age=0" in cookie or "01 Jan 1970" in cookie:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        headers = dict(response.getheaders())
-        if response.will_close:
-            self.close()
-        return LeanResponse(response.status, headers, content)
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-
-SESSION = {"class": requests.Session}  # set by --client
-
-
-def new_session():
-    return SESSION["class"]()
-
-
-class Recorder:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.latencies: list[float] = []
-        self.errors: list[str] = []
-        self.confirmed: list[str] = []
-        self.requests = 0
-
-    def timed(self, session: requests.Session, method: str, url: str, **kw) -> requests.Response:
-        start = time.perf_counter()
-        try:
-            response = session.request(method, url, timeout=30, allow_redirects=False, **kw)
-        except requests.RequestException as exc:
-            with self.lock:
-                self.errors.append(f"{method} {url}: {exc.__class__.__name__}")
-            raise
-        elapsed = time.perf_counter() - start
-        with self.lock:
-            self.latencies.append(elapsed)
-            self.requests += 1
-            if response.status_code >= 400:
-                self.errors.append(f"{method} {url}: HTTP {response.status_code}")
-        return response
+def resident_address(n: int) -> str:
+    return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
 def _url(base: str, location: str) -> str:
     return base + location if location.startswith("/") else location
 
 
-THINK = {"seconds": 0.0}  # mean pause before each answer (set by --think)
+THINK = {"seconds": 0.0, "pupil_seconds": 0.0}  # mean pause before each answer (--think)
 
 
-def think() -> None:
-    if THINK["seconds"]:
-        time.sleep(random.uniform(0.5, 1.5) * THINK["seconds"])
+def configure(think_seconds: float, pupil_seconds: float, client: str) -> None:
+    """The run's settings, in this process and in each generator process."""
+    THINK["seconds"] = think_seconds
+    THINK["pupil_seconds"] = pupil_seconds
+    SESSION["class"] = LeanSession if client == "lean" else requests.Session
+    SETUP[:] = [configure, (think_seconds, pupil_seconds, client)]
 
 
-def walk_and_submit(s, base: str, rec: Recorder, location: str, survey_id: str, pages: dict):
+SETUP: list = []
+
+
+def think(seconds: float | None = None) -> None:
+    seconds = THINK["seconds"] if seconds is None else seconds
+    if seconds:
+        time.sleep(random.uniform(0.5, 1.5) * seconds)
+
+
+def walk_and_submit(s, base: str, rec: Recorder, location: str, survey_id: str, pages: dict,
+                    seconds: float | None = None):
     """Answer every page from ``location``, check, submit; returns the finish page."""
     for _ in range(30):
         if location.endswith("/check"):
             break
         page = rec.timed(s, "GET", _url(base, location))
-        think()
+        think(seconds)
         csrf = CSRF.search(page.text).group(1)
         page_id = location.rsplit("/", 1)[-1].split("?")[0]
         data = {"csrf_token": csrf, **pages.get(page_id, {})}
@@ -218,15 +169,16 @@ def walk_and_submit(s, base: str, rec: Recorder, location: str, survey_id: str, 
     return rec.timed(s, "GET", _url(base, r.headers["Location"]))
 
 
-def pupil(base: str, code: str, rec: Recorder, start_at: float) -> None:
+def pupil(base: str, code: str, address: str | None, start_at: float, rec: Recorder) -> None:
     """One pupil: join the session with its code, answer, submit (once, no retries)."""
-    time.sleep(max(0.0, start_at - time.monotonic()))
-    s = new_session()
+    time.sleep(max(0.0, start_at - time.time()))
+    s = new_session(address)
     try:
         join = rec.timed(s, "GET", f"{base}/join")
         csrf = CSRF.search(join.text).group(1)
         r = rec.timed(s, "POST", f"{base}/join", data={"csrf_token": csrf, "code": code})
-        done = walk_and_submit(s, base, rec, r.headers["Location"], "schools", PUPIL_PAGES)
+        done = walk_and_submit(s, base, rec, r.headers["Location"], "schools", PUPIL_PAGES,
+                               THINK["pupil_seconds"])
         if "Your answers have been sent" in done.text:
             with rec.lock:
                 rec.confirmed.append("pupil")
@@ -235,27 +187,16 @@ def pupil(base: str, code: str, rec: Recorder, start_at: float) -> None:
             rec.errors.append(f"pupil aborted: {exc.__class__.__name__}: {exc}")
 
 
-def pupil_burst(base: str, env: dict, pupils: int = 30) -> tuple[dict, int, int]:
-    """A class of ``pupils`` joining one session and submitting within the same minute
-    (their starts spread over 20 seconds). Returns (summary, confirmed, stored)."""
-    code, session_id = open_classroom_session(env)
-    rec = Recorder()
-    first = time.monotonic() + 1
-    threads = [
-        threading.Thread(target=pupil, args=(base, code, rec, first + 20 * i / pupils))
-        for i in range(pupils)
-    ]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - began
-    stored = count_session_responses(env["DATABASE_URL"], session_id)
-    return summary(rec, wall), len(rec.confirmed), stored
+def pupil_burst(base: str, code: str, pupils: int, address: str | None, processes: int,
+                spread: float = 60.0) -> tuple[Recorder, float]:
+    """A class of ``pupils`` joining the session with ``code``, their starts spread over
+    ``spread`` seconds, each answering and submitting."""
+    first = time.time() + 3  # the generator processes start meanwhile
+    jobs = [(pupil, (base, code, address, first + spread * i / pupils)) for i in range(pupils)]
+    return run_in_processes(jobs, processes, tuple(SETUP))
 
 
-def open_classroom_session(env: dict) -> tuple[str, int]:
+def open_classroom_session(env: dict, expected: int = 30) -> tuple[str, int]:
     """Open a pupils' session the way a teacher's form does, with the app's own code."""
     import datetime as dt
 
@@ -266,14 +207,15 @@ def open_classroom_session(env: dict) -> tuple[str, int]:
     from consult.schools.queries import open_session
     from consult.survey_store import current_version
 
-    app = create_app()
+    # no screening model in the generator's process (loading it would count as its CPU)
+    app = create_app({"SAFEGUARDING_SCREENER": "rules"})
     with app.app_context():
         db = get_db()
         session = open_session(
             db,
             school="Bench Academy",
             year_group="year_9",
-            expected_pupils=30,
+            expected_pupils=expected,
             ends_at=utcnow() + dt.timedelta(hours=1),
             version=current_version(db, "schools"),
             created_by=None,
@@ -294,11 +236,11 @@ def count_session_responses(database_url: str, session_id: int) -> int:
     return n
 
 
-def respondent(base: str, rec: Recorder, deadline: float) -> None:
+def respondent(base: str, address: str | None, deadline: float, rec: Recorder) -> None:
     for _ in range(MAX_REQUESTS_PER_USER // 15):
-        if time.monotonic() > deadline:
+        if time.time() > deadline:
             return
-        s = new_session()
+        s = new_session(address)
         try:
             start = rec.timed(s, "GET", f"{base}/survey/residents/")
             csrf = CSRF.search(start.text).group(1)
@@ -313,10 +255,10 @@ def respondent(base: str, rec: Recorder, deadline: float) -> None:
                 rec.errors.append(f"journey aborted: {exc.__class__.__name__}: {exc}")
 
 
-def hammer(url: str, rec: Recorder, deadline: float) -> None:
-    s = new_session()
+def hammer(url: str, address: str | None, deadline: float, rec: Recorder) -> None:
+    s = new_session(address)
     for _ in range(MAX_REQUESTS_PER_USER):
-        if time.monotonic() > deadline:
+        if time.time() > deadline:
             return
         try:
             rec.timed(s, "GET", url)
@@ -324,73 +266,23 @@ def hammer(url: str, rec: Recorder, deadline: float) -> None:
             pass
 
 
-def run_clients(target, users: int, seconds: float, *args) -> tuple[Recorder, float]:
-    rec = Recorder()
-    deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=target, args=(*args, rec, deadline)) for _ in range(users)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return rec, time.perf_counter() - began
+def run_clients(target, users: int, seconds: float, base: str, addresses: bool,
+                processes: int) -> tuple[Recorder, float]:
+    """``users`` clients running ``target`` until ``seconds`` have passed, each from an
+    address of its own when ``addresses``."""
+    deadline = time.time() + 2 + seconds  # the generator processes start meanwhile
+    jobs = [(target, (base, resident_address(n) if addresses else None, deadline))
+            for n in range(users)]
+    return run_in_processes(jobs, processes, tuple(SETUP))
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children so far, from /proc."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    ticks = 0
-    for p in [pid, *children]:
-        with contextlib.suppress(FileNotFoundError):
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+def clear_rate_limits(redis_url: str) -> None:
+    """Forget earlier runs' rate-limit counters in this Redis database."""
+    from redis import Redis
 
-
-def machine_busy_seconds() -> float:
-    """CPU time all processes have used since boot (every core), from /proc/stat."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def measured(server_pid: int, phase, *args) -> tuple[Recorder, float, dict]:
-    """Run a phase; also returns CPU ms per request of the generator and of the gunicorn
-    server, and the cores the rest of the machine used meanwhile (PostgreSQL, and anything
-    else running: a busy neighbour shows here)."""
-    client0, server0 = time.process_time(), server_cpu_seconds(server_pid)
-    machine0 = machine_busy_seconds()
-    rec, wall = phase(*args)
-    client1, server1 = time.process_time(), server_cpu_seconds(server_pid)
-    machine1 = machine_busy_seconds()
-    n = max(rec.requests, 1)
-    rest = (machine1 - machine0) - (client1 - client0) - (server1 - server0)
-    cpu = {
-        "generator": round((client1 - client0) * 1000 / n, 2),
-        "server": round((server1 - server0) * 1000 / n, 2),
-        "rest_of_machine_cores": round(rest / wall, 2),
-    }
-    return rec, wall, cpu
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
-def summary(rec: Recorder, wall: float) -> dict:
-    return {
-        "requests": rec.requests,
-        "throughput_rps": round(rec.requests / wall, 1),
-        "p50_ms": round(percentile(rec.latencies, 0.50) * 1000, 1),
-        "p95_ms": round(percentile(rec.latencies, 0.95) * 1000, 1),
-        "p99_ms": round(percentile(rec.latencies, 0.99) * 1000, 1),
-        "mean_ms": round(statistics.fmean(rec.latencies) * 1000, 1) if rec.latencies else None,
-        "errors": len(rec.errors),
-        "error_samples": rec.errors[:5],
-    }
+    conn = Redis.from_url(redis_url)
+    for key in conn.scan_iter("*LIMITER*"):
+        conn.delete(key)
 
 
 def count_stored(database_url: str) -> tuple[int, int]:
@@ -432,20 +324,41 @@ def main() -> None:
         default=0.0,
         help="mean seconds a respondent spends on each page (0: no pause, a stress test)",
     )
+    parser.add_argument("--pupils", type=int, default=30,
+                        help="pupils joining one classroom session, starts spread over a minute")
+    parser.add_argument("--pupil-seconds", type=float, default=0.0,
+                        help="mean seconds a pupil spends on each page")
+    parser.add_argument("--rate-limits", choices=["off", "on"], default="off",
+                        help="on: the production limits; residents each from their own "
+                        "address, every pupil from one school address")
+    parser.add_argument("--redis-url", default=None,
+                        help="count rate limits in Redis (e.g. redis://127.0.0.1:6379/12)")
+    parser.add_argument("--db-name", default="consult_bench",
+                        help="PostgreSQL database to create afresh for the run")
+    parser.add_argument("--processes", type=int, default=4,
+                        help="load generator processes (clients are threads within them)")
     args = parser.parse_args()
-    THINK["seconds"] = args.think
-    SESSION["class"] = LeanSession if args.client == "lean" else requests.Session
+    configure(args.think, args.pupil_seconds, args.client)
+    limits_on = args.rate_limits == "on"
 
     instance = Path(tempfile.mkdtemp(prefix="consult-bench-"))
     if args.database == "postgres":
-        database_url = fresh_postgres_url()
+        database_url = fresh_postgres_url(args.db_name)
     else:
         database_url = f"sqlite:///{instance / 'bench.sqlite3'}"
-    (instance / "config.py").write_text(
-        "RATELIMIT_ENABLED = False\n"  # every simulated client shares 127.0.0.1
+    config = (
         f"DATABASE_URL = {database_url!r}\n"
         "SECRET_KEY = 'bench-only-secret'\n"
     )
+    if limits_on:
+        # behind one proxy: X-Forwarded-For says whose request it is
+        config += "RATELIMIT_ENABLED = True\nPROXY_COUNT = 1\n"
+        if args.redis_url:
+            clear_rate_limits(args.redis_url)
+            config += f"REDIS_URL = {args.redis_url!r}\n"
+    else:
+        config += "RATELIMIT_ENABLED = False\n"  # every simulated client shares 127.0.0.1
+    (instance / "config.py").write_text(config)
     env = {**os.environ, "CONSULT_INSTANCE_PATH": str(instance), "DATABASE_URL": database_url}
     subprocess.run([str(VENV_BIN / "consult"), "init-db"], env=env, check=True, cwd=ROOT)
     subprocess.run([str(VENV_BIN / "consult"), "surveys", "load"], env=env, check=True, cwd=ROOT)
@@ -482,16 +395,30 @@ def main() -> None:
         else:
             raise SystemExit("gunicorn did not start")
 
+        load0 = os.getloadavg()
         baseline, baseline_wall, baseline_cpu = measured(
-            server.pid, run_clients, hammer, args.users, args.baseline_seconds, f"{base}/healthz"
-        )
+            server.pid, run_clients, hammer, args.users, max(args.baseline_seconds, 0.1),
+            f"{base}/healthz", limits_on, args.processes,
+        ) if args.baseline_seconds > 0 else (Recorder(), 1.0, {})
         survey, survey_wall, survey_cpu = measured(
-            server.pid, run_clients, respondent, args.users, args.seconds, base
+            server.pid, run_clients, respondent, args.users, args.seconds, base, limits_on,
+            args.processes,
         )
         stored, distinct = count_stored(database_url)
-        burst, burst_confirmed, burst_stored = pupil_burst(base, env)
+        code, session_id = open_classroom_session(env, args.pupils)
+        burst, burst_wall, burst_cpu = measured(
+            server.pid, pupil_burst, base, code, args.pupils,
+            SCHOOL_ADDRESS if limits_on else None, args.processes,
+        )
+        burst_stored = count_session_responses(database_url, session_id)
+        burst_confirmed = len(burst.confirmed)
         result = {
             "database": args.database,
+            "rate_limits": args.rate_limits + (" (Redis)" if limits_on and args.redis_url
+                                               else " (memory)" if limits_on else ""),
+            "load_average_before": [round(v, 2) for v in load0],
+            "load_average_after": [round(v, 2) for v in os.getloadavg()],
+            "generator_processes": args.processes,
             "users": args.users,
             "think_seconds": args.think,
             "seconds": args.seconds,
@@ -501,23 +428,26 @@ def main() -> None:
                 else f"{args.workers} workers x {args.threads} threads (gthread)"
             ),
             "client": args.client,
-            "baseline_healthz": summary(baseline, baseline_wall),
+            "baseline_healthz": summary(baseline, baseline_wall) if baseline.requests else None,
             "survey": summary(survey, survey_wall),
             "cpu_ms_per_request": {"healthz": baseline_cpu, "survey": survey_cpu},
             "throughput_ratio_to_healthz": round(
                 (survey.requests / survey_wall) / (baseline.requests / baseline_wall), 3
-            ),
+            ) if baseline.requests else None,
             "confirmed_submissions": len(survey.confirmed),
             "distinct_references": len(set(survey.confirmed)),
             "stored_responses": stored,
             "distinct_submission_keys": distinct,
         }
         result["pupil_burst"] = {
-            **burst,
-            "pupils": 30,
+            **summary(burst, burst_wall),
+            "cpu_ms_per_request": burst_cpu,
+            "pupils": args.pupils,
+            "pupil_seconds": args.pupil_seconds,
+            "one_address": limits_on,
             "confirmed": burst_confirmed,
             "stored": burst_stored,
-            "zero_loss": burst_confirmed == burst_stored == 30,
+            "zero_loss": burst_confirmed == burst_stored == args.pupils,
         }
         result["zero_loss"] = stored == len(survey.confirmed) == len(set(survey.confirmed))
         result["zero_duplicates"] = stored == distinct

@@ -18,7 +18,7 @@ Stable API (used by the schools pages)::
     result.score       # float in [0, 1]: 1.0 for a rule match, else embedding similarity
     result.method      # "rules" or "rules+embeddings"
     result.confidence  # 0-1, the second look's probability (1.0 without it): for ordering
-                       # the queue, never for skipping a flag
+                       # the queue, never for dropping a rule match
 
 ``screen_many(texts)`` screens a batch (embeddings are computed in one call).
 
@@ -52,8 +52,11 @@ How it works
    non-disclosures in ``nlp/data/disclosure_examples.yaml``. It is flagged when its nearest
    disclosure example is at least ``threshold`` similar and beats the nearest
    non-disclosure example by ``margin``. Embeddings only ever add flags to the rules' flags.
-3. The *second look* (``nlp.screening_context``, with embeddings only) judges each flagged
-   answer again, sentence by sentence, and lets jokes, the past, the news and lessons go.
+3. The *second look* (``nlp.screening_context``, with embeddings only) judges each candidate
+   again, sentence by sentence, and gives it a confidence (for ordering the queue). A rule
+   match is always flagged, whatever the second look says ("my dad hits me haha" is read by
+   a person); the second look lets go only candidates the embeddings alone raised (jokes, the
+   past, the news and lessons that merely sound like a disclosure).
 
 Screening with rules takes well under a millisecond for a typical answer; see
 ``bench/screening_eval.py``, ``bench/screening_train.py`` and BENCHMARKS.md ("Safeguarding
@@ -101,7 +104,8 @@ class Screening:
     matched: list[str] = field(default_factory=list)
     score: float = 0.0
     method: str = "rules"
-    # How likely this is a disclosure, 0-1 (for ordering the queue; never for skipping one).
+    # How likely this is a disclosure, 0-1 (for ordering the queue; a rule match is flagged
+    # whatever it is).
     confidence: float = 1.0
 
 
@@ -270,7 +274,10 @@ class Screener:
                 from nlp.screening_context import load_model
 
                 confidence = round(p, 4)
-                if p < load_model().threshold:  # a joke, the past, the news...: let it go
+                # A rule match is always flagged: the second look only ranks it (a low
+                # confidence puts it lower in the queue). It may let go only a candidate the
+                # embeddings alone raised (a joke, the past, the news...).
+                if not hits and p < load_model().threshold:
                     reasons = set()
         return Screening(
             flagged=bool(reasons),

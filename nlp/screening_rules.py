@@ -24,6 +24,7 @@ contact). They only add categories the hard rules did not find.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -89,6 +90,9 @@ class RuleSet:
     topic_before: re.Pattern[str]
     rules: tuple[Rule, ...]
     soft_rules: tuple[SoftRule, ...]
+    #: every word written in the file (patterns, maps, fragments): what a stretched word
+    #: ("daaaad", "killlll") is squeezed back to
+    words: frozenset[str] = frozenset()
 
 
 class _Reader:
@@ -244,7 +248,20 @@ class _Reader:
                 "topic", rf"\b(?:{self.text('topic', self.data['topic'])})(?: \w+){{0,1}}$"),
             rules=self.rules(),
             soft_rules=self.soft_rules(),
+            words=frozenset(_words_in(self.data)),
         )
+
+
+def _words_in(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return set(re.findall(r"[a-z]+", re.sub(r"\\[a-zA-Z]", " ", value).lower()))
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+    if not isinstance(items, list):
+        return set()
+    found: set[str] = set()
+    for item in items:
+        found |= _words_in(item)
+    return found
 
 
 @functools.cache
@@ -269,6 +286,7 @@ def load_rules(path: str | None = None) -> RuleSet:
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
+_MAX_STRETCHES = 4
 _SENTENCE_END = re.compile(r"[.!?;:\n\r]+|,(?=\s)")
 _NON_WORD = re.compile(r"[^a-z0-9. ]+")
 _SPACES = re.compile(r"\s+")
@@ -280,7 +298,6 @@ def normalise(text: str) -> str:
     t = unicodedata.normalize("NFKC", text or "")[:MAX_CHARS].lower()
     t = _APOSTROPHES.sub("", t)
     t = t.replace("&", " and ").replace("+", " and ")
-    t = _REPEATS.sub(r"\1\1", t)
     t = _SENTENCE_END.sub(" . ", t)
     t = _NON_WORD.sub(" ", t)
     tokens = []
@@ -292,6 +309,8 @@ def normalise(text: str) -> str:
         tok = tok.strip(".")
         if not tok:
             continue
+        if _REPEATS.search(tok):
+            tok = _unstretch(rs, tok)
         mapped = rs.token_map.get(tok, tok)
         if mapped:
             tokens.append(mapped)
@@ -299,6 +318,22 @@ def normalise(text: str) -> str:
     for pattern, repl in rs.phrase_map:
         t = pattern.sub(repl, t)
     return _SPACES.sub(" ", t).strip(" .")
+
+
+def _unstretch(rs: RuleSet, tok: str) -> str:
+    """A stretched word ("meeee", "daaaad", "killlll") with each run of three or more letters
+    squeezed to two or to one: the first spelling the rules know, else every run to two."""
+    runs = list(_REPEATS.finditer(tok))
+    if len(runs) <= _MAX_STRETCHES:
+        for keep in itertools.product((2, 1), repeat=len(runs)):
+            out, pos = [], 0
+            for m, n in zip(runs, keep, strict=True):
+                out.append(tok[pos : m.start()] + m.group(1) * n)
+                pos = m.end()
+            word = "".join(out) + tok[pos:]
+            if word in rs.words or word in rs.token_map:
+                return word
+    return _REPEATS.sub(r"\1\1", tok)
 
 
 def _sentence_of(norm: str, start: int, end: int) -> str:

@@ -50,6 +50,13 @@ def display_code(code: str) -> str:
     return f"{code[:3]} {code[3:]}"
 
 
+def open_codes(db: Session) -> list[tuple[int, str]]:
+    """(id, join code) of every session still open."""
+    rows = db.execute(select(ClassroomSession.id, ClassroomSession.join_code).where(
+        ClassroomSession.closed_at.is_(None), ClassroomSession.ends_at > utcnow()))
+    return [(r.id, r.join_code) for r in rows]
+
+
 def close_expired(db: Session, code: str | None = None) -> None:
     """Record as closed every session whose end time has passed (optionally one code's)."""
     now = utcnow()

@@ -79,7 +79,8 @@ TOO_MANY_NETWORK = (
     "Check the code on the board with your teacher, then try again"
 )
 TOO_MANY_ATTEMPTS = (
-    "Too many people are joining from your school’s network. Wait a minute, then try again"
+    "Too many wrong codes have been tried from your school’s network. Wait a minute, check "
+    "the code on the board with your teacher, then try again"
 )
 
 
@@ -103,7 +104,7 @@ def _code_problem(typed: str, code: str) -> str | None:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.exempt  # join_limits counts wrong codes only: a right code always joins
+@limiter.exempt  # join_limits counts wrong codes, not pupils: a class on one address joins
 def join():
     if request.method == "GET":
         join_limits.browser_id()
@@ -118,20 +119,25 @@ def join():
     db = get_db()
     classroom = queries.find_open(db, code) if problem is None and queries.looks_like_code(
         code) else None
+    hidden = classroom is not None and not join_limits.right_code_joins(classroom)
+    if hidden:
+        classroom = None  # being guessed, and nobody joined from here: as for a wrong code
     if classroom is None:
         if problem is None:
-            latest = queries.find_latest(db, code) if queries.looks_like_code(code) else None
+            latest = queries.find_latest(db, code) if queries.looks_like_code(
+                code) and not hidden else None
             if latest is not None:
                 problem = "This session has ended. Ask your teacher if there is a new code"
             else:
                 problem = "No session has this code. Check it with your teacher"
-        if join_limits.wrong_code():
+        if join_limits.wrong_code(code if queries.looks_like_code(code) else ""):
             return _render_join(typed, TOO_MANY_NETWORK, 429)
         return _render_join(typed, problem)
     version = get_version(db, classroom.survey_version_id)
     # A fresh anonymous session for each pupil: nothing from the last person on this device
     # (another pupil, or a member of staff who was signed in) carries over.
     session.clear()
+    join_limits.pupil_joined(classroom)
     begin_for_classroom(version, classroom.id)
     progress = find_progress(db, session.get(f"progress:{version.survey_id}"))
     if progress is not None:
@@ -140,6 +146,9 @@ def join():
     # Every pupil reads the introduction and what happens to their answers (the
     # safeguarding notice) first: the start page's "Continue" leads to the first question.
     return redirect(url_for("journey.start", survey_id=version.survey_id))
+
+
+bp.before_app_request(join_limits.pupil_limits)
 
 
 # --- staff: sessions --------------------------------------------------------------------------
@@ -243,6 +252,7 @@ def _projector_context(classroom: ClassroomSession) -> dict:
     count = queries.submission_count(db, classroom.id)
     return {
         "classroom": classroom,
+        "guessing": join_limits.staff_alerts(classroom),
         "count": count,
         "over_expected": max(0, count - classroom.expected_pupils),
         "over_expected_text": _over_expected_text(count, classroom.expected_pupils),
@@ -285,6 +295,7 @@ def status(session_id: int):
         "over_expected": max(0, count - classroom.expected_pupils),
         "over_expected_text": _over_expected_text(count, classroom.expected_pupils),
         "status": classroom.status,
+        "guessing": join_limits.staff_alerts(classroom),
     }
 
 

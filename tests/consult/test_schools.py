@@ -244,12 +244,14 @@ def test_a_classmates_wrong_codes_never_lock_out_the_right_code(make_app):
 
 
 def test_the_address_ceiling_bounds_guessing_without_cookies(make_app):
-    app = make_app(RATELIMIT_ENABLED=True, SCHOOLS_JOIN_ATTEMPTS_PER_ADDRESS="5 per minute")
+    app = make_app(RATELIMIT_ENABLED=True,
+                   SCHOOLS_WRONG_CODES_CHECKED_PER_ADDRESS="5 per minute")
     classroom = open_session(app, staff_client(app))
     for _ in range(5):
         assert join(app.test_client(), "ACD347").status_code == 200  # a fresh cookie each time
     refused = join(app.test_client(), classroom.join_code)
-    assert refused.status_code == 429 and "Too many people are joining" in refused.data.decode()
+    assert refused.status_code == 429
+    assert "Too many wrong codes have been tried" in refused.data.decode()
 
 
 # --- the pupils' journey ----------------------------------------------------------------------
@@ -498,6 +500,7 @@ def test_projector_shows_code_qr_and_count(app):
     assert status.json == {
         "count": 0, "expected": 28, "over_expected": 0, "status": "open",
         "over_expected_text": "0 more answers than the 28 pupils you expected.",
+        "guessing": [],
     }
 
 

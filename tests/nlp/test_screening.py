@@ -379,8 +379,10 @@ ALL_SETS = {"labelled": LABELLED, "heldout2": HELDOUT2, "hard_train": HARD_TRAIN
 #: trained on all four sets, so these guard against regressions; they are not estimates.
 RULES_MEASURED = {"labelled": (198, 198, 274, 7), "heldout2": (96, 85, 144, 10),
                   "hard_train": (145, 112, 212, 55), "hard": (127, 122, 174, 42)}
-SHIPPED_MEASURED = {"labelled": (198, 198, 274, 4), "heldout2": (96, 95, 144, 2),
-                    "hard_train": (145, 144, 212, 3), "hard": (127, 127, 174, 5)}
+#: Since issue 23 a rule match is always flagged (the second look only ranks it), so the app's
+#: false alarms include the rules' own (before: 4, 2, 3 and 5).
+SHIPPED_MEASURED = {"labelled": (198, 198, 274, 9), "heldout2": (96, 95, 144, 12),
+                    "hard_train": (145, 144, 212, 55), "hard": (127, 127, 174, 44)}
 
 
 def _csv(path: Path) -> list[dict]:
@@ -475,7 +477,9 @@ def test_second_look_reads_the_sentence_that_carries_it(real_embedding_screener)
         "this survey is so long i want to die 😂",
         "this survey is so long lol. but honestly my stepdad hits me when mum is out",
     ])
-    assert not joke.flagged
+    # a rule matched the joke ("want to die"): flagged all the same, ranked below the
+    # disclosure (issue 23: the second look ranks, never drops a rule match)
+    assert joke.flagged and joke.confidence < buried.confidence
     assert buried.flagged and "abuse_at_home" in buried.reasons
 
 

@@ -17,6 +17,14 @@ if (box && box.dataset.sessionStatusUrl) {
           document.getElementById('over-expected-text').textContent = data.over_expected_text
           over.hidden = false
         }
+        // Join-code guessing alerts (consult/schools/join_limits.py): show them as they
+        // start and stop.
+        const alerts = document.getElementById('guessing-alerts')
+        if (alerts && Array.isArray(data.guessing) &&
+            data.guessing.length !== Number(alerts.dataset.count || 0)) {
+          window.location.reload()
+          return
+        }
         if (data.status === 'closed') {
           window.location.reload()
           return
