@@ -29,9 +29,11 @@ DEFAULTS = {
 }
 
 
-def setting(key: str, app: Flask | None = None):
+def setting(key: str, app: Flask | None = None, defaults: dict | None = None):
+    """The configured value of ``key``, else its default (``defaults``: a feature's own
+    settings beside the mail ones)."""
     app = app or current_app
-    return app.config.get(key, DEFAULTS[key])
+    return app.config.get(key, (defaults or DEFAULTS)[key])
 
 
 def enabled(app: Flask | None = None) -> bool:

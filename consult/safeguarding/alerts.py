@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import smtplib
 
-from flask import Flask, after_this_request, current_app, has_request_context, request
+from flask import Flask, after_this_request, has_request_context, request
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
@@ -43,8 +43,7 @@ DEFAULTS = {
 
 
 def setting(key: str, app: Flask | None = None):
-    app = app or current_app
-    return app.config.get(key, DEFAULTS[key])
+    return mail.setting(key, app, DEFAULTS)
 
 
 def _partnership(db: Session) -> list[str]:
