@@ -5,7 +5,7 @@
   ``live_server.app``, ``live_server.create_user(email, role, password=..., school=None)``
   and ``live_server.db()`` (a context manager giving a session).
 - ``staff_page(role, school=None)``: the ``page`` signed in as a new staff member;
-  ``sign_in(page, email)`` for your own accounts.
+  ``tests.support.sign_in_page(page, email)`` for your own accounts.
 - ``browser``: one Chromium for the run. ``page``: a fresh browser context (no cookies) per
   test; console errors and CSP violations fail the test.
 - ``axe_check(page, name)``: run axe-core on the page against WCAG 2.2 AA and fail on any
@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support import PASSWORD, sign_in_page
 
 CHROMIUM = Path(os.environ.get("CONSULT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -87,8 +89,7 @@ class LiveServer:
         with self.app.app_context():
             yield get_db()
 
-    def create_user(self, email: str, role: str, password: str = "correct horse battery 9", **kw):
-        # (the default is STAFF_PASSWORD, used by ``sign_in``)
+    def create_user(self, email: str, role: str, password: str = PASSWORD, **kw):
         """A staff account to sign in with (same rules as `consult users create`)."""
         from consult.auth.accounts import create_user
 
@@ -237,18 +238,7 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-STAFF_PASSWORD = "correct horse battery 9"
 _staff_numbers = itertools.count(1)
-
-
-def sign_in(page, email: str, password: str = STAFF_PASSWORD) -> None:
-    """Sign in through the staff sign-in page (the page must belong to a fresh context)."""
-    page.goto("/staff/sign-in")
-    page.locator('[name="email"]').fill(email)
-    page.locator('[name="password"]').fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert "/staff/sign-in" not in page.url, "sign-in failed"
 
 
 @pytest.fixture
@@ -260,7 +250,7 @@ def staff_page(page, live_server):
         email = f"{role}.{next(_staff_numbers)}@example.org"
         live_server.create_user(email, role, school=school)
         made.append(email)
-        sign_in(page, email)
+        sign_in_page(page, email)
         return page
 
     return _as

@@ -7,34 +7,11 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from consult.auth import current_user, role_required
-from consult.auth.accounts import create_user, find_by_email
+from consult.auth.accounts import find_by_email
 from consult.cli import cli
 from consult.db import get_db
 from consult.models import AuditEvent, User
-
-PASSWORD = "correct horse battery"
-
-
-def make_staff(app, role="analyst", email=None, password=PASSWORD, school=None):
-    email = email or f"{role}@example.org"
-    if role == "school_staff" and school is None:
-        school = "Northbrook Academy"
-    with app.app_context():
-        db = get_db()
-        create_user(db, email=email, role=role, password=password, school=school)
-        db.commit()
-    return email
-
-
-def sign_in(client, email, password=PASSWORD, **extra):
-    return client.post("/staff/sign-in", data={"email": email, "password": password, **extra})
-
-
-def signed_in_as(app, client, role="analyst"):
-    email = make_staff(app, role)
-    response = sign_in(client, email)
-    assert response.status_code == 302, response.data[:500]
-    return email
+from tests.support import PASSWORD, make_staff, sign_in, signed_in_as
 
 
 def events(app, action=None):

@@ -52,7 +52,7 @@ def test_ordinary_page_numbers_still_work(app):
     ["/admin/surveys%0D%0ASet-Cookie:%20x=1", "/admin%0asurveys", "/admin/%09x", "/\\evil.example"],
 )
 def test_next_with_control_characters_is_ignored(app, target):
-    from tests.consult.test_auth import PASSWORD, make_staff
+    from tests.support import PASSWORD, make_staff
 
     email = make_staff(app)
     client = app.test_client()

@@ -13,7 +13,7 @@ from consult.admin import importing
 from consult.db import get_db
 from consult.models import AuditEvent, Response, SurveyVersion
 from consult.survey_store import definition_of
-from tests.consult.test_auth import signed_in_as
+from tests.support import signed_in_as
 
 HEADERS = [
     "Which district or borough do you live or work in?",  # a label: matched to "district"
