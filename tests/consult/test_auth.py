@@ -216,7 +216,7 @@ def test_role_required_decorator_for_other_blueprints(app):
 
 
 # --- consult users create -----------------------------------------------------------------
-def test_users_create_from_stdin(app, runner):
+def test_users_create_from_stdin(app, runner, production_password_hashing):
     result = runner.invoke(
         cli,
         args=["users", "create", "--email", "Ana@Example.org", "--role", "analyst",
@@ -228,8 +228,9 @@ def test_users_create_from_stdin(app, runner):
     with app.app_context():
         user = get_db().scalars(select(User)).one()
         assert user.email == "ana@example.org"
-        assert user.password_hash.startswith("scrypt:")
+        assert user.password_hash.startswith("scrypt:32768:8:1$")  # the shipped cost
         assert PASSWORD not in user.password_hash
+    assert sign_in(app.test_client(), "ana@example.org").status_code == 302
 
 
 def test_users_create_refuses_a_weak_password(app, runner):
