@@ -185,7 +185,7 @@ def _sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _copy_sqlite(template: Path, target: Path) -> None:
+def copy_sqlite(template: Path, target: Path) -> None:
     # The backup API copies a consistent image whatever the journal mode (WAL) left behind.
     source = sqlite3.connect(template)
     copy = sqlite3.connect(target)
@@ -309,7 +309,7 @@ def database_url(request, tmp_path) -> str:
     if request.param == "postgresql":
         return request.getfixturevalue("_postgres_template").reset()
     path = tmp_path / "test.sqlite3"
-    _copy_sqlite(request.getfixturevalue("_sqlite_template"), path)
+    copy_sqlite(request.getfixturevalue("_sqlite_template"), path)
     return f"sqlite:///{path}"
 
 
