@@ -20,7 +20,7 @@ from consult.reportable import reportable
 from consult.safeguarding.models import SafeguardingFlag
 from consult.survey_store import current_version
 from tests.browser.conftest import axe_check, screenshot
-from tests.consult.test_schools import PUPIL_ANSWERS, in_an_hour
+from tests.consult.schools.test_schools import PUPIL_ANSWERS, in_an_hour
 from tests.smtp_server import smtp_inbox  # noqa: F401 (fixture)
 from tests.support import sign_in_page
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.consult.test_schools import in_an_hour, staff_client
-from tests.consult.test_staff_sessions import signed_in
+from tests.consult.auth.test_staff_sessions import signed_in
+from tests.consult.schools.test_schools import in_an_hour, staff_client
 
 
 @pytest.mark.parametrize("typed", ["²", "①", "٣", "2²", "9" * 5000, "-3", "3.5"])

@@ -22,7 +22,7 @@ from consult.jobs.worker import run_worker
 from consult.models import utcnow
 
 REDIS_URL = os.environ.get("CONSULT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.redis
 

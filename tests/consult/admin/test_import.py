@@ -144,7 +144,7 @@ def test_rows_are_judged_like_the_journey(app):
 
 def test_csv_export_imports_back(app, client):
     """Our own export's label columns map by themselves."""
-    from tests.consult.test_export import submit_resident
+    from tests.consult.admin.test_export import submit_resident
 
     submit_resident(app.test_client())
     signed_in_as(app, client, "analyst")
