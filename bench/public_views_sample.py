@@ -108,7 +108,7 @@ def import_residents(page, content: bytes, folder: Path) -> None:
 
 
 def pupil_session(teacher, device, n: int) -> None:
-    from tests.consult.test_schools import PUPIL_ANSWERS, in_an_hour
+    from tests.consult.schools.test_schools import PUPIL_ANSWERS, in_an_hour
 
     teacher.goto("/schools/sessions/new")
     teacher.get_by_label("Year group").select_option("year_9")

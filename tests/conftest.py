@@ -3,10 +3,15 @@
 Every test that uses ``app`` (or ``client``/``runner``) runs twice: on SQLite and on
 PostgreSQL. Test ids end in ``[sqlite]`` / ``[postgresql]``.
 
-- SQLite: a fresh database file in the test's temporary instance folder.
-- PostgreSQL: one schema per pytest run (``consult_test_<pid>_<hex>`` in the database named
-  by CONSULT_TEST_POSTGRES_URL), tables created once, emptied before each test. Several
-  people (or CI jobs) can run the suite against the same server at once.
+Each test starts from a template made once per run and database (tables created, the surveys
+in ``surveys/`` loaded), so no test pays for creating tables or loading surveys:
+
+- SQLite: the template file is copied (sqlite3 backup API) into the test's temporary folder.
+- PostgreSQL: one template schema and one working schema per pytest run
+  (``consult_tpl_<pid>_<hex>`` / ``consult_test_<pid>_<hex>`` in the database named by
+  CONSULT_TEST_POSTGRES_URL); before each test the working schema is put back to the
+  template's rows in one round trip (see ``PostgresTemplate``). Several people (or CI jobs)
+  can run the suite against the same server at once.
 
 Environment:
 - CONSULT_TEST_DATABASES=sqlite: only SQLite (quick local runs); ``postgresql`` only PG.
@@ -16,19 +21,20 @@ Environment:
 - CONSULT_TEST_DATABASE_URL: run on this one database URL only (as before).
 
 Fixtures for tests that need their own app (e.g. with CSRF switched on): ``make_app``.
-Both databases get the surveys in ``surveys/`` loaded before each test.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from consult import create_app
 from consult.base import Base
@@ -146,48 +152,167 @@ def postgres_empty_url(postgres_server):
     postgres_server.drop_schema(schema)
 
 
+# --- the template: tables made and surveys loaded once per run and database --------------------
+def _template_app(url: str, instance: Path):
+    """An app on ``url`` (the tests' base configuration) for building a template."""
+    before = os.environ.get("CONSULT_INSTANCE_PATH")
+    os.environ["CONSULT_INSTANCE_PATH"] = str(instance)
+    try:
+        return create_app(_base_config(url))
+    finally:
+        if before is None:
+            os.environ.pop("CONSULT_INSTANCE_PATH", None)
+        else:
+            os.environ["CONSULT_INSTANCE_PATH"] = before
+
+
+def _prepare(app) -> None:
+    """Every table, and the surveys in ``surveys/`` loaded as published versions."""
+    with app.app_context():
+        create_all()
+        from consult.survey_store import load_folder
+
+        db = get_db()
+        load_folder(db, Path(app.config["SURVEYS_DIR"]), app.config["DISTRICTS"])
+        db.commit()
+        engine().dispose()
+
+
 @pytest.fixture(scope="session")
-def _postgres_schema_url(postgres_server):
-    """One schema for the run, with every table created once."""
-    schema = postgres_server.create_schema()
-    url = postgres_server.url_for(schema)
-    import_models()
-    eng = create_engine(url)
-    Base.metadata.create_all(eng)
-    eng.dispose()
-    yield url
-    postgres_server.drop_schema(schema)
+def _sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file with the tables and surveys, copied for each test."""
+    base = tmp_path_factory.mktemp("sqlite-template")
+    path = base / "template.sqlite3"
+    _prepare(_template_app(f"sqlite:///{path}", base / "instance"))
+    return path
 
 
-def _empty_postgres(url: str) -> None:
-    import_models()
-    eng = create_engine(url)
-    with eng.begin() as conn:
-        # Models added since the schema was made (rare: only in a long-lived session).
-        Base.metadata.create_all(conn)
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        if names:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    eng.dispose()
+def copy_sqlite(template: Path, target: Path) -> None:
+    # The backup API copies a consistent image whatever the journal mode (WAL) left behind.
+    source = sqlite3.connect(template)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+
+
+class PostgresTemplate:
+    """The template schema (tables, surveys) and the run's working schema, which is put back
+    to the template's rows before each test in one round trip: DELETE from every table (on
+    tables this small far cheaper than TRUNCATE, which makes new files for each table and
+    index), ``INSERT ... SELECT`` of the template's rows, and every sequence set back to where
+    the template's is (ids start where they would in a fresh database)."""
+
+    def __init__(self, server: PostgresServer, tmp: Path):
+        import_models()
+        self.server = server
+        self.template = server.create_schema("consult_tpl")
+        self.schema = server.create_schema()
+        self.url = server.url_for(self.schema)
+        _prepare(_template_app(server.url_for(self.template), tmp / "instance"))
+        eng = create_engine(self.url)
+        Base.metadata.create_all(eng)
+        eng.dispose()
+        self.reset_sql = self._reset_sql()
+        self.engine = create_engine(self.url, poolclass=NullPool)
+
+    def _reset_sql(self) -> str:
+        tpl, work = f'"{self.template}"', f'"{self.schema}"'
+        tables = Base.metadata.sorted_tables
+        statements = [f'DELETE FROM {work}."{t.name}"' for t in reversed(tables)]
+        sequences = text(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = :s"
+        )
+        with self.server.admin.connect() as conn:
+            for table in tables:
+                if conn.scalar(text(f'SELECT EXISTS (SELECT 1 FROM {tpl}."{table.name}")')):
+                    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+                    statements.append(
+                        f'INSERT INTO {work}."{table.name}" ({columns}) '
+                        f'SELECT {columns} FROM {tpl}."{table.name}"'
+                    )
+            used = dict(conn.execute(sequences, {"s": self.template}).all())
+            names = [name for name, _ in conn.execute(sequences, {"s": self.schema}).all()]
+        for name in names:
+            value = used.get(name)
+            at = f"{int(value)}, true" if value is not None else "1, false"
+            statements.append(f"SELECT setval('{work}.\"{name}\"', {at})")
+        return ";\n".join(statements)
+
+    def reset(self) -> str:
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(self.reset_sql)
+        return self.url
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        self.server.drop_schema(self.schema)
+        self.server.drop_schema(self.template)
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(postgres_server, tmp_path_factory):
+    """One template schema and one working schema for the run."""
+    template = PostgresTemplate(postgres_server, tmp_path_factory.mktemp("postgres-template"))
+    yield template
+    template.drop()
+
+
+# --- password hashing -------------------------------------------------------------------------
+# Staff passwords are stored with scrypt at N=2**15 (32 MB and a tenth of a second or more per
+# hash or check). Tests hash at N=2**10: the same function and stored format, verified the same
+# way, 30 times cheaper. ``production_password_hashing`` puts the shipped cost back for a test
+# (test_auth checks it).
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+
+
+def _cheapen_password_hashes(patch: pytest.MonkeyPatch) -> None:
+    from werkzeug.security import generate_password_hash
+
+    from consult.auth import accounts
+
+    def cheap(password: str) -> str:
+        return generate_password_hash(password, method=TEST_HASH_METHOD)
+
+    patch.setattr(accounts, "hash_password", cheap)
+    patch.setattr(accounts, "_DUMMY_HASH", cheap("not-a-real-password-0000"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    patch = pytest.MonkeyPatch()
+    _cheapen_password_hashes(patch)
+    yield patch
+    patch.undo()
+
+
+@pytest.fixture
+def production_password_hashing(_cheap_password_hashes):
+    """The shipped password hashing (scrypt at full cost) for this test only."""
+    _cheap_password_hashes.undo()
+    yield
+    _cheapen_password_hashes(_cheap_password_hashes)
 
 
 # --- the database matrix ---------------------------------------------------------------------
 @pytest.fixture(params=_backends())
 def database_url(request, tmp_path) -> str:
-    """An empty database for this test (tables created, no rows)."""
+    """This test's database: every table, the surveys loaded, nothing else."""
     if request.param == "env":
         url = os.environ["CONSULT_TEST_DATABASE_URL"]
         import_models()
         eng = create_engine(url)
         Base.metadata.drop_all(eng)
-        Base.metadata.create_all(eng)
         eng.dispose()
+        _prepare(_template_app(url, tmp_path / "template-instance"))
         return url
     if request.param == "postgresql":
-        url = request.getfixturevalue("_postgres_schema_url")
-        _empty_postgres(url)
-        return url
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return request.getfixturevalue("_postgres_template").reset()
+    path = tmp_path / "test.sqlite3"
+    copy_sqlite(request.getfixturevalue("_sqlite_template"), path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=[b for b in _backends() if b != "env"] or ["sqlite"])
@@ -215,16 +340,6 @@ def _base_config(database_url: str) -> dict:
     }
 
 
-def _prepare(app) -> None:
-    with app.app_context():
-        create_all()
-        from consult.survey_store import load_folder
-
-        db = get_db()
-        load_folder(db, Path(app.config["SURVEYS_DIR"]), app.config["DISTRICTS"])
-        db.commit()
-
-
 @pytest.fixture
 def make_app(database_url, tmp_path, monkeypatch) -> Callable:
     """``make_app(**config)``: an app on this test's database with surveys loaded, e.g.
@@ -234,8 +349,6 @@ def make_app(database_url, tmp_path, monkeypatch) -> Callable:
 
     def _make(**overrides):
         app = create_app({**_base_config(database_url), **overrides})
-        if not made:
-            _prepare(app)
         made.append(app)
         return app
 

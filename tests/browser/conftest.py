@@ -1,11 +1,12 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright, axe-core for accessibility.
 
-- ``live_server``: the app served by Werkzeug in a thread on 127.0.0.1 (random port) with a
-  temporary SQLite database, CSRF on, surveys loaded. ``live_server.url``,
+- ``live_server``: the app served by Werkzeug in a thread on 127.0.0.1 (random port), one per
+  test on a database of its own (a copy of the run's SQLite template: tables made, surveys
+  loaded), CSRF on; no test sees another's data. ``live_server.url``,
   ``live_server.app``, ``live_server.create_user(email, role, password=..., school=None)``
   and ``live_server.db()`` (a context manager giving a session).
 - ``staff_page(role, school=None)``: the ``page`` signed in as a new staff member;
-  ``sign_in(page, email)`` for your own accounts.
+  ``tests.support.sign_in_page(page, email)`` for your own accounts.
 - ``browser``: one Chromium for the run. ``page``: a fresh browser context (no cookies) per
   test; console errors and CSP violations fail the test.
 - ``axe_check(page, name)``: run axe-core on the page against WCAG 2.2 AA and fail on any
@@ -28,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support import PASSWORD, sign_in_page
 
 CHROMIUM = Path(os.environ.get("CONSULT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -87,8 +90,7 @@ class LiveServer:
         with self.app.app_context():
             yield get_db()
 
-    def create_user(self, email: str, role: str, password: str = "correct horse battery 9", **kw):
-        # (the default is STAFF_PASSWORD, used by ``sign_in``)
+    def create_user(self, email: str, role: str, password: str = PASSWORD, **kw):
         """A staff account to sign in with (same rules as `consult users create`)."""
         from consult.auth.accounts import create_user
 
@@ -99,31 +101,27 @@ class LiveServer:
 
 
 @contextmanager
-def serve_live(base: Path, name: str = "live-server"):
-    """The app on a random port in a thread: a temporary SQLite database with the surveys
-    loaded, CSRF on, rate limits off."""
+def serve_live(base: Path, template: Path, name: str = "live-server"):
+    """The app on a random port in a thread: a copy of the SQLite ``template`` (tables,
+    surveys) in ``base``, CSRF on, rate limits off."""
     from werkzeug.serving import make_server
 
     from consult import create_app
-    from consult.db import get_db
-    from consult.schema import create_all
-    from consult.survey_store import load_folder
+    from consult.db import engine
+    from tests.conftest import copy_sqlite
 
+    database = base / "live.sqlite3"
+    copy_sqlite(template, database)
     os.environ["CONSULT_INSTANCE_PATH"] = str(base / "instance")
     app = create_app(
         {
             "SECRET_KEY": "browser-test-secret",
-            "DATABASE_URL": f"sqlite:///{base / 'live.sqlite3'}",
+            "DATABASE_URL": f"sqlite:///{database}",
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
         }
     )
     os.environ.pop("CONSULT_INSTANCE_PATH", None)
-    with app.app_context():
-        create_all()
-        db = get_db()
-        load_folder(db, Path(app.config["SURVEYS_DIR"]), app.config["DISTRICTS"])
-        db.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
@@ -132,14 +130,17 @@ def serve_live(base: Path, name: str = "live-server"):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        with app.app_context():
+            engine().dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+@pytest.fixture
+def live_server(tmp_path, _sqlite_template):
+    """This test's live server, on a database of its own."""
     missing = _missing()
     if missing:
         pytest.fail(HOWTO.format(what=missing), pytrace=False)
-    with serve_live(tmp_path_factory.mktemp("live")) as live:
+    with serve_live(tmp_path, _sqlite_template) as live:
         yield live
 
 
@@ -238,18 +239,7 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-STAFF_PASSWORD = "correct horse battery 9"
 _staff_numbers = itertools.count(1)
-
-
-def sign_in(page, email: str, password: str = STAFF_PASSWORD) -> None:
-    """Sign in through the staff sign-in page (the page must belong to a fresh context)."""
-    page.goto("/staff/sign-in")
-    page.locator('[name="email"]').fill(email)
-    page.locator('[name="password"]').fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    assert "/staff/sign-in" not in page.url, "sign-in failed"
 
 
 @pytest.fixture
@@ -261,7 +251,7 @@ def staff_page(page, live_server):
         email = f"{role}.{next(_staff_numbers)}@example.org"
         live_server.create_user(email, role, school=school)
         made.append(email)
-        sign_in(page, email)
+        sign_in_page(page, email)
         return page
 
     return _as

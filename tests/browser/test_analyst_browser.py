@@ -4,13 +4,14 @@ one renamed, a quote approved, and the Word document downloaded and read back. a
 each page of the workspace.
 
 The theme engine is the small deterministic fake the analysis view tests use (themes by
-keyword), slowed a little so the progress page has something to show; it is set on the live
-server's app for this test only (``ANALYSIS_ENGINE_FACTORY`` is read when a job runs)."""
+keyword), held before each stage until the test lets it go on, so the progress page is seen
+mid-run and its bar seen to move; it is set on this test's live server
+(``ANALYSIS_ENGINE_FACTORY`` is read when a job runs)."""
 
 from __future__ import annotations
 
 import re
-import time
+import threading
 
 import pytest
 
@@ -26,25 +27,33 @@ RENAMED = "Speeding and car meets"
 TITLE = "Residents 2026 (browser check)"
 
 
-class SlowFakeEngine(FakeEngine):
-    """The fake engine, pausing at each stage so the progress bar moves visibly."""
+class SteppedFakeEngine(FakeEngine):
+    """The fake engine, waiting before each stage until the test releases ``steps``."""
+
+    def __init__(self, app, rules, steps: threading.Semaphore):
+        super().__init__(app, rules=rules)
+        self.steps = steps
 
     def fit(self, texts, ids=None, metadata=None, progress=None):
-        def slow(stage, fraction):
-            time.sleep(0.5)
+        def stepped(stage, fraction):
+            assert self.steps.acquire(timeout=120), "the test never let the run go on"
             if progress:
                 progress(stage, fraction)
 
-        return super().fit(texts, ids=ids, metadata=metadata, progress=slow)
+        return super().fit(texts, ids=ids, metadata=metadata, progress=stepped)
 
 
 @pytest.fixture
-def slow_fake_engine(live_server, monkeypatch):
+def engine_steps(live_server, monkeypatch) -> threading.Semaphore:
+    """Release it to let the run's engine on by one stage."""
+    steps = threading.Semaphore(0)
     monkeypatch.setitem(
         live_server.app.config,
         "ANALYSIS_ENGINE_FACTORY",
-        lambda app: SlowFakeEngine(app, rules=THEME_RULES),
+        lambda app: SteppedFakeEngine(app, THEME_RULES, steps),
     )
+    yield steps
+    steps.release(100)  # never leave a job thread waiting
 
 
 SEED = (
@@ -104,7 +113,7 @@ document.addEventListener('DOMContentLoaded', () => {
 """
 
 
-def test_an_analyst_runs_reviews_and_exports(staff_page, live_server, seeded, slow_fake_engine):
+def test_an_analyst_runs_reviews_and_exports(staff_page, live_server, seeded, engine_steps):
     page = staff_page("analyst")
     page.context.add_init_script(RECORD_PROGRESS)
 
@@ -150,6 +159,12 @@ def test_an_analyst_runs_reviews_and_exports(staff_page, live_server, seeded, sl
     assert page.get_by_label("Progress").count() == 1
     axe_check(page, "run progress")
     screenshot(page, "analysis-progress")
+    shown = page.locator("#job-percent").inner_text().strip()
+    engine_steps.release(3)  # halfway through the engine's stages: the bar moves on its own
+    page.wait_for_function(
+        "shown => document.getElementById('job-percent').textContent.trim() !== shown", arg=shown
+    )
+    engine_steps.release(100)  # and the rest
     page.locator("table.app-themes").wait_for(timeout=60_000)
     assert page.url == run_url
     seen = page.evaluate("JSON.parse(sessionStorage.getItem('progressSeen') || '[]')")

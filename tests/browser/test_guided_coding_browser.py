@@ -1,8 +1,9 @@
-"""Guided coding in a real browser, with the real theme engine (spaCy, MiniLM): an analyst
-analyses 1,000 residents' answers, checks 50 of them in "Check answers" by keyboard alone,
-sees the agreement estimate move as the suggestions learn, runs the analysis again with 100
-new answers, and finds every decision kept. axe-core checks the pages; screenshots are
-written to tests/browser/screenshots/."""
+"""Guided coding in a real browser, with the real theme engine (spaCy, MiniLM, UMAP and
+HDBSCAN: more than the engine's small-corpus size): an analyst analyses 500 residents'
+answers, checks 50 of them in "Check answers" by keyboard alone, sees the agreement estimate
+move as the suggestions learn, runs the analysis again with 50 new answers, and finds every
+decision kept. axe-core checks the pages; screenshots are written to
+tests/browser/screenshots/."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from sqlalchemy import select
 from tests.browser.conftest import axe_check, screenshot
 from tests.consult.analysis.test_analysis_support import add_response, resident
 
-YEAR = 2025  # apart from the other browser tests' answers (2026)
+YEAR = 2025
+FIRST, NEW = 500, 50  # answers in the first analysis; new answers before the second
 PLACES = ["Church Road", "the high street", "Mill Lane", "Station Road", "the seafront",
           "Victoria Avenue", "Park Road", "the bypass", "School Lane", "Queens Road",
           "the estate", "Brook Street", "the precinct", "Marine Parade", "the rec",
@@ -112,7 +114,7 @@ def _agreement(page) -> str:
 def test_an_analyst_checks_50_answers_by_keyboard_and_a_rerun_keeps_them(
     staff_page, live_server, real_engine
 ):
-    concern_of = store(live_server, answers(1000, seed=1), day=1)
+    concern_of = store(live_server, answers(FIRST, seed=1), day=1)
     page = staff_page("analyst")
 
     # --- the first analysis ----------------------------------------------------------------
@@ -180,8 +182,8 @@ def test_an_analyst_checks_50_answers_by_keyboard_and_a_rerun_keeps_them(
     assert keys["a"] >= 5, keys  # the suggestions came to name the analyst's themes
     assert "in the last 50 checks" in figures[-1]
 
-    # --- 100 new answers, and the analysis again ---------------------------------------------
-    store(live_server, answers(1100, seed=1)[1000:], day=2)
+    # --- new answers, and the analysis again -------------------------------------------------
+    store(live_server, answers(FIRST + NEW, seed=1)[FIRST:], day=2)
     page.goto(run_url)
     _submit(page, "Run the analysis again with the latest answers")
     page.locator("table.app-themes").wait_for(timeout=240_000)
@@ -199,7 +201,7 @@ def test_an_analyst_checks_50_answers_by_keyboard_and_a_rerun_keeps_them(
 
     with live_server.db() as db:
         run = db.get(AnalysisRun, new_run)
-        assert run.n_answers == 1100
+        assert run.n_answers == FIRST + NEW
         for rid, want in decided.items():
             answer = db.scalar(select(AnalysedAnswer).where(
                 AnalysedAnswer.run_id == new_run, AnalysedAnswer.response_id == rid))

@@ -19,9 +19,10 @@ from consult.models import Response
 from consult.reportable import reportable
 from consult.safeguarding.models import SafeguardingFlag
 from consult.survey_store import current_version
-from tests.browser.conftest import axe_check, screenshot, sign_in
-from tests.consult.test_schools import PUPIL_ANSWERS, SAFEGUARDING_NOTICE, in_an_hour
+from tests.browser.conftest import axe_check, screenshot
+from tests.consult.schools.test_schools import PUPIL_ANSWERS, SAFEGUARDING_NOTICE, in_an_hour
 from tests.smtp_server import smtp_inbox  # noqa: F401 (fixture)
+from tests.support import sign_in_page
 
 SCHOOL = "Hillside Browser Academy"
 DISCLOSURE = "my step dad gets angry and i have bruises"
@@ -230,7 +231,7 @@ def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
     lead = new_device()
     lead_email = "dsl.hillside@example.org"
     live_server.create_user(lead_email, "safeguarding_lead", school=SCHOOL)
-    sign_in(lead, lead_email)
+    sign_in_page(lead, lead_email)
     lead.goto("/safeguarding/")
     row = lead.locator("tbody tr", has_text=DISCLOSURE)
     while row.count() == 0 and time.monotonic() - sent_at < 10:
@@ -279,7 +280,7 @@ def test_a_teacher_runs_a_session_with_two_pupils_on_one_device(
     admin = new_device()
     admin_email = "admin.exports@example.org"
     live_server.create_user(admin_email, "admin")
-    sign_in(admin, admin_email)
+    sign_in_page(admin, admin_email)
     with admin.expect_download() as got:
         admin.evaluate(
             "url => { const a = document.createElement('a'); a.href = url;"
@@ -405,7 +406,7 @@ def test_abandoned_disclosure_reaches_the_lead_by_email_past_3000_junk_flags(
             db.commit()
 
         lead = new_device()
-        sign_in(lead, lead_email)
+        sign_in_page(lead, lead_email)
         lead.goto("/safeguarding/")
         assert "To review (3001)" in lead.get_by_role("navigation", name="Answers by status").inner_text()
         first_row = lead.locator("tbody tr").first

@@ -9,7 +9,7 @@ import re
 
 from consult.schools import forms
 from tests.browser.conftest import axe_check
-from tests.consult.test_schools import SAFEGUARDING_NOTICE
+from tests.consult.schools.test_schools import SAFEGUARDING_NOTICE
 
 SCHOOL = "Notice Browser Academy"
 

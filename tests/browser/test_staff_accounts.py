@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from tests.browser.conftest import axe_check, screenshot, sign_in
+from tests.browser.conftest import axe_check, screenshot
+from tests.support import sign_in_page
 
 _numbers = itertools.count(1)
 
@@ -23,7 +24,7 @@ def test_admin_resets_a_password_and_disables_a_leaver(staff_page, browser, live
     # The leaver is signed in elsewhere.
     other = browser.new_context(base_url=live_server.url)
     their_page = other.new_page()
-    sign_in(their_page, leaver)
+    sign_in_page(their_page, leaver)
 
     with page.expect_navigation():
         page.get_by_role("button", name="Reset password").click()

@@ -15,23 +15,15 @@ import csv
 import io
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from consult.models import AuditEvent, Progress, Response, SurveyVersion
-from tests.browser.conftest import axe_check, screenshot, serve_live
+from tests.browser.conftest import axe_check, screenshot
 from tests.browser.test_residents_journey import PAGE_URL, _answer, _continue
 from tests.consult.helpers import RESIDENT_ANSWERS
 
 FOLLOW_UP = "What problems have they caused?"
 QUESTION = "Have e-scooters or e-bikes caused problems where you live?"
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A live server of this module's own (the shared one's surveys must stay at version 1)."""
-    with serve_live(tmp_path_factory.mktemp("editor-live"), "editor-live") as live:
-        yield live
 
 
 def _count(live_server, model) -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.consult.test_schools import in_an_hour, staff_client
-from tests.consult.test_staff_sessions import signed_in
+from tests.consult.auth.test_staff_sessions import signed_in
+from tests.consult.schools.test_schools import in_an_hour, staff_client
 
 
 @pytest.mark.parametrize("typed", ["²", "①", "٣", "2²", "9" * 5000, "-3", "3.5"])
@@ -73,7 +73,7 @@ def test_ordinary_page_numbers_still_work(app):
     ["/admin/surveys%0D%0ASet-Cookie:%20x=1", "/admin%0asurveys", "/admin/%09x", "/\\evil.example"],
 )
 def test_next_with_control_characters_is_ignored(app, target):
-    from tests.consult.test_auth import PASSWORD, make_staff
+    from tests.support import PASSWORD, make_staff
 
     email = make_staff(app)
     client = app.test_client()

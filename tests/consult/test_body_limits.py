@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from flask.wrappers import Request
 
-from tests.consult.test_auth import make_staff, sign_in
+from tests.consult.auth.test_auth import make_staff, sign_in
 
 MANY_FIELDS = b"&".join([b"a=1"] * 2000)  # 8 KB, far more fields than any page sends
 

@@ -11,9 +11,9 @@ import socket
 import pytest
 
 from consult.cli import cli
-from tests.consult.test_safeguarding import DISCLOSURE, pupil_says
-from tests.consult.test_safeguarding_alerts import mail_app  # noqa: F401 (fixture)
-from tests.consult.test_schools import staff_client
+from tests.consult.safeguarding.test_safeguarding import DISCLOSURE, pupil_says
+from tests.consult.safeguarding.test_safeguarding_alerts import mail_app  # noqa: F401 (fixture)
+from tests.consult.schools.test_schools import staff_client
 from tests.smtp_server import smtp_inbox  # noqa: F401 (fixture)
 
 MESSAGE_ID = re.compile(r"<[^@<>\s]+@example\.org>")

@@ -7,14 +7,9 @@ import re
 
 from consult.templating import plural
 from tests.consult.helpers import start
-from tests.consult.test_safeguarding import BENIGN, DISCLOSURE, pupil_says
-from tests.consult.test_schools import (
-    complete_as_pupil,
-    make_staff,
-    open_session,
-    sign_in,
-    staff_client,
-)
+from tests.consult.safeguarding.test_safeguarding import BENIGN, DISCLOSURE, pupil_says
+from tests.consult.schools.test_schools import complete_as_pupil, open_session, staff_client
+from tests.support import make_staff, sign_in
 
 NOUNS = "responses|pupils|answers|minutes|themes|sessions|people|times|more answers"
 ONE_WITH_A_PLURAL = re.compile(rf"(?<![\d,.])1 ({NOUNS})\b")

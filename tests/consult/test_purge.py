@@ -119,8 +119,8 @@ def test_retention_comes_from_the_version_answered(app):
 
 def test_unreviewed_safeguarding_flag_holds_the_response_until_reviewed(app):
     from consult.safeguarding.models import SafeguardingFlag
-    from tests.consult.test_safeguarding import flags, pupil_says
-    from tests.consult.test_schools import staff_client
+    from tests.consult.safeguarding.test_safeguarding import flags, pupil_says
+    from tests.consult.schools.test_schools import staff_client
 
     pupil_says(app, staff_client(app))  # a disclosure: flagged, open
     [flag] = flags(app)
@@ -142,8 +142,8 @@ def test_unreviewed_safeguarding_flag_holds_the_response_until_reviewed(app):
 
 # --- issue 13: what purge got wrong ---------------------------------------------------------
 def test_dry_run_predicts_exactly_what_a_real_run_deletes(app):
-    from tests.consult.test_safeguarding import pupil_says
-    from tests.consult.test_schools import staff_client
+    from tests.consult.safeguarding.test_safeguarding import pupil_says
+    from tests.consult.schools.test_schools import staff_client
 
     for days in (1100, 1200, 1300):
         _age(app, _submit(app), days)
@@ -224,8 +224,8 @@ def test_reviewed_safeguarding_records_outlive_the_survey_retention(app):
     from consult.safeguarding.models import SafeguardingAction, SafeguardingFlag
     from consult.safeguarding.purge_rules import safeguarding_keep_until
     from consult.schools.models import ClassroomSession
-    from tests.consult.test_safeguarding import flags, pupil_says
-    from tests.consult.test_schools import staff_client
+    from tests.consult.safeguarding.test_safeguarding import flags, pupil_says
+    from tests.consult.schools.test_schools import staff_client
 
     pupil_says(app, staff_client(app))
     [flag] = flags(app)
@@ -253,8 +253,8 @@ def test_reviewed_safeguarding_records_outlive_the_survey_retention(app):
 
 def test_safeguarding_retention_can_be_a_fixed_period(app):
     from consult.safeguarding.models import SafeguardingFlag
-    from tests.consult.test_safeguarding import flags, pupil_says
-    from tests.consult.test_schools import staff_client
+    from tests.consult.safeguarding.test_safeguarding import flags, pupil_says
+    from tests.consult.schools.test_schools import staff_client
 
     app.config["SAFEGUARDING_RETENTION_DAYS"] = 3650
     pupil_says(app, staff_client(app))
@@ -268,7 +268,7 @@ def test_safeguarding_retention_can_be_a_fixed_period(app):
 
 
 def test_imported_responses_keep_their_original_submission_date(app, tmp_path):
-    from tests.consult.test_import import GOOD_ROWS, HEADERS, make_csv, responses_cli
+    from tests.consult.admin.test_import import GOOD_ROWS, HEADERS, make_csv, responses_cli
 
     long_ago = (utcnow() - dt.timedelta(days=1100)).strftime("%d/%m/%Y")
     recent = (utcnow() - dt.timedelta(days=30)).strftime("%Y-%m-%d")
@@ -290,7 +290,7 @@ def test_imported_responses_keep_their_original_submission_date(app, tmp_path):
 
 
 def test_an_import_with_a_bad_date_stores_nothing(app, tmp_path):
-    from tests.consult.test_import import GOOD_ROWS, HEADERS, make_csv, responses_cli
+    from tests.consult.admin.test_import import GOOD_ROWS, HEADERS, make_csv, responses_cli
 
     rows = [[*r, d] for r, d in zip(GOOD_ROWS, ["2024-03-01", "31/02/2024", "2099-01-01"],
                                     strict=True)]

@@ -14,8 +14,8 @@ from consult.db import get_db
 from consult.models import Response, utcnow
 from consult.reportable import held_back_ids
 from consult.retention import purge
-from tests.consult.test_safeguarding import flags, pupil_says, reportable_ids
-from tests.consult.test_schools import staff_client
+from tests.consult.safeguarding.test_safeguarding import flags, pupil_says, reportable_ids
+from tests.consult.schools.test_schools import staff_client
 
 REGISTRIES = (
     (reportable, "exclusion_rules"),

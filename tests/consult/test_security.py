@@ -156,9 +156,9 @@ def test_error_pages_that_stop_a_request_early_still_carry_the_nonce(csrf_client
 
 # --- issue 13: trusted host names, rate limits per worker ----------------------------------
 def test_untrusted_host_is_refused_and_never_in_an_absolute_url(make_app):
-    from tests.consult.test_schools import PASSWORD as SCHOOL_PASSWORD
-    from tests.consult.test_schools import in_an_hour
-    from tests.consult.test_schools import make_staff as make_school_staff
+    from tests.consult.schools.test_schools import in_an_hour
+    from tests.consult.schools.test_schools import make_staff as make_school_staff
+    from tests.support import PASSWORD as SCHOOL_PASSWORD
 
     app = make_app(TRUSTED_HOSTS=["consult.example.org"])
     client = app.test_client()

@@ -22,9 +22,9 @@ from tests.consult.analysis.test_analysis_support import (
     add_response,
     make_user,
     resident,
-    sign_in,
     version_of,
 )
+from tests.support import signed_in_as, staff_id
 
 pytest.importorskip("nlp.codeframe")
 
@@ -139,7 +139,7 @@ def test_a_rerun_of_a_run_from_a_code_frame_keeps_the_frame_and_every_decision(a
     frame = tmp_path / "frame.csv"
     frame.write_text(FRAME_CSV)
     client = app.test_client()
-    user_id = sign_in(client, app)
+    user_id = staff_id(app, signed_in_as(app, client))
     with app.app_context():
         db = get_db()
         seed_year(db, 2026)

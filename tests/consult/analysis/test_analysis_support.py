@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from consult.auth.accounts import create_user
 from consult.db import get_db
 from consult.models import Response, SurveyVersion
-
-PASSWORD = "correct horse battery stapler"
+from nlp.themes import Theme
+from tests.support import make_staff, signed_in_as, staff_id
 
 # label, keywords, priority (None: emerging)
 RULES = [
@@ -32,20 +31,6 @@ _PHONE = re.compile(r"\b07\d{3}\s?\d{6}\b")
 def fake_redact(text: str) -> str:
     text = _PHONE.sub("[PHONE]", text)
     return re.sub(r"\b(Sarah|Mr Patel|Dave)\b", "[NAME]", text)
-
-
-@dataclass
-class FakeTheme:
-    id: int
-    label: str
-    keywords: list[str]
-    size: int
-    share: float
-    quotes: list[str]
-    priority: str | None = None
-    priority_score: float = 0.0
-    emerging: bool = False
-    centroid: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -104,7 +89,7 @@ class FakeEngine:
                 members.setdefault(main, []).append(red)
         n = len(texts)
         themes = [
-            FakeTheme(
+            Theme(
                 id=i,
                 label=self.rules[i][0],
                 keywords=self.rules[i][1][:3],
@@ -140,8 +125,8 @@ class FakeEngine:
             groups = kept
         themes, assignments = [], []
         for t, (word, idx) in enumerate(sorted(groups.items())):
-            themes.append(FakeTheme(t, word.capitalize(), [word], len(idx), 0.0,
-                                    [texts[idx[0]]], None, 0.0, False, _onehot(t % len(RULES))))
+            themes.append(Theme(t, word.capitalize(), [word], len(idx), 0.0, [texts[idx[0]]],
+                                centroid=_onehot(t % len(RULES))))
             for j in idx:
                 assignments.append(FakeAssignment(ids[j], t, 0.8, [], False, texts[j]))
         return FakeResult(themes, assignments)
@@ -245,21 +230,7 @@ def seed_residents(db, n_speed=12, n_drugs=8, n_light=6, n_other=3, year=2026) -
 
 
 def make_user(app, role="analyst", email=None):
-    email = email or f"{role}@example.org"
-    with app.app_context():
-        db = get_db()
-        user = create_user(db, email=email, role=role, password=PASSWORD, name=f"Ana {role}",
-                           school="Example Academy" if role == "school_staff" else None)
-        db.commit()
-        return user.id
-
-
-def sign_in(client, app, role="analyst", email=None) -> int:
-    email = email or f"{role}@example.org"
-    user_id = make_user(app, role, email)
-    response = client.post("/staff/sign-in", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, response.data[:500]
-    return user_id
+    return staff_id(app, make_staff(app, role, email, name=f"Ana {role}"))
 
 
 def test_fake_engine_themes_by_keyword():
@@ -286,5 +257,5 @@ def residents_app(make_app, **config):
 def analyst_client(app):
     """A test client signed in as an analyst."""
     client = app.test_client()
-    sign_in(client, app)
+    signed_in_as(app, client, name="Ana analyst")
     return client

@@ -18,9 +18,9 @@ from tests.consult.analysis.test_analysis_support import (
     analyst_client,
     resident,
     residents_app,
-    sign_in,
     version_of,
 )
+from tests.support import signed_in_as
 
 
 @pytest.fixture
@@ -55,10 +55,10 @@ def theme_id(app, run_id, label) -> int:
 def test_workspace_is_for_analysts_and_admins(app):
     client = app.test_client()
     assert client.get("/analysis/").status_code == 302  # to sign in
-    sign_in(client, app, role="school_staff")
+    signed_in_as(app, client, "school_staff")
     assert client.get("/analysis/").status_code == 403
     admin = app.test_client()
-    sign_in(admin, app, role="admin")
+    signed_in_as(app, admin, "admin")
     assert admin.get("/analysis/").status_code == 200
 
 
@@ -174,7 +174,7 @@ def test_move_answers_relevance_priority_and_split_from_the_pages(app, analyst):
 def test_progress_page_survives_reload_and_shows_failure(make_app):
     app = make_app(JOBS_SYNC=True, ANALYSIS_ENGINE_FACTORY=ANALYSIS_CONFIG["ANALYSIS_ENGINE_FACTORY"])
     client = app.test_client()
-    sign_in(client, app)
+    signed_in_as(app, client)
     run_id = run_analysis(app, client)  # no responses at all: the job fails
     for _ in range(2):  # reload: the same state, from the server
         page = client.get(f"/analysis/runs/{run_id}")
@@ -194,7 +194,7 @@ def test_progress_page_while_running_polls_the_job(make_app):
     app = make_app(ANALYSIS_ENGINE_FACTORY=ANALYSIS_CONFIG["ANALYSIS_ENGINE_FACTORY"],
                    REDIS_URL="redis://127.0.0.1:1/0")  # queue away: stays visible as failed
     client = app.test_client()
-    sign_in(client, app)
+    signed_in_as(app, client)
     with app.app_context():
         db = get_db()
         run = AnalysisRun(survey_id="residents", survey_version_ids=[], question_codes=[])

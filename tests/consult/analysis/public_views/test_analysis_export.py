@@ -32,9 +32,9 @@ from tests.consult.analysis.test_analysis_support import (
     ANALYSIS_CONFIG,
     add_response,
     resident,
-    sign_in,
     version_of,
 )
+from tests.support import signed_in_as
 
 Y2025 = dt.datetime(2025, 4, 1, 10, 0)
 Y2026 = dt.datetime(2026, 4, 1, 10, 0)
@@ -179,7 +179,7 @@ def _themes(report):
 def every_format(app, db, run_id) -> dict[str, str]:
     report = built(db, db.get(AnalysisRun, run_id))
     client = app.test_client()
-    sign_in(client, app, email=f"a{secrets.token_hex(4)}@example.org")
+    signed_in_as(app, client, email=f"a{secrets.token_hex(4)}@example.org")
     page = client.get(f"/analysis/runs/{run_id}/report").get_data(as_text=True)
     return {
         "page": page[page.index('class="govuk-grid-row"'):],  # the published part
@@ -213,7 +213,7 @@ def test_unreviewed_themes_are_in_no_export_format(app, runs, monkeypatch):
 def test_the_analyst_page_says_what_still_needs_a_review(app, runs):
     _last_id, this_id, _held = runs
     client = app.test_client()
-    sign_in(client, app)
+    signed_in_as(app, client)
     page = client.get(f"/analysis/runs/{this_id}/report").get_data(as_text=True)
     status = page[page.index('id="review-status"'):]
     status = " ".join(status[: status.index("</div>")].split())
@@ -443,7 +443,7 @@ def test_a_theme_whose_answers_are_all_held_back_is_dropped(app, runs, monkeypat
         assert not re.search(KNIFE, to_json(cached_report(db, run)))
         # Gone from the analyst's pages too: the themes list and the theme's own page.
         client = app.test_client()
-        sign_in(client, app, email=f"a{secrets.token_hex(4)}@example.org")
+        signed_in_as(app, client, email=f"a{secrets.token_hex(4)}@example.org")
         themes_page = client.get(f"/analysis/runs/{this_id}").get_data(as_text=True)
         assert "Drug dealing" in themes_page and "Knife crime" not in themes_page
         assert client.get(f"/analysis/runs/{this_id}/themes/{knife.id}").status_code == 404

@@ -10,15 +10,14 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from consult.auth.accounts import create_user
 from consult.db import get_db
 from consult.models import AuditEvent, Progress, Response, utcnow
 from consult.schools import queries
 from consult.schools.models import ClassroomSession
 from tests.consult.helpers import answer_pages, token_of
+from tests.support import SCHOOL, signed_in_as
+from tests.support import make_staff as make_account
 
-PASSWORD = "correct horse battery"
-SCHOOL = "Northbrook Academy"
 # What every pupil reads before the first question (the schools survey's privacy notice).
 SAFEGUARDING_NOTICE = (
     "If something you write makes us think a child may be in danger, staff whose job is to"
@@ -38,23 +37,17 @@ PUPIL_ANSWERS = {
 
 
 # --- helpers (also used by the safeguarding tests) --------------------------------------------
+def _email(role, school):
+    return f"{role}.{(school or 'all').split()[0].lower()}@example.org"
+
+
 def make_staff(app, role="school_staff", email=None, school=SCHOOL):
-    email = email or f"{role}.{(school or 'all').split()[0].lower()}@example.org"
-    with app.app_context():
-        db = get_db()
-        create_user(db, email=email, role=role, password=PASSWORD, school=school)
-        db.commit()
-    return email
-
-
-def sign_in(client, email):
-    response = client.post("/staff/sign-in", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, response.data[:500]
+    return make_account(app, role, email or _email(role, school), school=school)
 
 
 def staff_client(app, role="school_staff", school=SCHOOL, email=None):
     client = app.test_client()
-    sign_in(client, make_staff(app, role, email=email, school=school))
+    signed_in_as(app, client, role, email or _email(role, school), school=school)
     return client
 
 

@@ -11,8 +11,8 @@ from werkzeug.datastructures import MultiDict
 from consult.editor import forms
 from consult.editor.codes import UsedCodes
 from consult.editor.drafting import question as drafting_question
-from tests.consult.test_auth import signed_in_as
-from tests.consult.test_editor import draft_row, stamp, start_draft
+from tests.consult.auth.test_auth import signed_in_as
+from tests.consult.editor.test_editor import draft_row, stamp, start_draft
 
 PROBLEMS = {
     "code": "problems",

@@ -7,34 +7,11 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from consult.auth import current_user, role_required
-from consult.auth.accounts import create_user, find_by_email
+from consult.auth.accounts import find_by_email
 from consult.cli import cli
 from consult.db import get_db
 from consult.models import AuditEvent, User
-
-PASSWORD = "correct horse battery"
-
-
-def make_staff(app, role="analyst", email=None, password=PASSWORD, school=None):
-    email = email or f"{role}@example.org"
-    if role == "school_staff" and school is None:
-        school = "Northbrook Academy"
-    with app.app_context():
-        db = get_db()
-        create_user(db, email=email, role=role, password=password, school=school)
-        db.commit()
-    return email
-
-
-def sign_in(client, email, password=PASSWORD, **extra):
-    return client.post("/staff/sign-in", data={"email": email, "password": password, **extra})
-
-
-def signed_in_as(app, client, role="analyst"):
-    email = make_staff(app, role)
-    response = sign_in(client, email)
-    assert response.status_code == 302, response.data[:500]
-    return email
+from tests.support import PASSWORD, make_staff, sign_in, signed_in_as
 
 
 def events(app, action=None):
@@ -239,7 +216,7 @@ def test_role_required_decorator_for_other_blueprints(app):
 
 
 # --- consult users create -----------------------------------------------------------------
-def test_users_create_from_stdin(app, runner):
+def test_users_create_from_stdin(app, runner, production_password_hashing):
     result = runner.invoke(
         cli,
         args=["users", "create", "--email", "Ana@Example.org", "--role", "analyst",
@@ -251,8 +228,9 @@ def test_users_create_from_stdin(app, runner):
     with app.app_context():
         user = get_db().scalars(select(User)).one()
         assert user.email == "ana@example.org"
-        assert user.password_hash.startswith("scrypt:")
+        assert user.password_hash.startswith("scrypt:32768:8:1$")  # the shipped cost
         assert PASSWORD not in user.password_hash
+    assert sign_in(app.test_client(), "ana@example.org").status_code == 302
 
 
 def test_users_create_refuses_a_weak_password(app, runner):

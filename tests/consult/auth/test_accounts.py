@@ -11,8 +11,9 @@ from sqlalchemy import select
 from consult.cli import cli
 from consult.db import get_db
 from consult.models import AuditEvent, User
-from tests.consult.test_auth import PASSWORD, events, make_staff, sign_in
-from tests.consult.test_staff_sessions import signed_in
+from tests.consult.auth.test_auth import events
+from tests.consult.auth.test_staff_sessions import signed_in
+from tests.support import PASSWORD, make_staff, sign_in
 
 NEW_PASSWORD = "lantern orchard pebble 42"
 

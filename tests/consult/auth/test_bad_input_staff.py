@@ -8,10 +8,10 @@ import csv
 import io
 
 from consult.cli import cli
-from tests.consult.test_auth import sign_in, signed_in_as
-from tests.consult.test_bad_input import _assert_safe_html, statement_log
-from tests.consult.test_import import GOOD_ROWS, HEADERS, make_csv, upload, version_id
+from tests.consult.admin.test_import import GOOD_ROWS, HEADERS, make_csv, upload, version_id
+from tests.consult.journey.test_bad_input import _assert_safe_html, statement_log
 from tests.data.naughty import naughty_strings
+from tests.support import sign_in, signed_in_as
 
 
 def _sample(step: int):

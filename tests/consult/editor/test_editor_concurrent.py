@@ -11,8 +11,8 @@ from sqlalchemy import delete
 from consult.editor import views as editor_views
 from consult.editor.drafting import question as drafting_question
 from consult.editor.models import SurveyDraft
-from tests.consult.test_auth import signed_in_as
-from tests.consult.test_editor import draft_row, stamp, start_draft
+from tests.consult.auth.test_auth import signed_in_as
+from tests.consult.editor.test_editor import draft_row, stamp, start_draft
 
 ROUNDS = 3
 SCALE = ["very_safe", "fairly_safe", "neither", "fairly_unsafe", "very_unsafe", "dont_know"]

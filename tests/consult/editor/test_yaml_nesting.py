@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from consult.cli import cli
-from tests.consult.test_auth import signed_in_as
-from tests.consult.test_editor import upload
+from tests.consult.auth.test_auth import signed_in_as
+from tests.consult.editor.test_editor import upload
 
 DEEP = {
     "flow": "id: deep\ntitles: " + "[" * 4000 + "]" * 4000 + "\n",

@@ -14,8 +14,8 @@ from consult import retention
 from consult.db import get_db
 from consult.models import Progress, utcnow
 from consult.safeguarding.models import SafeguardingFlag
-from tests.consult.test_safeguarding import DISCLOSURE, flags, pupil_says
-from tests.consult.test_schools import (
+from tests.consult.safeguarding.test_safeguarding import DISCLOSURE, flags, pupil_says
+from tests.consult.schools.test_schools import (
     PUPIL_ANSWERS,
     SCHOOL,
     first_question,

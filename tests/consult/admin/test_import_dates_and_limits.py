@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from consult.db import get_db
 from consult.models import Response
-from tests.consult.test_auth import signed_in_as
-from tests.consult.test_import import (
+from tests.consult.admin.test_import import (
     GOOD_ROWS,
     HEADERS,
     count,
@@ -24,8 +23,9 @@ from tests.consult.test_import import (
     upload,
     version_id,
 )
+from tests.consult.auth.test_auth import signed_in_as
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 RECEIVED = ["2025-11-03", "04/11/2025 14:30", "2025-11-05T09:15:00"]
 
 

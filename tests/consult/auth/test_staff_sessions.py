@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from consult.auth.models import StaffSession
 from consult.db import get_db
-from tests.consult.test_auth import make_staff, sign_in
+from tests.support import make_staff, sign_in
 
 POLL = {"Accept": "application/json", "Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "cors"}
 

@@ -14,7 +14,7 @@ from consult.safeguarding.models import SafeguardingAction, SafeguardingFlag
 from consult.survey_store import current_version
 from tests.consult.helpers import RESIDENT_ANSWERS, token_of
 from tests.consult.helpers import complete as complete_resident
-from tests.consult.test_schools import (
+from tests.consult.schools.test_schools import (
     PUPIL_ANSWERS,
     SCHOOL,
     complete_as_pupil,

@@ -10,7 +10,7 @@ import pytest
 
 from consult.schools import forms
 from consult.schools.forms import LOCAL_TZ, SessionForm
-from tests.consult.test_schools import (
+from tests.consult.schools.test_schools import (
     SAFEGUARDING_NOTICE,
     join,
     open_session,

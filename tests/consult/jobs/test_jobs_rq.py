@@ -4,6 +4,7 @@ marked failed, with nothing half-written, ready to run again."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -18,9 +19,10 @@ from consult.db import get_db
 from consult.jobs import FAILED, RUNNING, SUCCEEDED, Job, enqueue
 from consult.jobs.queue import STOPPED_WHILE_RUNNING, reap_stale, rerun
 from consult.jobs.worker import run_worker
+from consult.models import utcnow
 
 REDIS_URL = os.environ.get("CONSULT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.redis
 
@@ -164,9 +166,9 @@ def test_worker_killed_mid_job_leaves_it_failed_and_it_can_run_again(
 
     job = _fresh(app, job_id)
     assert job.status == RUNNING  # nobody has noticed yet
-    time.sleep(3.5)
     with app.app_context():
-        assert reap_stale() == 1
+        # JOB_STALE_SECONDS (3) later, by the clock the reaper is given: dead.
+        assert reap_stale(now=utcnow() + dt.timedelta(seconds=3.5)) == 1
     job = _fresh(app, job_id)
     assert job.status == FAILED
     assert job.message == STOPPED_WHILE_RUNNING

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import io
 
-from tests.consult.test_auth import signed_in_as
-from tests.consult.test_bad_input import _assert_safe_html, statement_log
-from tests.consult.test_editor import stamp
+from tests.consult.editor.test_editor import stamp
+from tests.consult.journey.test_bad_input import _assert_safe_html, statement_log
 from tests.data.naughty import naughty_strings
+from tests.support import signed_in_as
 
 
 def _sample(step: int):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from consult.safeguarding import screening
-from tests.consult.test_safeguarding import flags, pupil_says
-from tests.consult.test_schools import staff_client
+from tests.consult.safeguarding.test_safeguarding import flags, pupil_says
+from tests.consult.schools.test_schools import staff_client
 
 pytest.importorskip("sentence_transformers")
 pytestmark = pytest.mark.slow

@@ -12,9 +12,9 @@ from consult.cli import cli
 from consult.db import get_db
 from consult.models import utcnow
 from consult.safeguarding import alerts
-from tests.consult.test_safeguarding import DISCLOSURE, flags, pupil_says
-from tests.consult.test_safeguarding_queue import abandon_after_typing
-from tests.consult.test_schools import SCHOOL, make_staff, open_session, staff_client
+from tests.consult.safeguarding.test_safeguarding import DISCLOSURE, flags, pupil_says
+from tests.consult.safeguarding.test_safeguarding_queue import abandon_after_typing
+from tests.consult.schools.test_schools import SCHOOL, make_staff, open_session, staff_client
 from tests.smtp_server import smtp_inbox  # noqa: F401 (fixture)
 
 

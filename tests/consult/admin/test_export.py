@@ -13,7 +13,7 @@ from consult.db import get_db
 from consult.models import AuditEvent, Response, SurveyVersion
 from consult.reportable import exclusion_rules, register_exclusion
 from tests.consult.helpers import complete, token_of
-from tests.consult.test_auth import signed_in_as
+from tests.support import signed_in_as
 
 
 def submit_resident(client):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from tests.consult.test_safeguarding import BENIGN, DISCLOSURE, pupil_says
-from tests.consult.test_schools import make_staff, sign_in, staff_client
+from tests.consult.safeguarding.test_safeguarding import BENIGN, DISCLOSURE, pupil_says
+from tests.consult.schools.test_schools import staff_client
+from tests.support import make_staff, sign_in
 
 
 def _admin_row(html: str, title: str) -> str:

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from tests.consult.helpers import token_of
-from tests.consult.test_schools import (
+from tests.consult.schools.test_schools import (
     PUPIL_ANSWERS,
     first_question,
     join,

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from consult.auth.accounts import create_user
 from consult.db import get_db
 from consult.jobs import FAILED, RUNNING, SUCCEEDED, Job, JobError, enqueue, get_job, handler
 from consult.jobs.queue import (
@@ -20,8 +19,7 @@ from consult.jobs.queue import (
     wait_for,
 )
 from consult.models import AuditEvent, utcnow
-
-PASSWORD = "correct horse battery stapler"
+from tests.support import signed_in_as
 
 
 @handler("test.explode")
@@ -51,17 +49,6 @@ def _reaped_midway(ctx, payload):
         )
     ctx.db.add(AuditEvent(action="late_result", target="job"))
     return {"late": True}
-
-
-def sign_in(client, app, role="analyst", email=None):
-    email = email or f"{role}@example.org"
-    with app.app_context():
-        db = get_db()
-        school = "Example Academy" if role == "school_staff" else None
-        create_user(db, email=email, role=role, password=PASSWORD, name=role.title(), school=school)
-        db.commit()
-    response = client.post("/staff/sign-in", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, response.data[:500]
 
 
 def test_sync_job_runs_to_the_end_and_stores_its_result(make_app):
@@ -190,7 +177,7 @@ def test_progress_endpoint_reports_state_and_marks_dead_jobs(make_app):
     assert response.status_code == 302
     assert "/staff/sign-in" in response.location
 
-    sign_in(client, app)
+    signed_in_as(app, client)
     data = client.get(f"/jobs/{done_id}").get_json()
     assert data["status"] == "succeeded" and data["done"] is True and data["percent"] == 100
 
@@ -205,7 +192,7 @@ def test_progress_endpoint_is_for_analysts_and_admins(make_app):
     client = app.test_client()
     with app.app_context():
         job_id = enqueue("jobs.ping").id
-    sign_in(client, app, role="school_staff")
+    signed_in_as(app, client, "school_staff")
     assert client.get(f"/jobs/{job_id}").status_code == 403
 
 

@@ -13,7 +13,7 @@ from consult.admin import importing
 from consult.db import get_db
 from consult.models import AuditEvent, Response, SurveyVersion
 from consult.survey_store import definition_of
-from tests.consult.test_auth import signed_in_as
+from tests.support import signed_in_as
 
 HEADERS = [
     "Which district or borough do you live or work in?",  # a label: matched to "district"
@@ -144,7 +144,7 @@ def test_rows_are_judged_like_the_journey(app):
 
 def test_csv_export_imports_back(app, client):
     """Our own export's label columns map by themselves."""
-    from tests.consult.test_export import submit_resident
+    from tests.consult.admin.test_export import submit_resident
 
     submit_resident(app.test_client())
     signed_in_as(app, client, "analyst")

@@ -3,7 +3,7 @@ form that opens a session. No 500s, nothing rendered as markup, no SQL splicing.
 
 from __future__ import annotations
 
-from tests.consult.test_bad_input import _assert_safe_html, statement_log
+from tests.consult.journey.test_bad_input import _assert_safe_html, statement_log
 from tests.data.naughty import naughty_strings
 
 
@@ -24,7 +24,7 @@ def test_naughty_join_codes(app):
 
 
 def test_naughty_session_form(app):
-    from tests.consult.test_schools import staff_client
+    from tests.consult.schools.test_schools import staff_client
 
     client = staff_client(app)
     page = client.get("/schools/sessions/new")
