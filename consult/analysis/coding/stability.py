@@ -40,6 +40,22 @@ def keeps_current(current_key: str | None, new_key: str, classes: Sequence[str],
     return float(proba[at[new_key]]) - float(proba[at[current_key]]) < margin
 
 
+def next_themes(current_key: str | None, suggestion, classes: Sequence[str],
+                proba: Sequence[float], margin: float = MARGIN
+                ) -> list[tuple[str, float]] | None:
+    """Where an unreviewed answer now in ``current_key`` goes after a retrain: the coder's
+    themes (key, confidence), main first; None: it stays as it is (the coder cannot place
+    it, or its new main theme does not win by ``margin``). ``suggestion``: the coder's
+    (``nlp.coder.Suggestion``)."""
+    keys = [(k, c) for k, c in suggestion.themes]
+    if suggestion.unthemed or suggestion.not_relevant or not keys:
+        return None
+    if current_key != keys[0][0] and keeps_current(current_key, keys[0][0], classes, proba,
+                                                   margin):
+        return None
+    return keys
+
+
 def main_of(rows: Sequence[tuple]) -> int | None:
     for row in rows:
         if row[1]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -257,15 +258,15 @@ def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow]
     changes: dict[int, list[tuple[int, bool, float]]] = {}
     for k, s, p in zip(todo, suggestions, proba, strict=True):
         answer = answers[k]
-        keys = [(key, c) for key, c in s.themes if key in themes]
-        if answer.id in protected or s.unthemed or s.not_relevant or not keys:
-            # The coder cannot place it: it keeps the themes it has (only the analyst
-            # takes an answer out of every theme).
+        if answer.id in protected:
             continue
         before = current.get(answer.id, [])
-        main_key = key_of.get(before[0][0]) if before else None
-        if main_key != keys[0][0] and stability.keeps_current(main_key, keys[0][0], classes, p):
-            continue  # the new theme does not win by the margin: it stays
+        keys = stability.next_themes(
+            key_of.get(before[0][0]) if before else None,
+            replace(s, themes=tuple((key, c) for key, c in s.themes if key in themes)),
+            classes, p)
+        if keys is None:
+            continue  # it stays: unplaceable (only the analyst takes it out), or no margin
         new = [(themes[key], j == 0, c) for j, (key, c) in enumerate(keys)]
         if [(t, m) for t, m, _ in new] != before:
             changes[answer.id] = new
