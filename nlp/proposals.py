@@ -93,6 +93,8 @@ def name_key(label: str) -> str:
             continue
         if len(w) > 3 and w.endswith("ies"):
             w = w[:-3] + "y"
+        elif len(w) > 4 and w.endswith(("ches", "shes", "xes", "sses", "zes")):
+            w = w[:-2]
         elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
             w = w[:-1]
         out.append(w)
