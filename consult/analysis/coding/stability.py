@@ -19,7 +19,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 # How much more likely the coder's new main theme must be than the current one for an
-# unreviewed answer to move (measured: tests/consult/analysis/test_retrain_stability.py).
+# unreviewed answer to move. Largest churn between two retrains after 100 decisions (20
+# checks apart, up to 300), without -> with it: synthetic overlapping themes 0.198 -> 0.067
+# (tests/consult/analysis/test_retrain_stability.py); 1,500 NHS comments 0.075 -> 0.036,
+# 1,500 ANES answers 0.067 -> 0.048 (MiniLM vectors, no lexicon); accuracy on the
+# unreviewed answers 0.639 -> 0.654 and 0.458 -> 0.452.
 MARGIN = 0.2
 
 Assignment = list[tuple[int, bool, float]]  # (theme id, is main, score), main first

@@ -28,22 +28,22 @@ def synthetic_run(seed: int = 0):
     vectors = centres[truth] + rng.normal(scale=2.0, size=(ANSWERS, 24))
     first = np.where(rng.random(ANSWERS) < 0.33, rng.integers(0, THEMES, ANSWERS), truth)
     order = rng.permutation(ANSWERS)  # the order the analyst checks them in
-    return vectors, truth, first, order
+    return vectors, [f"t{k}" for k in truth], [f"t{k}" for k in first], order
 
 
-def simulate(margin: float) -> tuple[list[float], float]:
+def simulate(margin: float, run=None, last: int = LAST) -> tuple[list[float], float]:
     """Churn between consecutive retrains once 100 decisions are made (share of the
-    answers unreviewed at both), and the accuracy on the unreviewed answers at the end."""
-    vectors, truth, first, order = synthetic_run()
-    keys = [f"t{k}" for k in range(THEMES)]
-    main = {i: keys[first[i]] for i in range(ANSWERS)}
+    answers unreviewed at both), and the accuracy on the unreviewed answers at the end.
+    ``run``: (vectors, true theme keys, first-pass theme keys, order of checking)."""
+    vectors, truth, first, order = run or synthetic_run()
+    main = dict(enumerate(first))
     churns, weights = [], None
-    for n in range(BATCH, LAST + 1, BATCH):
+    for n in range(BATCH, last + 1, BATCH):
         reviewed = order[:n]
         for i in reviewed:
-            main[int(i)] = keys[truth[i]]
+            main[int(i)] = truth[i]
         coder = coder_mod.GuidedCoder(random_state=0, lexical=False).fit(
-            vectors[reviewed], [[keys[truth[i]]] for i in reviewed], warm_start=weights)
+            vectors[reviewed], [[truth[i]] for i in reviewed], warm_start=weights)
         weights = coder.weights()
         todo = order[n:]
         before = {int(i): main[int(i)] for i in todo}
@@ -54,8 +54,8 @@ def simulate(margin: float) -> tuple[list[float], float]:
                 main[int(i)] = moved[0][0]
         if n - BATCH >= 100:
             churns.append(stability.churn(before, main, [int(i) for i in order[n:]]))
-    todo = order[LAST:]
-    accuracy = float(np.mean([main[int(i)] == keys[truth[i]] for i in todo]))
+    todo = order[last:]
+    accuracy = float(np.mean([main[int(i)] == truth[i] for i in todo]))
     return churns, accuracy
 
 
