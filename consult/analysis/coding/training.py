@@ -277,7 +277,7 @@ def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow]
     _rewrite(db, run, [(by_id[a], new) for a, new in changes.items()])
     moves = {a: (before_rows[a], [[t, m, float(c)] for t, m, c in new])
              for a, new in changes.items()}
-    return {"reassigned": len(changes), "unthemed": 0, "flagged": len(flagged)}, moves, \
+    return {"reassigned": len(changes), "unthemed": 0, "flagged": sorted(flagged)}, moves, \
         sorted(flagged)
 
 

@@ -128,6 +128,9 @@ def test_a_retrain_keeps_every_theme_and_answer_and_is_one_undoable_engine_entry
         moved = [a for a in before if before[a][:1] != after[a][:1]]
         assert moved  # the coder did learn something
         run_id = run.id
+    table = client.get(f"/analysis/runs/{run_id}").data.decode().split("app-themes", 1)[1]
+    listed = re.search(r">Vaping<.*?</tr>", table, re.S).group(0)
+    assert "the engine would move all its answers elsewhere" in listed
 
     # Change history: the retrain is one line, by the engine, saying what moved.
     page = client.get(f"/analysis/runs/{run_id}/history")
