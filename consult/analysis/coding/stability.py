@@ -1,14 +1,16 @@
 """What a retrain may move: the rules that keep the coder from undoing the review.
 
-- **Hysteresis** (:func:`keeps_current`): an unreviewed answer keeps its current main
-  theme unless the coder's new choice beats it by :data:`MARGIN` (in the coder's
-  probabilities). Between two retrains the coder's weights shift a little; without a
-  margin every answer near a boundary flips back and forth.
+- **Hysteresis** (:func:`keeps_current`): once the coder has learned from
+  :data:`DAMP_FROM` decisions, an unreviewed answer keeps its current main theme unless the
+  coder's new choice beats it by :data:`MARGIN` (in the coder's probabilities). Between
+  two retrains the coder's weights shift a little; without a margin every answer near a
+  boundary flips back and forth.
 - **Never in no theme by the engine**: an answer the coder cannot place keeps the themes it
   has (``training._reassign``); only the analyst takes answers out of every theme.
 - **Never empties a theme** (:func:`keep_themes_filled`): where the changes would leave a
   theme that has answers with none, its answers stay and the theme is flagged for the
-  analyst instead ("the engine would move all its answers elsewhere").
+  analyst instead ("the engine would move all its answers elsewhere"); "Check answers"
+  suggests for those answers the themes the coder would have put them in.
 
 Plain data in and out (theme ids, answer ids, probabilities): the caller reads and writes.
 """
@@ -25,6 +27,14 @@ from collections.abc import Mapping, Sequence
 # 1,500 ANES answers 0.067 -> 0.048 (MiniLM vectors, no lexicon); accuracy on the
 # unreviewed answers 0.639 -> 0.654 and 0.458 -> 0.452.
 MARGIN = 0.2
+# ... once the coder has learned from this many decisions. Before, it should learn fast:
+# the first retrains carry the analyst's new themes to the answers of the first pass.
+DAMP_FROM = 100
+
+
+def margin_for(decisions: int) -> float:
+    """The margin a new theme must win by, after the coder learned from ``decisions``."""
+    return MARGIN if decisions >= DAMP_FROM else 0.0
 
 Assignment = list[tuple[int, bool, float]]  # (theme id, is main, score), main first
 

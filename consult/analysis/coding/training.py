@@ -181,7 +181,8 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         _remember_probabilities(coder)
         report(0.6, "Suggesting themes for the answers nobody has checked")
         summary, moves, flagged = _reassign(db, run, coder, answers, feats.vectors, texts,
-                                            protected_answers(db, run, labelled), fresh=fresh)
+                                            protected_answers(db, run, labelled), fresh=fresh,
+                                            decisions=len(labels))
         if fresh:
             decided = store.for_run(db, run)
         labelled = labelled_ids(db, run, decided)
@@ -234,7 +235,7 @@ def labelled_ids(db: Session, run: AnalysisRun, decided: list | None = None) -> 
 
 def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow],
               vectors: np.ndarray, texts: list[str], protected: set[int],
-              fresh: bool = False) -> tuple[dict, dict, list[int]]:
+              fresh: bool = False, decisions: int = 0) -> tuple[dict, dict, list[int]]:
     """The unreviewed answers re-assigned, within the rules of ``stability`` (a margin to
     move, never into no theme, never emptying a theme). Returns the summary, the moves
     (answer id -> (assignments before, after), for the history) and the flagged themes."""
@@ -254,6 +255,7 @@ def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow]
     key_of = {tid: key for tid, key, _ in rows}
     themes = {key: tid for tid, key, state in rows if state == ACTIVE}
     classes = list(coder.classes_)
+    margin = stability.margin_for(decisions)
     current = _current(db, run)
     changes: dict[int, list[tuple[int, bool, float]]] = {}
     for k, s, p in zip(todo, suggestions, proba, strict=True):
@@ -264,21 +266,23 @@ def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow]
         keys = stability.next_themes(
             key_of.get(before[0][0]) if before else None,
             replace(s, themes=tuple((key, c) for key, c in s.themes if key in themes)),
-            classes, p)
+            classes, p, margin)
         if keys is None:
             continue  # it stays: unplaceable (only the analyst takes it out), or no margin
         new = [(themes[key], j == 0, c) for j, (key, c) in enumerate(keys)]
         if [(t, m) for t, m, _ in new] != before:
             changes[answer.id] = new
     dropped, flagged = stability.keep_themes_filled(current, changes, set(themes.values()))
+    # Held back: they stay, but "Check answers" suggests where the coder would put them.
+    held = {str(a): [t for t, _m, _c in changes[a]] for a in sorted(dropped)}
     changes = {a: new for a, new in changes.items() if a not in dropped}
     by_id = {a.id: a for a in answers}
     before_rows = engine_history.assignments(db, run, list(changes))
     _rewrite(db, run, [(by_id[a], new) for a, new in changes.items()])
     moves = {a: (before_rows[a], [[t, m, float(c)] for t, m, c in new])
              for a, new in changes.items()}
-    return {"reassigned": len(changes), "unthemed": 0, "flagged": sorted(flagged)}, moves, \
-        sorted(flagged)
+    return {"reassigned": len(changes), "unthemed": 0, "flagged": sorted(flagged),
+            "held": held}, moves, sorted(flagged)
 
 
 def _rewrite(db: Session, run: AnalysisRun,

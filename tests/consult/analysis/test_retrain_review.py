@@ -121,6 +121,9 @@ def test_a_retrain_keeps_every_theme_and_answer_and_is_one_undoable_engine_entry
                                                     ThemeEvent.action == "engine_flag")).all()
         assert [f.theme_id for f in flags] == [t["Vaping"].id]
         assert "would move all its answers elsewhere" in flags[0].summary
+        # "Check answers" still says where the coder would put them.
+        kept = answer_in(db, t["Vaping"], "Kids vaping")
+        assert [x.label for x in review_queue.suggestion(db, kept)] == ["Drug dealing"]
         # Nobody's answers went to "no theme".
         assert run.n_unthemed <= unthemed_before
         after = placements(db, run)
