@@ -77,3 +77,38 @@ def proposals(vectors: np.ndarray, sampled: np.ndarray,
     found = group(assignments, themes)
     join_rest(vectors, sampled, found)
     return [(t, m) for t, m in found if len(m) >= min_members(pool_min)]
+
+
+# --- naming a proposal the analyst accepts -------------------------------
+_ARTICLES = {"a", "an", "the"}
+
+
+def name_key(label: str) -> str:
+    """A theme name as compared for sameness: case, articles, plurals, spacing and
+    punctuation ignored ("The Services" and "service" are one name)."""
+    words = "".join(c if c.isalnum() else " " for c in (label or "").casefold()).split()
+    out = []
+    for w in words:
+        if w in _ARTICLES:
+            continue
+        if len(w) > 3 and w.endswith("ies"):
+            w = w[:-3] + "y"
+        elif len(w) > 4 and w.endswith(("ches", "shes", "xes", "sses", "zes")):
+            w = w[:-2]
+        elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        out.append(w)
+    return "".join(out)
+
+
+def unique_label(label: str, taken: Iterable[str], fallback: str = "New theme") -> str:
+    """``label`` if no name in ``taken`` is the same (:func:`name_key`), else the first of
+    "label (2)", "label (3)" ... that is free."""
+    label = " ".join((label or "").split())[:190] or fallback
+    used = {name_key(t) for t in taken}
+    if name_key(label) not in used:
+        return label
+    n = 2
+    while name_key(f"{label} {n}") in used:
+        n += 1
+    return f"{label} ({n})"

@@ -35,6 +35,9 @@ class RunSettings:
     coder: dict = field(default_factory=dict)
     # The check queue's order: answer ids, the next to check first (``coding``).
     queue: list[int] = field(default_factory=list)
+    # New themes the coder proposes from the answers in no theme, for the analyst to
+    # accept, merge or dismiss (``coding.proposed``): {"id", "label", "keywords", "answers"}.
+    proposals: list[dict] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: dict | None) -> RunSettings:

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from consult.analysis import queries, run_settings
 from consult.analysis.errors import AnalysisError
-from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme, ThemeAssignment
+from consult.analysis.models import (
+    ACTIVE,
+    AnalysedAnswer,
+    AnalysisRun,
+    Theme,
+    ThemeAssignment,
+)
 from consult.analysis.review import decisions as store
 from consult.analysis.review.curation import answer_themes, clean_label, new_theme, place
 from consult.analysis.review.decisions import event, record
@@ -111,8 +117,14 @@ def next_answer(db: Session, run: AnalysisRun) -> AnalysedAnswer | None:
 
 
 def suggestion(db: Session, answer: AnalysedAnswer) -> list[Theme]:
-    """The themes the answer is in now (the coder's or the first pass's), main first."""
-    return answer_themes(db, answer)
+    """The themes the answer is in now (the coder's or the first pass's), main first; for
+    an answer the last retrain held back in a theme it would otherwise have emptied
+    (``coding.stability``), the themes the coder would put it in."""
+    run = db.get(AnalysisRun, answer.run_id)
+    held = (run_settings.read(run).coder.get("held") or {}).get(str(answer.id), [])
+    themes = [t for t in (queries.theme_in_run(db, answer.run_id, tid) for tid in held)
+              if t is not None and t.state == ACTIVE]
+    return themes or answer_themes(db, answer)
 
 
 def check(

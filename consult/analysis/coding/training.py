@@ -4,10 +4,12 @@ run filled, through the engine adapter) and re-assigns the answers nobody has re
 several themes per answer where it raises several.
 
 Answers the analyst placed, marked not relevant, or quoted (approved) are never moved.
-An answer the coder cannot place well stays in its first-pass theme if the coder knows
-nothing of that theme, else it goes to "not yet themed"; a fresh clustering of just those
-answers proposes new themes (``origin == "coder"``, marked emerging). The order of the
-check queue (``check_queue``) is worked out here too, so no request ever trains anything.
+What else may move is ``stability``'s: an answer moves only if its new theme wins by a
+margin, never into no theme, and never so that a theme is left empty (the theme is flagged
+instead). Each retrain is one entry in the run's history, undoable (``engine_history``).
+The answers in no theme are clustered afresh into *proposals* (``proposed``): new themes
+only once the analyst accepts them. The order of the check queue (``check_queue``) is
+worked out here too, so no request ever trains anything.
 
 Runs only in jobs: ``analysis.run`` (after the decisions are applied) and
 ``analysis.code`` (``coding.job``: after a batch of decisions, or "Update suggestions").
@@ -19,13 +21,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from consult.analysis import queries, run_settings
+from consult.analysis.coding import engine_history, proposed, stability
 from consult.analysis.coding import features as run_features
 from consult.analysis.coding.retrain import RetrainRule
 from consult.analysis.models import (
@@ -40,7 +44,6 @@ from consult.analysis.review import decisions as store
 from consult.analysis.review.curation import theme_by_key
 from consult.analysis.runs.engine import vectors_of
 from consult.analysis.runs.results import AnswerRow, answer_rows, recount_run
-from nlp import proposals
 
 # How many answers of the review queue's order are worked out ahead (the coder is retrained
 # after every ``ANALYSIS_CODER_EVERY`` checks, so a few batches' worth).
@@ -181,15 +184,19 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
         run_features.write_weights(cache_dir, run.id, feats.key, coder.weights())
         _remember_probabilities(coder)
         report(0.6, "Suggesting themes for the answers nobody has checked")
-        summary = _reassign(db, run, coder, answers, feats.vectors, texts,
-                            protected_answers(db, run, labelled), fresh=fresh, between=between)
+        summary, moves, flagged = _reassign(db, run, coder, answers, feats.vectors, texts,
+                                            protected_answers(db, run, labelled), fresh=fresh,
+                                            decisions=len(labels), between=between)
         step()
         if fresh:
             decided = store.for_run(db, run)
         labelled = labelled_ids(db, run, decided)
         summary["decisions"] = len(labels)
+        engine_history.record_retrain(db, run, len(store.queue_hits(decided)), moves, flagged,
+                                      decisions=len(labels))
         report(0.8, "Looking for new themes in the answers that fit none")
-        summary["proposed"] = _propose(db, run, engine, feats)
+        summary["proposed"] = proposed.propose(db, run, engine, feats,
+                                               unthemed_answers(db, run))
         step()
     elif required:
         raise CodingError(rule.too_few())
@@ -234,53 +241,55 @@ def labelled_ids(db: Session, run: AnalysisRun, decided: list | None = None) -> 
 
 def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow],
               vectors: np.ndarray, texts: list[str], protected: set[int],
-              fresh: bool = False, between: Callable[[], None] | None = None) -> dict:
+              fresh: bool = False, decisions: int = 0,
+              between: Callable[[], None] | None = None) -> tuple[dict, dict, list[int]]:
+    """The unreviewed answers re-assigned, within the rules of ``stability`` (a margin to
+    move, never into no theme, never emptying a theme). Returns the summary, the moves
+    (answer id -> (assignments before, after), for the history) and the flagged themes."""
     todo = [k for k, a in enumerate(answers) if a.id not in protected]
     if not todo:
-        return {"reassigned": 0, "unthemed": 0}
-    suggestions = coder.suggest(vectors[todo], [texts[k] for k in todo])
+        return {"reassigned": 0, "unthemed": 0}, {}, []
+    todo_texts = [texts[k] for k in todo]
+    suggestions = coder.suggest(vectors[todo], todo_texts)
+    proba = coder.predict_proba(vectors[todo], todo_texts)
     if fresh:
         # Answers the analyst checked while the coder was learning are theirs: read the
         # decisions again, in a new transaction, before writing anything.
         db.rollback()
         protected = protected_answers(db, run, labelled_ids(db, run))
-    # Themes the coder proposed last time and nobody has touched are proposed afresh.
-    stale = db.scalars(select(Theme.id).where(
-        Theme.run_id == run.id, Theme.origin == "coder", Theme.curated.is_(False),
-        Theme.reviewed_at.is_(None))).all()
-    if stale:
-        db.execute(delete(Quote).where(Quote.theme_id.in_(stale)))
-        db.execute(delete(ThemeAssignment).where(ThemeAssignment.theme_id.in_(stale)))
-        db.execute(delete(Theme).where(Theme.id.in_(stale)))
     rows = db.execute(select(Theme.id, Theme.key, Theme.state).where(Theme.run_id == run.id)
                       .order_by(Theme.size.desc(), Theme.position, Theme.id)).all()
     key_of = {tid: key for tid, key, _ in rows}
     themes = {key: tid for tid, key, state in rows if state == ACTIVE}
-    known = set(coder.classes_)
+    classes = list(coder.classes_)
+    margin = stability.margin_for(decisions)
     current = _current(db, run)
-    unthemed = 0
-    changes: list[tuple[AnswerRow, list[tuple[int, bool, float]]]] = []
-    for k, s in zip(todo, suggestions, strict=True):
+    changes: dict[int, list[tuple[int, bool, float]]] = {}
+    for k, s, p in zip(todo, suggestions, proba, strict=True):
         answer = answers[k]
         if answer.id in protected:
             continue
-        keys = [(key, c) for key, c in s.themes if key in themes]
         before = current.get(answer.id, [])
-        if s.unthemed or s.not_relevant or not keys:
-            # The coder cannot place it: its first-pass theme stands if the coder has
-            # learned nothing about that theme; otherwise it is not yet themed.
-            keep = [tid for tid, _main in before if key_of.get(tid) not in known]
-            if len(keep) == len(before):
-                continue
-            new = [(tid, j == 0, 0.0) for j, tid in enumerate(keep)]
-        else:
-            new = [(themes[key], j == 0, c) for j, (key, c) in enumerate(keys)]
-            if [(t, m) for t, m, _ in new] == before:
-                continue
-        changes.append((answer, new))
-        unthemed += not new
-    _rewrite(db, run, changes, between)
-    return {"reassigned": len(changes), "unthemed": unthemed}
+        keys = stability.next_themes(
+            key_of.get(before[0][0]) if before else None,
+            replace(s, themes=tuple((key, c) for key, c in s.themes if key in themes)),
+            classes, p, margin)
+        if keys is None:
+            continue  # it stays: unplaceable (only the analyst takes it out), or no margin
+        new = [(themes[key], j == 0, c) for j, (key, c) in enumerate(keys)]
+        if [(t, m) for t, m, _ in new] != before:
+            changes[answer.id] = new
+    dropped, flagged = stability.keep_themes_filled(current, changes, set(themes.values()))
+    # Held back: they stay, but "Check answers" suggests where the coder would put them.
+    held = {str(a): [t for t, _m, _c in changes[a]] for a in sorted(dropped)}
+    changes = {a: new for a, new in changes.items() if a not in dropped}
+    by_id = {a.id: a for a in answers}
+    before_rows = engine_history.assignments(db, run, list(changes))
+    _rewrite(db, run, [(by_id[a], new) for a, new in changes.items()], between)
+    moves = {a: (before_rows[a], [[t, m, float(c)] for t, m, c in new])
+             for a, new in changes.items()}
+    return {"reassigned": len(changes), "unthemed": 0, "flagged": sorted(flagged),
+            "held": held}, moves, sorted(flagged)
 
 
 def _rewrite(db: Session, run: AnalysisRun,
@@ -335,37 +344,3 @@ def unthemed_answers(db: Session, run: AnalysisRun) -> list[AnalysedAnswer]:
         .order_by(AnalysedAnswer.id)
     )
     return [a for a in rows if (a.response_id, a.question_code) not in labels]
-
-
-def _propose(db: Session, run: AnalysisRun, engine, feats: run_features.RunFeatures) -> int:
-    """A fresh clustering of just the "not yet themed" answers: its themes are proposed
-    as new (emerging) themes, for the analyst to confirm, rename or merge (which answers,
-    and how many are clustered: ``nlp.proposals``)."""
-    pool = unthemed_answers(db, run)
-    if len(pool) < proposals.MIN_POOL:
-        return 0
-    sample = proposals.sample_rows(len(pool))
-    result = engine.split([pool[k].redacted_text for k in sample],
-                          ids=[pool[k].id for k in sample])
-    at = {a.id: k for k, a in enumerate(pool)}
-    found = proposals.proposals(
-        feats.vectors[feats.rows([a.id for a in pool])], sample,
-        [(at[int(a.id)], None if a.theme_id is None else int(a.theme_id), a.score)
-         for a in result.assignments if int(a.id) in at],
-        [int(t.id) for t in result.themes])
-    by_id = {int(t.id): t for t in result.themes}
-    made = 0
-    position = db.scalar(select(func.count(Theme.id)).where(Theme.run_id == run.id)) or 0
-    for tid, members in found:
-        t = by_id[tid]
-        theme = Theme(
-            run_id=run.id, label=str(t.label)[:200] or "New theme",
-            keywords=[str(k) for k in (t.keywords or [])][:12], size=len(members), share=0.0,
-            priority=None, emerging=True, centroid=[float(v) for v in (t.centroid or [])],
-            position=position + made, origin="coder",
-        )
-        db.add(theme)
-        db.flush()
-        _insert(db, run, [(pool[k], theme.id, True, score) for k, score in members])
-        made += 1
-    return made

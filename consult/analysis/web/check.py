@@ -8,10 +8,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from consult.analysis import queries
-from consult.analysis.coding import check_queue
+from consult.analysis.coding import check_queue, engine_history, proposed, training
 from consult.analysis.coding import job as coding_job
 from consult.analysis.errors import AnalysisError
-from consult.analysis.models import AnalysedAnswer, AnalysisRun
+from consult.analysis.models import AnalysedAnswer, AnalysisRun, ThemeEvent
 from consult.analysis.web.blueprint import ROLES, bp, complete_or_404, question_names
 from consult.auth import current_user, role_required
 from consult.db import get_db
@@ -93,3 +93,56 @@ def update_suggestions(run_id: int):
     if back == "check":
         return redirect(url_for("analysis.check", run_id=run.id))
     return redirect(url_for("analysis.run", run_id=run.id))
+
+
+# --- the engine's proposals and retrains -------------------------------
+@bp.post("/runs/<int:run_id>/proposals/<int:proposal_id>")
+@role_required(*ROLES)
+def proposal(run_id: int, proposal_id: int):
+    """Accept, merge into a theme, or dismiss a theme the engine proposes."""
+    db = get_db()
+    run = complete_or_404(run_id)
+    user, action = current_user(), request.form.get("action", "")
+    try:
+        if action == "accept":
+            theme = proposed.accept(db, run, proposal_id, user)
+            done = f"‘{theme.label}’ is now a theme."
+        elif action == "merge":
+            target = _theme_choice(run, request.form.get("theme", ""))
+            if target is None:
+                raise AnalysisError("Select the theme to put these answers in")
+            n = proposed.merge(db, run, proposal_id, target, user)
+            done = f"{n} answers put in ‘{target.label}’."
+        elif action == "dismiss":
+            proposed.dismiss(db, run, proposal_id, user)
+            done = "Proposal dismissed: its answers stay in no theme."
+        else:
+            abort(400)
+    except AnalysisError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(done)
+    return redirect(url_for("analysis.run", run_id=run.id) + "#proposals")
+
+
+@bp.post("/runs/<int:run_id>/history/<int:event_id>/undo")
+@role_required(*ROLES)
+def undo_retrain(run_id: int, event_id: int):
+    """Undo one retrain of the engine, as one step."""
+    db = get_db()
+    run = complete_or_404(run_id)
+    retrain = db.get(ThemeEvent, event_id)
+    if retrain is None or retrain.run_id != run.id:
+        abort(404)
+    try:
+        n = engine_history.undo(db, run, retrain, current_user(),
+                                training.protected_answers(db, run, training.labelled_ids(db, run)))
+    except AnalysisError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(f"The engine's retrain was undone: {n} answers are back where they were.")
+    return redirect(url_for("analysis.history", run_id=run.id))

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import select
 
 from consult.analysis import queries, run_job
-from consult.analysis.coding import check_queue
+from consult.analysis.coding import check_queue, proposed
 from consult.analysis.coding import job as coding_job
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import COMPLETE, AnalysisRun, Theme
@@ -188,6 +188,7 @@ def run(run_id: int):
         n_people=len(people),
         priorities=priority_names(),
         split_jobs=splitting.active(db, run),
+        proposals=proposed.listed(db, run),
     )
 
 

@@ -14,6 +14,7 @@ from consult import reportable
 from consult.analysis import queries
 from consult.analysis.coding import check_queue as review_queue
 from consult.analysis.coding import features as run_features
+from consult.analysis.coding import proposed as proposing
 from consult.analysis.coding import training as coding
 from consult.analysis.coding.retrain import RetrainRule
 from consult.analysis.models import AnalysedAnswer, AnalysisRun, Theme
@@ -100,13 +101,12 @@ def test_the_coder_learns_from_decisions_and_never_moves_the_analysts_answers(ap
         assert themes_of(db, db.get(AnalysedAnswer, odd.id)) == ["Drug dealing"]
         assert by_label(db, run)["Speeding"].size == len(PLACES) - 1
         # Car meets and youths fit nothing the analyst taught: clustered afresh, proposed
-        # as new emerging themes for the analyst to name.
-        proposed = db.scalars(select(Theme).where(Theme.run_id == run.id,
+        # for the analyst to accept, merge or dismiss (no theme is made by the engine).
+        assert not db.scalars(select(Theme).where(Theme.run_id == run.id,
                                                   Theme.origin == "coder")).all()
-        assert job.result["proposed"] == len(proposed) >= 1
-        assert all(p.emerging and p.reviewed_at is None for p in proposed)
-        members = [a.redacted_text for p in proposed
-                   for a, _ in queries.theme_answers(db, p, per_page=100)[0]]
+        offered = proposing.listed(db, run)
+        assert job.result["proposed"] == len(offered) >= 1
+        members = [db.get(AnalysedAnswer, i).redacted_text for p in offered for i in p["answers"]]
         assert members and all(m.startswith(("Car meets", "Youths")) for m in members)
         # The queue's order was worked out in the job: unchecked answers only.
         order = run.settings["queue"]
@@ -219,18 +219,18 @@ def test_the_real_engine_proposes_a_theme_nobody_named_and_names_it_by_its_conce
         job = enqueue("analysis.code", {"run_id": run.id}, db=db)
         assert job.status == "succeeded", job.message
         db.expire_all()
-        proposed = db.scalars(select(Theme).where(Theme.run_id == run.id,
-                                                  Theme.origin == "coder")).all()
-        assert job.result["proposed"] == len(proposed) >= 1
+        offered = proposing.listed(db, run)
+        assert job.result["proposed"] == len(offered) >= 1
         dumped = ("fly-tipping", "rubbish", "dumped", "mattresses")
-        fly = [p for p in proposed if any(
-            w in a.redacted_text.lower() for a, _ in queries.theme_answers(db, p)[0]
+        fly = [p for p in offered if any(
+            w in db.get(AnalysedAnswer, i).redacted_text.lower() for i in p["answers"]
             for w in dumped)]
-        assert fly, [p.label for p in proposed]
-        for theme in fly:
-            members = [a.redacted_text.lower() for a, _ in queries.theme_answers(db, theme)[0]]
+        assert fly, [p["label"] for p in offered]
+        for p in fly:
+            members = [db.get(AnalysedAnswer, i).redacted_text.lower() for i in p["answers"]]
             # Most of its answers are about fly-tipping ...
             assert sum(any(w in m for w in dumped) for m in members) >= 0.8 * len(members)
+            theme = proposing.accept(db, run, p["id"], user)
             # ... and so is its name; no street or place names it.
             label = theme.label.lower()
             assert any(w in label for w in ("fly", "tipping", "rubbish", "dump", "mattress",
