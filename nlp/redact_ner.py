@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .redact_names import PLACE_WORDS
+from .redact_name_lists import PLACE_WORDS
 
 # Street types that are rarely surnames (unlike Green, Hill, Park, Lane, Way).
 _STREET_WORD = re.compile(

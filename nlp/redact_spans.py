@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 
 from .redact_context import context_name_spans
-from .redact_names import name_spans, stop_words
+from .redact_name_lists import stop_words
+from .redact_names import name_spans
 from .redact_official import official_spans
 from .redact_written import address_spans, dob_spans, phone_spans, spoken_digits_possible
 
