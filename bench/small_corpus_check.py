@@ -3,8 +3,8 @@
     .venv/bin/python bench/small_corpus_check.py [--n 165] [--seeds 3]
 
 Samples from the labelled data in ../shared/data, embedded with all-MiniLM-L6-v2 (cached in
-bench/out/cache), clustered by the engine's clustering stage (``ThemeEngine._cluster`` and
-``_finish_clusters``: the small-corpus path below 200 distinct answers, UMAP + HDBSCAN
+bench/out/cache), clustered by the engine's clustering stage (``nlp.theme_stages.cluster`` and
+``finish_clusters``: the small-corpus path below 200 distinct answers, UMAP + HDBSCAN
 above), beside the earlier small-corpus method in the same run (average-linkage
 agglomerative clustering, number of themes by silhouette minus 0.004 per theme; it gave 2
 themes, one of 157, on 165 answers about affordable housing):
@@ -35,6 +35,7 @@ from themes_data import DATA, anes, nhs  # noqa: E402
 from nlp.embeddings import CachedBackend, SentenceTransformerBackend  # noqa: E402
 from nlp.evaluation import cluster_scores  # noqa: E402
 from nlp.nonanswers import is_non_answer  # noqa: E402
+from nlp.theme_stages import cluster, finish_clusters  # noqa: E402
 from nlp.themes import ThemeEngine  # noqa: E402
 
 
@@ -61,8 +62,8 @@ def engine_labels(emb: np.ndarray) -> np.ndarray:
     """The engine's clustering stage as it runs in ``ThemeEngine.fit`` (small-corpus path
     below 200 distinct answers, UMAP + HDBSCAN above), outliers and refinement included."""
     engine = ThemeEngine()
-    labels = engine._cluster(emb, lambda stage, fraction: None)
-    return engine._finish_clusters(emb, labels)[0]
+    labels = cluster(engine, emb, lambda stage, fraction: None)
+    return finish_clusters(engine, emb, labels)[0]
 
 
 def samples(n: int, seeds: int):

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from .coder import AnswerGraph, GuidedCoder
-from .themes import Assignment, Theme, ThemeEngine, ThemeResult, _quotes, _top_places
+from .theme_details import theme_places, theme_quotes
+from .themes import Assignment, Theme, ThemeEngine, ThemeResult
 
 
 def code_with_decisions(engine: ThemeEngine, result: ThemeResult,
@@ -75,8 +76,8 @@ def code_with_decisions(engine: ThemeEngine, result: ThemeResult,
         themes.append(Theme(
             id=t, label=name, keywords=[], size=int(len(members)),
             share=round(len(members) / n, 4) if n else 0.0,
-            quotes=_quotes(texts, vectors, members, centroid, engine.n_quotes),
-            places=_top_places(texts, members),
+            quotes=theme_quotes(texts, vectors, members, centroid, engine.n_quotes),
+            places=theme_places(texts, members),
             centroid=[round(float(v), 6) for v in centroid]))
     themes.sort(key=lambda th: -th.size)
     n_non = sum(a.is_non_answer for a in assignments)

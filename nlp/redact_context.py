@@ -23,14 +23,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .redact_names import (
-    _NOT_NAMES,
-    PLACE_WORDS,
-    _first_or_ambiguous,
-    _words,
-    lexicon,
-    stop_words,
-)
+from .redact_name_lists import NOT_NAMES, PLACE_WORDS, first_or_ambiguous, lexicon, stop_words
+from .redact_names import _words
 
 DATA = Path(__file__).with_name("data")
 
@@ -103,7 +97,7 @@ def _not_names() -> tuple[frozenset[str], tuple[str, ...]]:
 def _blocked(word: str) -> bool:
     return (
         word in stop_words()
-        or word in _NOT_NAMES
+        or word in NOT_NAMES
         or word in PLACE_WORDS
         or word in _not_names()[0]
         or not _WORDISH.fullmatch(word)
@@ -136,7 +130,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
     n = len(w)
     first, last, ambiguous = lexicon()
     spans: list[tuple[int, int]] = []
-    names = _first_or_ambiguous()
+    names = first_or_ambiguous()
     for i in range(n):
         word = low[i]
         if word not in _TRIGGERS and word not in names and not (i + 1 < n and low[i + 1] in _JOIN):
@@ -183,7 +177,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
         # "mark and his dad were shouting": a listed word starting a sentence
         if (
             (word in ambiguous or word in first and word not in stop_words())
-            and word not in _NOT_NAMES
+            and word not in NOT_NAMES
             and w.sentence_start(i)
             and _START_AFTER.match(text, w.end(i))
         ):
@@ -202,7 +196,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
                 # "mrs wood", "mr green": after Mr / Mrs / Ms any word can be a surname
                 or word in ("mr", "mrs", "ms", "mx")
                 and low[i + 1] not in stop_words()
-                and low[i + 1] not in _NOT_NAMES
+                and low[i + 1] not in NOT_NAMES
                 and _WORDISH.fullmatch(low[i + 1])
                 and "'" not in low[i + 1]
                 and not (i + 2 < n and low[i + 2] in PLACE_WORDS)
@@ -238,7 +232,7 @@ def context_name_spans(text: str) -> list[tuple[int, int]]:
         # "hunter's brother", "mark's mum": a listed word owning a relative or a home
         if (
             (word in ambiguous or word in first)
-            and word not in _NOT_NAMES
+            and word not in NOT_NAMES
             and not _acronym(w, i)
             and (i == 0 or low[i - 1] not in ("the", "a", "an", "this", "that"))
             and _OWNS_PERSON.match(text, w.end(i))
@@ -305,7 +299,7 @@ def _pair_ok(a: str, b: str, being: bool) -> bool:
     if (a in first and not b.endswith("s")) or (b in first and not a.endswith("s")):
         return not being  # "daisy and poppy got followed": a first name and a word
 
-    names = _first_or_ambiguous()
+    names = first_or_ambiguous()
     return not being and a in names and b in names
 
 

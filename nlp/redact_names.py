@@ -19,158 +19,36 @@
 Never a name: a name-like word before a place or street word ("Grace Close", "Mark Lane",
 "Victoria Park", "Rose Cottage Lane"), after "St" ("St Mary"), or in a pub's or shop's name
 ("the Rose and Crown", "Marks and Spencer").
+
+The word lists and the names lexicon are in ``nlp.redact_name_lists``.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
-from .places import PLACE_HEAD_WORDS
-
-DATA = Path(__file__).with_name("data")
+from .redact_name_lists import (
+    IS_AFTER,
+    NOT_NAMES,
+    PAIR_NOT_PERSON,
+    PERSON_AFTER,
+    PERSON_BEFORE,
+    PERSON_BEFORE_PAIRS,
+    PERSON_VERB,
+    PLACE_WORDS,
+    TITLES,
+    TITLES_STRONG,
+    TITLES_WEAK,
+    VIRTUES,
+    any_name,
+    first_or_ambiguous,
+    lexicon,
+    stop_words,
+)
 
 # A word: letters with inner apostrophes or hyphens ("O'Reilly", "Owusu-Ansah").
 WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_])|-(?=[^\W\d_]))*")
-
-# Street and place words: a name-like word before one is part of a place.
-PLACE_WORDS = PLACE_HEAD_WORDS | frozenset(
-    """
-    st ln way court ct gardens gdns place pl hill grove mews row walk rise view vale wharf
-    boulevard blvd pde highway hwy parkway pkwy sq esplanade embankment
-    yard gate end side cottage cottages farm lodge barn manor hall house houses tower towers
-    flats court school schools academy college centre center hospital church chapel mosque
-    temple gurdwara surgery ward library museum theatre cinema stadium ground arms inn
-    tavern hotel bar pub club festival market memorial primary junior infants nursery
-    university campus shopping retail industrial business way's quay dock docks marina
-    bay island valley heath moor down downs wood forest lake pond reservoir
-    """.split()
-)
-# Second words of pubs and shops: "the Rose and Crown", "Marks and Spencer".
-_PAIR_NOT_PERSON = re.compile(
-    r"(?i)\b[a-z]+s?\s+(?:and|&)\s+(?:crown|anchor|lion|castle|swan|bell|horses?|hounds?|"
-    r"feathers|thistle|sceptre|dragon|spencers?|garter|compasses|mitre|cross|plough|sheaf|"
-    r"harrow|kettle|punchbowl|greyhound|partridge|pheasant|ship|boat|whistle)\b"
-)
-
-TITLES_STRONG = frozenset("mr mrs ms mx dr sgt pcso cllr dc ds di insp".split())
-TITLES_WEAK = frozenset(
-    """
-    miss pc sergeant inspector detective det constable officer councillor father fr rev
-    reverend sir nana doctor professor prof imam pastor
-    """.split()
-)
-TITLES = TITLES_STRONG | TITLES_WEAK
-
-# Words before a name that say a person follows ("my son Will", "a boy called mark").
-_PERSON_BEFORE = frozenset(
-    """
-    called named name's calls nicknamed son daughter husband wife partner mum mom mam dad nan
-    nanna gran granny grandad grandma grandpa brother sister friend mate neighbour neighbor
-    cousin uncle aunt aunty auntie boyfriend girlfriend ex colleague stepdad stepmum nephew
-    niece carer landlord landlady tell told ask asked miss sir lad boy girl man woman bloke
-    guy kid
-    """.split()
-)
-_PERSON_BEFORE_PAIRS = frozenset({("me", "and"), ("step", "dad"), ("step", "mum")})
-# What follows a person's name ("Grace from number 8", "Rose next door", "Dawn at number 3").
-_PERSON_AFTER = re.compile(
-    r"(?i)(?:'s\b|’s\b|\s*,|\s+(?:from|who|whose|next\s+door|at\s+(?:the|number|no)\b|"
-    r"and\s+(?:her|his|their|me|i)\b|says|said|told|keeps|got|gets|had|has\s+been|lives|"
-    r"was\s+(?:jumped|mugged|robbed|attacked|stabbed|threatened|followed|assaulted|hit)|"
-    r"is\s+being|is\s+\d+|saw|sees|runs|works|drives|rides))"
-)
-# What a person does, straight after their name: "Grace listened to me", "Rob always helps".
-_PERSON_VERB = re.compile(
-    r"(?i)\s+(?:always\s+|really\s+|never\s+|just\s+)?(?:listened|listens|helped|helps|"
-    r"explained|explains|made|makes|gave|gives|came|comes|took|takes|showed|shows|went|knew|"
-    r"knows|kept|rang|rings|spoke|speaks|sorted|cared|cares|understood|understands|supported|"
-    r"supports|treated|visited|phoned|texted|shouted|screamed|threatened|hit|punched|kicked|"
-    r"stole|nicked|smashed|sells|deals|dealt)\b"
-)
-_IS_AFTER = re.compile(r"(?i)\s+(?:is|was|has|had|as\s+been|have\s+been)\b")
-# Ambiguous first names that are also things that "are": "is" after them says nothing.
-_VIRTUES = frozenset(
-    """
-    patience hope faith grace justice peace joy mercy charity glory comfort favour gift
-    happiness wisdom promise unique divine innocent lucky happy precious blessing princess
-    prince king queen young brown bright champion sunny pretty bless given perpetual rejoice
-    prosper truth honour liberty unity harmony may june april august
-    """.split()
-)
-# Words that are never names however written (chat, slang, capitalised common words).
-_NOT_NAMES = frozenset(
-    """
-    i im ive id ill dont wont cant didnt doesnt isnt wasnt u ur ya yeah nah lol omg idk tbh
-    pls ok okay bruv bro fam innit mum mam nan dad gran mate mates lads lad police council
-    staff kids children people youth youths year years estate area town city street road
-    shop shops park station school church mosque temple reg monday tuesday wednesday
-    thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
-    jan feb mar apr jun jul aug sep sept oct nov dec fab mis
-    nurse nurses doctor doctors matron team staff consultant ward carer carers lino
-    """.split()
-)
-# Nationalities, ethnicities and faiths: how people describe themselves ("White British",
-# "Muslim"), never names on their own.
-_IDENTITY_WORDS = frozenset(
-    """
-    british english irish scottish welsh european asian african caribbean arab arabic
-    polish romanian nigerian ghanaian somali indian pakistani bangladeshi chinese turkish
-    muslim hindu sikh jewish buddhist catholic protestant anglican atheist agnostic
-    """.split()
-)
-# Months, and faiths that are also first names: names only where the sentence says so
-# ("2nd June", "my son Christian").
-_MONTH_NAMES = frozenset("january april may june july august".split())
-_FAITH_NAMES = frozenset(["christian"])
-
-
-def _read_sections(path: Path) -> dict[str, frozenset[str]]:
-    sections: dict[str, set[str]] = {}
-    current = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], set())
-        elif current is not None:
-            current.update(line.split())
-    return {k: frozenset(v) for k, v in sections.items()}
-
-
-def _word_list(name: str) -> frozenset[str]:
-    text = (DATA / name).read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if not line.startswith("#")]
-    return frozenset(word for line in lines for word in line.split())
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(first names, surnames, ambiguous first names), lower case."""
-    world = _read_sections(DATA / "world_names.txt")
-    young = _read_sections(DATA / "forenames_young.txt")
-    uk_first = _word_list("forenames.txt") | young["forenames"]
-    uk_last = _word_list("surnames.txt")
-    never = _NOT_NAMES | _IDENTITY_WORDS
-    first = (world["forenames"] | uk_first) - never - TITLES - _MONTH_NAMES - _FAITH_NAMES
-    ambiguous = (
-        (world["ambiguous"] - uk_first) | young["ambiguous"] | _MONTH_NAMES | _FAITH_NAMES
-    ) - never
-    last = (world["surnames"] | uk_last) - never - TITLES - PLACE_WORDS
-    return first, last - ambiguous, ambiguous
-
-
-@lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    """spaCy's English stop words, read on first use: importing spaCy at import time would
-    load PyTorch into every process that imports ``nlp``."""
-    try:
-        from spacy.lang.en.stop_words import STOP_WORDS
-    except ImportError:  # pragma: no cover
-        STOP_WORDS = set()
-    return frozenset(STOP_WORDS)
 
 
 def _base(word: str) -> str:
@@ -236,18 +114,6 @@ def _acronym(w: _Words, i: int) -> bool:
     return not w.all_caps and len(raw) > 1 and raw.isupper()
 
 
-@lru_cache(maxsize=1)
-def _first_or_ambiguous() -> frozenset[str]:
-    first, _, ambiguous = lexicon()
-    return first | ambiguous
-
-
-@lru_cache(maxsize=1)
-def _any_name() -> frozenset[str]:
-    first, last, ambiguous = lexicon()
-    return first | last | ambiguous
-
-
 def _place_follows(w: _Words, i: int) -> bool:
     j = i + 1
     raw = w.matches[i].group(0)
@@ -280,7 +146,7 @@ def _and_name_follows(w: _Words, i: int) -> bool:
         and w.lower[i + 1] == "and"
         and w.capitalised(i)
         and w.capitalised(i + 2)
-        and w.lower[i + 2] in _first_or_ambiguous()
+        and w.lower[i + 2] in first_or_ambiguous()
         and not _place_follows(w, i + 2)
     )
 
@@ -289,13 +155,13 @@ def _person_before(w: _Words, i: int) -> bool:
     if i == 0:
         return False
     prev = w.lower[i - 1]
-    if w.lower[i] in _VIRTUES and not w.capitalised(i):
+    if w.lower[i] in VIRTUES and not w.capitalised(i):
         return False  # "my daughter happy with the care"
-    if prev in _PERSON_BEFORE or prev in TITLES_STRONG:
+    if prev in PERSON_BEFORE or prev in TITLES_STRONG:
         return True
     if prev in TITLES_WEAK and w.capitalised(i) and not (i > 1 and w.lower[i - 2] == "the"):
         return True
-    if i > 1 and (w.lower[i - 2], prev) in _PERSON_BEFORE_PAIRS:
+    if i > 1 and (w.lower[i - 2], prev) in PERSON_BEFORE_PAIRS:
         return True
     # "Holly and Rose": another name, then "and"
     return (
@@ -303,7 +169,7 @@ def _person_before(w: _Words, i: int) -> bool:
         and i > 1
         and w.capitalised(i)
         and w.capitalised(i - 2)
-        and w.lower[i - 2] in _any_name()
+        and w.lower[i - 2] in any_name()
     )
 
 
@@ -322,11 +188,11 @@ def _surname_follows(w: _Words, i: int) -> bool:
 
 def _person_after(w: _Words, i: int) -> bool:
     text, end = w.text, w.end(i)  # patterns match at ``end``, without copying the rest
-    if _PERSON_AFTER.match(text, end) or _PERSON_VERB.match(text, end):
+    if PERSON_AFTER.match(text, end) or PERSON_VERB.match(text, end):
         return True
     # "Mark is amazing", "Rob was great": a person, unless the word is a virtue or a thing
     # that can be ("Patience is running out", "Hope is all we have")
-    return w.lower[i] not in _VIRTUES and bool(_IS_AFTER.match(text, end))
+    return w.lower[i] not in VIRTUES and bool(IS_AFTER.match(text, end))
 
 
 def _ambiguous_is_person(w: _Words, i: int) -> bool:
@@ -349,7 +215,7 @@ def _name_like(word: str) -> bool:
         len(parts) > 1
         and any(p in first or p in last for p in parts)
         and not any(p in stop_words() for p in parts)
-        and not all(p in _NOT_NAMES for p in parts)  # "Mon-Fri"
+        and not all(p in NOT_NAMES for p in parts)  # "Mon-Fri"
     )
 
 
@@ -359,7 +225,7 @@ def _extend(w: _Words, i: int, limit: int = 2) -> int:
     j = i
     while j + 1 < len(w) and j - i < limit and w.joined(j, j + 1):
         nxt = w.lower[j + 1]
-        if nxt in stop_words() or nxt in PLACE_WORDS or nxt in TITLES or nxt in _NOT_NAMES:
+        if nxt in stop_words() or nxt in PLACE_WORDS or nxt in TITLES or nxt in NOT_NAMES:
             break
         if w.matches[j].group(0) != _base(w.matches[j].group(0)):
             break  # "kev's dog": the name ended at the possessive
@@ -384,10 +250,10 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         return []
     first, last, ambiguous = lexicon()
     w = _words(text)
-    not_person = [(m.start(), m.end()) for m in _PAIR_NOT_PERSON.finditer(text)]
+    not_person = [(m.start(), m.end()) for m in PAIR_NOT_PERSON.finditer(text)]
     spans: list[tuple[int, int]] = []
     i = 0
-    names = _any_name()
+    names = any_name()
     while i < len(w):
         word = w.lower[i]
         if (
@@ -395,7 +261,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             and word not in TITLES
             and len(word) > 1
             and "-" not in word
-            and not (i > 0 and (w.lower[i - 1] in _PERSON_BEFORE or w.lower[i - 1] == "and"))
+            and not (i > 0 and (w.lower[i - 1] in PERSON_BEFORE or w.lower[i - 1] == "and"))
         ):
             i += 1  # an ordinary word: most words, so this test comes first
             continue
@@ -412,8 +278,11 @@ def name_spans(text: str) -> list[tuple[int, int]]:
                 nxt_raw = w.matches[j + 1].group(0)
                 nxt = w.lower[j + 1]
                 strong = any(w.lower[k] in TITLES_STRONG for k in range(i, j + 1))
-                ok = (nxt not in stop_words() and nxt not in _NOT_NAMES
-                      and not _place_follows(w, j + 1))
+                ok = (
+                    nxt not in stop_words()
+                    and nxt not in NOT_NAMES
+                    and not _place_follows(w, j + 1)
+                )
                 if ok and (
                     _name_like(nxt)
                     or (nxt in ambiguous and (strong or w.capitalised(j + 1)))
@@ -469,10 +338,10 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             i > 0
             and w.capitalised(i)
             and not w.sentence_start(i)
-            and (w.lower[i - 1] in _PERSON_BEFORE or _person_before(w, i))
+            and (w.lower[i - 1] in PERSON_BEFORE or _person_before(w, i))
             and w.matches[i - 1].group(0).islower()
             and word not in stop_words()
-            and word not in _NOT_NAMES
+            and word not in NOT_NAMES
             and word not in PLACE_WORDS
             and len(word) > 2
             and not word.startswith(("i'", "i’"))
@@ -506,7 +375,7 @@ def ambiguous_without_context(text: str, start: int, end: int) -> bool:
     if _saint_before(w, i) or _place_follows(w, j) or _of_before(w, i):
         return True
     if any(
-        s <= start < e for s, e in ((m.start(), m.end()) for m in _PAIR_NOT_PERSON.finditer(text))
+        s <= start < e for s, e in ((m.start(), m.end()) for m in PAIR_NOT_PERSON.finditer(text))
     ):
         return True
     if i == j and w.lower[i] in ambiguous and w.lower[i] not in first:

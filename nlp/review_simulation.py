@@ -26,11 +26,12 @@ def answer_vectors(texts: Sequence[str], engine) -> tuple[np.ndarray, list[str]]
     codes every row."""
     from .places import strip_places
     from .redact import Redactor
+    from .theme_stages import embedding_backend, engine_cache, redact_cached
 
     texts = ["" if t is None else str(t) for t in texts]
-    redacted = engine._redact(engine.redactor or Redactor(), texts)
+    redacted = redact_cached(engine.redactor or Redactor(), texts, engine_cache(engine))
     to_embed = [strip_places(t) for t in redacted] if engine.mask_places else redacted
-    backend = engine._backend(len(set(to_embed)))
+    backend = embedding_backend(engine, len(set(to_embed)))
     return backend.embed(to_embed), redacted
 
 

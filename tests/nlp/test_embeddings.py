@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from nlp.embeddings import CachedBackend, EmbeddingCache, HashingBackend, MemoryCache
+from nlp.theme_stages import embedding_backend
 
 
 def test_hashing_backend_is_unit_length_and_deterministic():
@@ -44,7 +45,7 @@ def test_engine_rerun_uses_cached_redactions(tmp_path):
     second = engine().fit(texts)
     assert calls == [3]  # distinct texts, once
     assert first.to_dict() == second.to_dict()
-    assert isinstance(engine()._backend(), CachedBackend)
+    assert isinstance(embedding_backend(engine()), CachedBackend)
 
 
 @pytest.mark.slow

@@ -111,11 +111,11 @@ def test_a_street_named_after_a_person_is_a_place(redactor, street):
 def test_the_recogniser_runs_without_the_tagger_and_parsers_shared_encoder():
     """en_core_web_sm's recogniser has its own token vectors: the shared tok2vec, which
     only the tagger and parser listen to, is not run for redaction."""
-    from nlp.redact import _not_needed_for_ner
+    from nlp.redact_ner import not_needed_for_ner
     from nlp.spacy_model import load_spacy
 
     nlp = load_spacy(None)
-    skipped = _not_needed_for_ner(nlp)
+    skipped = not_needed_for_ner(nlp)
     assert "ner" not in skipped
     assert "tok2vec" in skipped and "parser" in skipped
     with nlp.select_pipes(disable=skipped):

@@ -129,21 +129,20 @@ class NlpEngine:
         """The vectors the run clustered these (already redacted) answers by: read from the
         embedding cache, embedding only what it does not hold."""
         from nlp.places import strip_places
+        from nlp.theme_stages import embedding_backend, fit_names
 
         texts = [t or "" for t in redacted_texts]
         if not texts:
             return None
         engine = self._engine()
         # The backend the run embedded with (int8 from ``large_corpus_size`` answers).
-        backend = engine._backend(len(set(texts)))
+        backend = embedding_backend(engine, len(set(texts)))
         if getattr(engine, "mask_places", False):
             # As ``ThemeEngine.fit`` embeds them: places stripped, and the place and
             # organisation names recurring in these answers masked (same text, same key).
             stripped = [strip_places(t) for t in texts]
-            fit_names = getattr(engine, "_fit_names", None)
-            if fit_names is not None:
-                names = fit_names(texts)
-                stripped = [names.mask(t) for t in stripped]
+            names = fit_names(engine, texts)
+            stripped = [names.mask(t) for t in stripped]
             texts = stripped
         vectors = backend.embed(texts)
         # Distinct texts read from the cache / embedded now (the run filled the cache).
