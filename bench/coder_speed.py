@@ -47,7 +47,9 @@ def main() -> None:
     import numpy as np
     import pandas as pd
 
-    from nlp.coder import GuidedCoder, Lexicon, review_order, typicality
+    from nlp.answer_graph import Lexicon
+    from nlp.coder import GuidedCoder
+    from nlp.review_queue import review_order, typicality
     from nlp.review_simulation import answer_vectors
     from nlp.themes import ThemeEngine
 

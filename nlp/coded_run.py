@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .coder import AnswerGraph, GuidedCoder
+from .answer_graph import AnswerGraph
+from .coder import GuidedCoder
 from .theme_details import theme_places, theme_quotes
 from .themes import Assignment, Theme, ThemeEngine, ThemeResult
 

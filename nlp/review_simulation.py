@@ -82,7 +82,9 @@ def simulate_review(
     """One dict per budget: budget, order, the ``review_scores`` figures, n_unreviewed and
     the seconds the coder took (training and assigning) at that budget. Answers without a
     label are left out (the simulated analyst cannot answer them)."""
-    from .coder import AnswerGraph, GuidedCoder, Lexicon, review_order
+    from .answer_graph import AnswerGraph, Lexicon
+    from .coder import GuidedCoder
+    from .review_queue import review_order
 
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")

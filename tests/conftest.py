@@ -277,7 +277,8 @@ def _cheapen_password_hashes(patch: pytest.MonkeyPatch) -> None:
         return generate_password_hash(password, method=TEST_HASH_METHOD)
 
     patch.setattr(accounts, "hash_password", cheap)
-    patch.setattr(accounts, "_DUMMY_HASH", cheap("not-a-real-password-0000"))
+    dummy = cheap("not-a-real-password-0000")
+    patch.setattr(accounts, "_dummy_hash", lambda: dummy)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,14 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.coder import (
-    NOT_RELEVANT,
-    AnswerGraph,
-    GuidedCoder,
-    agreement,
-    review_order,
-)
+from nlp.answer_graph import AnswerGraph
+from nlp.coder import NOT_RELEVANT, GuidedCoder
 from nlp.intervals import wilson_interval
+from nlp.review_queue import agreement, review_order
 
 from .conftest import TINY_CORPUS
 

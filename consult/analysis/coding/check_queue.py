@@ -29,19 +29,11 @@ from consult.analysis.review.curation import answer_themes, clean_label, new_the
 from consult.analysis.review.decisions import event, record
 from consult.analysis.runs.results import recount_run
 from consult.models import User
-from nlp.coder import agreement as coder_agreement
+from nlp.review_queue import Agreement, agreement
 
 ACTIONS = ("accept", "other", "new", "not_relevant", "skip")
 # The agreement estimate reads this many of the latest checks.
 AGREEMENT_WINDOW = 50
-
-
-@dataclass(frozen=True)
-class Agreement:
-    n: int
-    share: float | None
-    low: float | None
-    high: float | None
 
 
 @dataclass(frozen=True)
@@ -51,13 +43,6 @@ class QueueState:
     remaining: int  # answers nobody has reviewed yet
     unthemed: int
     agreement: Agreement
-
-
-def agreement(hits: list[bool], last: int = AGREEMENT_WINDOW) -> Agreement:
-    """``nlp.coder.agreement``: the share of the last checks where the suggestion was what
-    the analyst chose, with its Wilson interval (``nlp.intervals``)."""
-    a = coder_agreement(hits, last=last)
-    return Agreement(a.n, a.share, a.low, a.high)
 
 
 def state(db: Session, run: AnalysisRun) -> QueueState:
@@ -82,7 +67,7 @@ def state(db: Session, run: AnalysisRun) -> QueueState:
         labelled=store.label_count(decided),
         remaining=max(0, int(total) - len(seen & in_run)),
         unthemed=run.n_unthemed,
-        agreement=agreement(hits),
+        agreement=agreement(hits, last=AGREEMENT_WINDOW),
     )
 
 

@@ -1,7 +1,7 @@
 """What the coder reads about a run's answers, worked out once per run and kept on disk:
 their vectors (from the embedding cache the run filled), their TF-IDF rows
-(``nlp.coder.Lexicon``, over the run's answers and the answers of the run it was seeded
-from), each answer's nearest answers in the run (``nlp.coder.AnswerGraph``: the coder
+(``nlp.answer_graph.Lexicon``, over the run's answers and the answers of the run it was seeded
+from), each answer's nearest answers in the run (``nlp.answer_graph.AnswerGraph``: the coder
 smooths vectors and spreads decisions over it) and how typical each answer is (the
 graph's typicality, for the review queue).
 
@@ -33,7 +33,7 @@ def digest(text: str) -> bytes:
 
 
 class StoredLexicon:
-    """``nlp.coder.Lexicon``'s rows read back from disk: ``transform`` looks a text's row
+    """``nlp.answer_graph.Lexicon``'s rows read back from disk: ``transform`` looks a text's row
     up by its digest. Every text the coder is given in a run is in it (the file is rebuilt
     otherwise); a text that is not gets an empty row (its vector still counts)."""
 
@@ -59,7 +59,7 @@ class RunFeatures:
     lexicon: StoredLexicon | None  # TF-IDF rows of the answers and of ``extra`` texts
     extra: dict[bytes, np.ndarray]  # digest -> vector of the other texts (the seed run's)
     key: bytes = b""  # fingerprint of the answers (and columns) these features are of
-    graph: object = None  # ``nlp.coder.AnswerGraph`` of ``vectors`` (rows in their order)
+    graph: object = None  # ``nlp.answer_graph.AnswerGraph`` of ``vectors`` (rows in their order)
 
     def rows(self, answer_ids: Sequence[int]) -> np.ndarray:
         at = {int(i): j for j, i in enumerate(self.ids)}
@@ -93,7 +93,7 @@ def features(
     vectors for texts (the engine's); None when it cannot. Read from ``cache_dir`` when
     the run's answers are the same as when it was written; otherwise worked out (vectors
     kept for the answers already there) and written back."""
-    from nlp.coder import AnswerGraph, Lexicon
+    from nlp.answer_graph import AnswerGraph, Lexicon
 
     ids = [int(i) for i, _ in answers]
     texts = [t or "" for _, t in answers]

@@ -204,7 +204,9 @@ def code_run(db: Session, run: AnalysisRun, engine, progress: Callable | None = 
     seen = store.seen(decided)
     mask = np.array([(a.response_id, a.question_code) in seen or a.id in labelled
                      for a in answers], dtype=bool)
-    order = coder_mod.review_order(
+    from nlp.review_queue import review_order
+
+    order = review_order(
         coder, feats.vectors, mask, n=min(QUEUE_AHEAD, int((~mask).sum())),
         texts=texts if feats.lexicon is not None else None, typical=feats.typical)
     run_settings.update(run, queue=[answers[i].id for i in order])
