@@ -26,8 +26,8 @@ from tests.consult.analysis.test_analysis_support import (
     FakeEngine,
     add_response,
     resident,
-    sign_in,
 )
+from tests.support import signed_in_as, staff_id
 
 pytest.importorskip("nlp.coder")
 
@@ -100,7 +100,7 @@ def retrain(db, run) -> AnalysisRun:
 
 def test_a_retrain_keeps_every_theme_and_answer_and_is_one_undoable_engine_entry(app):
     client = app.test_client()
-    uid = sign_in(client, app)
+    uid = staff_id(app, signed_in_as(app, client))
     with app.app_context():
         db = get_db()
         user = db.get(User, uid)
@@ -166,7 +166,7 @@ def test_a_retrain_keeps_every_theme_and_answer_and_is_one_undoable_engine_entry
 
 def test_answers_in_no_theme_are_proposed_and_only_the_analyst_makes_a_theme(app):
     client = app.test_client()
-    uid = sign_in(client, app)
+    uid = staff_id(app, signed_in_as(app, client))
     with app.app_context():
         db = get_db()
         user = db.get(User, uid)
