@@ -13,7 +13,7 @@ from consult.analysis.coding import check_queue
 from consult.analysis.coding import job as coding_job
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import COMPLETE, AnalysisRun, Theme
-from consult.analysis.priorities import priority_names
+from consult.analysis.priorities import confirmed_links, priority_names
 from consult.analysis.public_views import queries as report_queries
 from consult.analysis.public_views.figures import proportion
 from consult.analysis.review import split as splitting
@@ -187,6 +187,7 @@ def run(run_id: int):
         quotes=quotes,
         n_people=len(people),
         priorities=priority_names(),
+        links=confirmed_links(db, run),
         split_jobs=splitting.active(db, run),
     )
 

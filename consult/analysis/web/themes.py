@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from consult.analysis import queries
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import Quote
-from consult.analysis.priorities import priority_names
+from consult.analysis.priorities import confirmed_links, priority_names
 from consult.analysis.review import curation
 from consult.analysis.review import quotes as quoting
 from consult.analysis.review import split as splitting
@@ -52,6 +52,7 @@ def theme(run_id: int, theme_id: int):
         places=queries.theme_places(db, theme),
         others=[t for t in queries.themes(db, run.id) if t.id != theme.id],
         priorities=priority_names(),
+        link_confirmed=theme.id in confirmed_links(db, run),
         events=queries.events(db, run.id, theme.id)[:20],
         question_names=question_names(run),
     )
@@ -197,6 +198,8 @@ def split_confirm(run_id: int, theme_id: int, job_id: int):
     for i, part in enumerate(parts):
         label = " ".join(request.form.get(f"label-{i}", "").split())
         part["label"] = label
+        # Not reviewed unless the analyst ticks it: a part is a suggestion until checked.
+        part["reviewed"] = request.form.get(f"reviewed-{i}") == "yes"
         if not label:
             errors[f"label-{i}"] = f"Enter a name for part {i + 1}"
         elif len(label) > 200:

@@ -73,12 +73,18 @@ def _run(db, versions, year):
 
 
 def review(db, run_id, *labels):
-    """Mark themes reviewed as the review actions do (Theme.reviewed_at, CONTRACT-11)."""
+    """Mark themes reviewed as the review actions do (Theme.reviewed_at, CONTRACT-11), and
+    confirm the engine's priority links (only confirmed links are ranked)."""
+    from consult.analysis.review.curation import link_priority
+
     found = db.scalars(select(Theme).where(Theme.run_id == run_id, Theme.label.in_(labels)))
     found = list(found)
     assert {t.label for t in found} == set(labels)
+    run = db.get(AnalysisRun, run_id)
     for t in found:
         t.reviewed_at = utcnow()
+        if t.priority:
+            link_priority(db, run, t, t.priority, {t.priority: t.priority}, None)
     db.commit()
 
 
