@@ -35,6 +35,9 @@ class RunSettings:
     coder: dict = field(default_factory=dict)
     # The check queue's order: answer ids, the next to check first (``coding``).
     queue: list[int] = field(default_factory=list)
+    # The questions analysed as "survey:code" (``runs.start``); empty for runs stored before
+    # questions were keyed by survey (their plain ``question_codes`` apply to every survey).
+    questions: list[str] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: dict | None) -> RunSettings:

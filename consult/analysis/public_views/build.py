@@ -294,7 +294,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable) -> PublicVie
                 label=theme.label,
                 priority=links.get(theme.id),
                 priority_name=names.get(links.get(theme.id)) if links.get(theme.id) else None,
-                emerging=not links.get(theme.id),
+                emerging=theme.emerging or not theme.priority,
                 audiences=per_audience,
                 changes=changes,
                 sentence=figure_sentence(theme.label, fragments),
