@@ -37,7 +37,7 @@ class RunSettings:
     queue: list[int] = field(default_factory=list)
     # The questions analysed as "survey:code" (``runs.start``); empty for runs stored before
     # questions were keyed by survey (their plain ``question_codes`` apply to every survey).
-    questions: list[str] = field(default_factory=list)
+    questions: list[str] | None = None
 
     @classmethod
     def from_json(cls, data: dict | None) -> RunSettings:
