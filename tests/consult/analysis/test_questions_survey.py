@@ -20,6 +20,7 @@ from tests.consult.analysis.test_analysis_support import (
     residents_app,
     version_of,
 )
+from tests.consult.analysis.test_analysis_views import theme_id
 
 PUPILS = "What worries you most about staying safe?"
 RESIDENTS = "What worries you most about community safety where you live?"
@@ -75,6 +76,10 @@ def test_each_question_is_analysed_in_its_own_survey(app):
         assert texts and all(t.startswith("Vaping in the toilets") for t in texts)
         run = db.get(AnalysisRun, only_pupils)
         assert run.question_codes == ["worry_text"]  # the scope decisions are found by
+    # The theme page names the question each answer was given to.
+    vaping = theme_id(app, only_pupils, "Vaping")
+    table = analyst.get(f"/analysis/runs/{only_pupils}/themes/{vaping}").get_data(as_text=True)
+    assert "<td class=\"govuk-table__cell\">What worries you most</td>" in table
     # The public views name each survey's question in its own words.
     report = analyst.get(f"/analysis/runs/{only_pupils}/report.json").get_json()
     asked = {s["survey"]: [q["question"] for q in s["questions"]]
