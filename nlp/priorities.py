@@ -28,8 +28,9 @@ import yaml
 # The similarity a theme needs before the engine suggests a link to a priority (below it the
 # theme is "emerging"). Measured on tests/nlp/data/priority_links.yaml with all-MiniLM-L6-v2:
 # 21 of 21 links above 0.60 are right (recall 0.81); at the old 0.45, 24 of 30 (0.80), with
-# "Coffee bar and drugs" and "Potholes" linked. See BENCHMARKS.md, "Priority links". Even
-# above it a link is a suggestion: only the analyst's confirmation puts it in the public views.
+# "Coffee bar and drugs" and "Potholes" linked. See BENCHMARKS.md, "Priority links". The app
+# shows an engine link as a suggestion only at or above it; even then only the analyst's
+# confirmation puts it in the public views.
 AUTO_LINK_THRESHOLD = 0.60
 
 

@@ -42,7 +42,7 @@ from .embeddings import (
 from .labelling import ThemeLabeller, _stem
 from .nonanswers import classify_non_answer
 from .places import PlaceNameFinder, find_places, strip_places
-from .priorities import AUTO_LINK_THRESHOLD, Taxonomy, load_taxonomy, map_to_priorities
+from .priorities import Taxonomy, load_taxonomy, map_to_priorities
 from .redact import Redactor
 
 Progress = Callable[[str, float], None]
@@ -175,7 +175,7 @@ class ThemeEngine:
         further_ratio: float = 0.85,
         clause_ratio: float = 0.75,
         outlier_threshold: float = 0.3,
-        priority_threshold: float = AUTO_LINK_THRESHOLD,
+        priority_threshold: float = 0.45,
         n_quotes: int = 3,
         random_state: int = 42,
         max_themes: int = 60,

@@ -27,6 +27,7 @@ from consult.db import get_db
 from consult.jobs import get_job
 from consult.models import User
 from consult.survey_store import definition_of
+from nlp.priorities import AUTO_LINK_THRESHOLD
 
 
 @bp.get("/")
@@ -193,6 +194,7 @@ def run(run_id: int):
         n_people=len(people),
         priorities=priority_names(),
         links=confirmed_links(db, run),
+        auto_link=AUTO_LINK_THRESHOLD,
         split_jobs=splitting.active(db, run),
     )
 

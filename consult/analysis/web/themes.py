@@ -25,6 +25,7 @@ from consult.auth import current_user, role_required
 from consult.db import get_db
 from consult.jobs import get_job
 from consult.survey_store import definition_of
+from nlp.priorities import AUTO_LINK_THRESHOLD
 
 
 def answer_question_names(db, run, answers) -> dict[int, str]:
@@ -77,6 +78,7 @@ def theme(run_id: int, theme_id: int):
         others=[t for t in queries.themes(db, run.id) if t.id != theme.id],
         priorities=priority_names(),
         link_confirmed=theme.id in confirmed_links(db, run),
+        auto_link=AUTO_LINK_THRESHOLD,
         events=queries.events(db, run.id, theme.id)[:20],
         question_names=answer_question_names(db, run, [a for a, _ in answers]),
     )
