@@ -99,6 +99,13 @@ def test_engine_links_are_suggestions_until_the_analyst_confirms_them(app):
     assert "Confirm the link to Road safety" in page
     listing = analyst.get(f"/analysis/runs/{run_id}").get_data(as_text=True)
     assert "Suggested</strong> Road safety (0.80)" in listing
+    # Below the measured threshold the engine's closest priority is not suggested at all.
+    with app.app_context():
+        db = get_db()
+        db.get(Theme, drugs).priority_score = 0.5
+        db.commit()
+    page = analyst.get(f"/analysis/runs/{run_id}/themes/{drugs}").get_data(as_text=True)
+    assert "Confirm the link to" not in page and "(closest match 0.50)" in page
     # Reviewed themes with the engine's links only: no priority is ranked yet.
     assert _ranked(analyst, run_id) == []
     # The analyst confirms the speeding link with one button: now it counts.
