@@ -26,3 +26,28 @@ def priority_names() -> dict[str, str]:
         for p in data.get("priorities", [])
         if isinstance(p, dict) and p.get("id")
     }
+
+
+def confirmed_links(db, run) -> dict[int, str | None]:
+    """theme id -> the priority the analyst linked it to (None: the analyst marked it
+    emerging), for the run's active themes the analyst decided on. A link the engine
+    suggested (``Theme.priority`` with its ``priority_score``) is absent until the analyst
+    confirms it: the decisions (``link_priority`` / ``mark_emerging``, later ones win) are
+    the record, so no column is needed and a re-run reads the same."""
+    from consult.analysis import queries
+    from consult.analysis.review import decisions
+
+    by_key = {t.key: t for t in queries.themes(db, run.id)}
+    out: dict[int, str | None] = {}
+    for d in decisions.for_run(db, run):
+        if d.kind not in ("link_priority", "mark_emerging"):
+            continue
+        theme = by_key.get(d.theme_key)
+        if theme is not None:
+            out[theme.id] = (d.value or {}).get("priority") if d.kind == "link_priority" else None
+    return out
+
+
+def confirmed_priority(theme, links: dict[int, str | None]) -> str | None:
+    """The priority a theme counts under in the public views: only a confirmed link."""
+    return links.get(theme.id)

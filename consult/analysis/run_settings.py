@@ -38,6 +38,9 @@ class RunSettings:
     # New themes the coder proposes from the answers in no theme, for the analyst to
     # accept, merge or dismiss (``coding.proposed``): {"id", "label", "keywords", "answers"}.
     proposals: list[dict] = field(default_factory=list)
+    # The questions analysed as "survey:code" (``runs.start``); empty for runs stored before
+    # questions were keyed by survey (their plain ``question_codes`` apply to every survey).
+    questions: list[str] | None = None
 
     @classmethod
     def from_json(cls, data: dict | None) -> RunSettings:

@@ -59,6 +59,13 @@ def _priority_names() -> dict[str, str]:
     return priority_names()
 
 
+def _confirmed_links(db: Session, run: AnalysisRun | None) -> dict[int, str | None]:
+    """theme id -> the priority the analyst confirmed (the engine's suggestions never count)."""
+    from consult.analysis.priorities import confirmed_links
+
+    return confirmed_links(db, run) if run is not None else {}
+
+
 def published_themes(db: Session, run_id: int) -> list[Theme]:
     """The only themes any export may show: reviewed, active, relevant."""
     return [
@@ -155,6 +162,7 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable) -> PublicVie
     min_base = int(app.config.get("ANALYSIS_REPORT_MIN_BASE", 20))
     alpha = float(app.config.get("ANALYSIS_SIGNIFICANCE", 0.05))
     names = _priority_names()
+    links = _confirmed_links(db, run)
     versions = queries.versions(db, run.survey_version_ids or [])
     quotes = queries.publishable_quotes(db, run.id)
     reviewed = published_themes(db, run.id)
@@ -190,8 +198,10 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable) -> PublicVie
     base_themes: list[Theme] = []
     pairs: dict[int, int] = {}
     base_people = None
+    base_links: dict[int, str | None] = {}
     if baseline is not None:
         base_themes = published_themes(db, baseline.id)
+        base_links = _confirmed_links(db, baseline)
         if not base_themes:
             baseline_note = (
                 f"No change since {baseline.period} is shown: none of that year's themes was "
@@ -282,8 +292,8 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable) -> PublicVie
             ThemeFigures(
                 id=theme.id,
                 label=theme.label,
-                priority=theme.priority,
-                priority_name=names.get(theme.priority) if theme.priority else None,
+                priority=links.get(theme.id),
+                priority_name=names.get(links.get(theme.id)) if links.get(theme.id) else None,
                 emerging=theme.emerging or not theme.priority,
                 audiences=per_audience,
                 changes=changes,
@@ -300,21 +310,22 @@ def build_report(db: Session, run: AnalysisRun, *, match: Callable) -> PublicVie
 
     # Priorities, ranked per audience; emerging themes are never in the ranking.
     rankings: dict[str, Ranking] = {}
-    linked = [t for t in themes if t.priority and not t.emerging]
-    base_linked = [t for t in base_themes if t.priority and not t.emerging]
+    # Only links the analyst confirmed count; the engine's suggestions wait for them.
+    linked = [t for t in themes if links.get(t.id)]
+    base_linked = [t for t in base_themes if base_links.get(t.id)]
     for key in reported:
         rows = []
-        for pkey in dict.fromkeys(t.priority for t in linked):
-            t_ids = [t.id for t in linked if t.priority == pkey]
+        for pkey in dict.fromkeys(links[t.id] for t in linked):
+            t_ids = [t.id for t in linked if links[t.id] == pkey]
             share = people.share(t_ids, people.audience[key], threshold)
-            prev_ids = [t.id for t in base_linked if t.priority == pkey]
+            prev_ids = [t.id for t in base_linked if base_links[t.id] == pkey]
             rows.append(
                 PriorityRow(
                     pkey,
                     names.get(pkey, pkey),
                     share,
                     change(key, share, prev_ids),
-                    [t.label for t in linked if t.priority == pkey],
+                    [t.label for t in linked if links[t.id] == pkey],
                 )
             )
         rows.sort(key=lambda r: (-r.share.count, r.name))

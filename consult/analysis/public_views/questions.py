@@ -27,6 +27,7 @@ from consult.analysis.public_views.parts import (
     SurveyQuestions,
     audience_of,
 )
+from consult.analysis.runs.start import run_questions
 from consult.survey_store import definition_of
 from consult.templating import plural
 
@@ -55,7 +56,8 @@ def survey_questions(db: Session, run: AnalysisRun, by_survey: Counter) -> list[
             else "(" + ", ".join(f"{n:,} {words}" for words, n in hows) + ")"
         ) if hows else "online"
         lookup = {q.code: q for q in defn.questions()}
-        asked = [(c, lookup[c].label) for c in run.question_codes or [] if c in lookup]
+        asked = [(c, lookup[c].label) for s, c in run_questions(run)
+                 if (s is None or s == survey_id) and c in lookup]
         out.append(
             SurveyQuestions(
                 survey_id, defn.title, audience, how, asked

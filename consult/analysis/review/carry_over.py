@@ -156,7 +156,9 @@ def _apply(db: Session, run: AnalysisRun, d: Decision, theme: Theme | None,
             sub = ensure(part.get("key"), part.get("label", ""))
             if sub is not None:
                 sub.split_from_id = sub.split_from_id or theme.id
-                if sub.reviewed_at is None:  # the parts of a confirmed split are reviewed
+                # A part is reviewed where the analyst reviewed it at the split (splits
+                # recorded before the choice existed reviewed every part).
+                if sub.reviewed_at is None and part.get("reviewed", True):
                     sub.reviewed_at, sub.reviewed_by_id = d.at, d.user_id
         # Answers the analyst placed are in the parts already; new answers the engine put
         # in the old theme are left for the coder ("not yet themed"), not guessed here.

@@ -60,6 +60,7 @@ def split_proposal(result, texts: list[str], ids: list[int], typical: int = 4) -
                 "answers": [i for _, i in rows],
                 "typical": examples,
                 "priority": t.priority,
+                "priority_score": float(getattr(t, "priority_score", 0.0) or 0.0),
                 "emerging": bool(t.emerging),
                 "centroid": [round(float(v), 6) for v in (t.centroid or [])],
             }
@@ -73,7 +74,11 @@ def apply_split(
 ) -> list[Theme]:
     """Replace ``theme`` by the confirmed parts of a split preview. Answers the preview left
     out stay in the original theme, which is kept only if any remain. Every answer placed in
-    a part is a decision (the coder learns from it; a re-run places it again)."""
+    a part is a decision (the coder learns from it; a re-run places it again).
+
+    A part is reviewed only where the analyst said so (``p["reviewed"]``); otherwise it is
+    a suggestion like any new theme. A part's priority is the engine's suggestion (it needs
+    the analyst's confirmation to count, see ``consult.analysis.priorities``)."""
     require_active(theme)
     parts = [p for p in parts if p.get("answers")]
     if len(parts) < 2:
@@ -92,8 +97,9 @@ def apply_split(
             keywords=list(p.get("keywords") or []),
             size=0,
             share=0.0,
-            priority=p.get("priority") if p.get("priority") is not None else theme.priority,
-            emerging=bool(p.get("emerging")) if p.get("priority") is not None else theme.emerging,
+            priority=p.get("priority"),
+            priority_score=float(p.get("priority_score") or 0.0),
+            emerging=bool(p.get("emerging")),
             centroid=list(p.get("centroid") or []),
             curated=True,
             split_from_id=theme.id,
@@ -101,7 +107,8 @@ def apply_split(
         )
         db.add(sub)
         db.flush()
-        review(sub, user, now)
+        if p.get("reviewed"):
+            review(sub, user, now)
         new.append(sub)
         for answer_id in p["answers"]:
             main = db.scalar(
@@ -135,7 +142,8 @@ def apply_split(
         db.execute(delete(Quote).where(Quote.theme_id == theme.id))
     theme.curated = True
     record(db, run, "split", user, theme=theme, other_keys=[t.key for t in new],
-           value={"parts": [{"key": t.key, "label": t.label} for t in new]}, at=now)
+           value={"parts": [{"key": t.key, "label": t.label, "reviewed": t.reviewed_at is not None}
+                            for t in new]}, at=now)
     event(
         db,
         run,

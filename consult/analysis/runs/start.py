@@ -36,13 +36,48 @@ def parse_key(key: str) -> tuple[int, str]:
     return int(rid), code
 
 
+def question_ref(survey_id: str, code: str) -> str:
+    """A question is its survey and its code ("schools:worry_text"): two surveys may use the
+    same code for questions worded differently."""
+    return f"{survey_id}:{code}"
+
+
+def parse_ref(ref: str) -> tuple[str | None, str]:
+    """(survey id, code) of a question ref; a plain code (runs stored before questions were
+    keyed by survey) is that code in every survey of the run (survey None)."""
+    survey, sep, code = str(ref).rpartition(":")
+    return (survey, code) if sep else (None, code)
+
+
 def free_text_questions(db: Session, version_ids: Iterable[int]) -> dict[str, str]:
-    """code -> label of every free-text question analysed for themes in these versions."""
+    """survey:code -> label of every free-text question analysed for themes in these
+    versions (the newest version's wording of each survey)."""
     found: dict[str, str] = {}
-    for version in queries.versions(db, version_ids):
+    for version in sorted(queries.versions(db, version_ids), key=lambda v: -v.version):
         for q in definition_of(version).free_text_questions():
-            found.setdefault(q.code, q.label)
+            found.setdefault(question_ref(version.survey_id, q.code), q.label)
     return found
+
+
+def run_questions(run: AnalysisRun) -> list[tuple[str | None, str]]:
+    """The run's questions as (survey id, code): the refs it stored, or for older runs
+    their plain codes (survey None: that code in every survey, as they were analysed)."""
+    refs = RunSettings.from_json(run.settings).questions
+    if refs:
+        return [parse_ref(r) for r in refs]
+    return [(None, c) for c in run.question_codes or []]
+
+
+def _chosen_refs(asked: Iterable[str], available: dict[str, str]) -> list[str]:
+    """The refs chosen: a ref as given, a plain code as that code in every survey chosen."""
+    out: list[str] = []
+    for item in asked:
+        survey, code = parse_ref(item)
+        if survey is not None:
+            out += [item] if item in available else []
+        else:
+            out += [r for r in available if parse_ref(r)[1] == code]
+    return list(dict.fromkeys(out))
 
 
 def create_run(
@@ -62,7 +97,10 @@ def create_run(
     if not chosen:
         raise AnalysisError("Select at least one survey version")
     available = free_text_questions(db, [v.id for v in chosen])
-    codes = [c for c in dict.fromkeys(question_codes) if c in available]
+    refs = _chosen_refs(question_codes, available)
+    # The plain codes stay the run's scope (decisions and last year's run are found by
+    # them); the refs say which survey's question each is.
+    codes = list(dict.fromkeys(parse_ref(r)[1] for r in refs))
     if not codes:
         raise AnalysisError("Select at least one free-text question")
     year = (year or "").strip() or None
@@ -70,9 +108,9 @@ def create_run(
         raise AnalysisError("Select a year from the list")
     survey_ids = [v.survey_id for v in chosen]
     survey_id = Counter(survey_ids).most_common(1)[0][0]
-    settings = RunSettings(year=year, start=dict(start or {}))
+    settings = RunSettings(year=year, start=dict(start or {}), questions=refs)
     run = AnalysisRun(
-        title=title.strip()[:200] or _default_title(chosen, codes, available),
+        title=title.strip()[:200] or _default_title(chosen, refs, available),
         survey_id=survey_id,
         survey_version_ids=[v.id for v in chosen],
         question_codes=codes,
@@ -115,9 +153,11 @@ def collect_answers(db: Session, run: AnalysisRun) -> AnswerSet:
     texts, ids, metadata = [], [], []
     people = set()
     year = queries.run_year(run)
+    questions = run_questions(run)
     for response in queries.reportable_responses(db, run.survey_version_ids or [], year):
         answers = response.answers or {}
-        for code in run.question_codes or []:
+        asked = [c for s, c in questions if s is None or s == response.survey_id]
+        for code in dict.fromkeys(asked):
             value = answers.get(code)
             if not isinstance(value, str) or not value.strip():
                 continue

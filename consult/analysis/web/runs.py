@@ -13,13 +13,13 @@ from consult.analysis.coding import check_queue, proposed
 from consult.analysis.coding import job as coding_job
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import COMPLETE, AnalysisRun, Theme
-from consult.analysis.priorities import priority_names
+from consult.analysis.priorities import confirmed_links, priority_names
 from consult.analysis.public_views import queries as report_queries
 from consult.analysis.public_views.figures import proportion
 from consult.analysis.review import split as splitting
 from consult.analysis.review.decisions import event
 from consult.analysis.runs import frames
-from consult.analysis.runs.start import create_run
+from consult.analysis.runs.start import create_run, question_ref, run_questions
 from consult.analysis.web.blueprint import ROLES, bp, complete_or_404, form_ids, run_or_404
 from consult.auth import current_user, role_required
 from consult.auth.audit import record as audit
@@ -27,6 +27,7 @@ from consult.db import get_db
 from consult.jobs import get_job
 from consult.models import User
 from consult.survey_store import definition_of
+from nlp.priorities import AUTO_LINK_THRESHOLD
 
 
 @bp.get("/")
@@ -44,10 +45,15 @@ def new_run():
     db = get_db()
     surveys = queries.surveys(db)
     all_versions = [v for s in surveys for v, _ in s.versions]
-    questions = []
-    for v in all_versions:
+    # One choice per survey and code: a pupils' question and a residents' question may
+    # share a code ("worry_text") and still be different questions.
+    questions, seen = [], set()
+    for v in sorted(all_versions, key=lambda v: -v.version):
         for q in definition_of(v).free_text_questions():
-            questions.append((v, q))
+            ref = question_ref(v.survey_id, q.code)
+            if ref not in seen:
+                seen.add(ref)
+                questions.append((v, q, ref))
     errors: dict[str, str] = {}
     chosen_versions = form_ids("versions")
     chosen_questions = request.form.getlist("questions")
@@ -60,7 +66,7 @@ def new_run():
     if request.method == "GET":
         wanted = request.args.get("survey")
         chosen_versions = [v.id for v in all_versions if not wanted or v.survey_id == wanted]
-        chosen_questions = sorted({q.code for v, q in questions if v.id in chosen_versions})
+        chosen_questions = [r for v, _q, r in questions if v.id in chosen_versions]
     else:
         if not chosen_versions:
             errors["versions"] = "Select at least one survey version"
@@ -187,6 +193,8 @@ def run(run_id: int):
         quotes=quotes,
         n_people=len(people),
         priorities=priority_names(),
+        links=confirmed_links(db, run),
+        auto_link=AUTO_LINK_THRESHOLD,
         split_jobs=splitting.active(db, run),
         proposals=proposed.listed(db, run),
     )
@@ -207,7 +215,7 @@ def rerun(run_id: int):
         run = create_run(
             db,
             version_ids=list(old.survey_version_ids),
-            question_codes=list(old.question_codes),
+            question_codes=[question_ref(s, c) if s else c for s, c in run_questions(old)],
             user=user,
             title=old.title,
             year=queries.run_year(old),

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from consult.analysis import queries
 from consult.analysis.errors import AnalysisError
 from consult.analysis.models import Quote
-from consult.analysis.priorities import priority_names
+from consult.analysis.priorities import confirmed_links, priority_names
 from consult.analysis.review import curation
 from consult.analysis.review import quotes as quoting
 from consult.analysis.review import split as splitting
@@ -24,6 +24,31 @@ from consult.analysis.web.blueprint import (
 from consult.auth import current_user, role_required
 from consult.db import get_db
 from consult.jobs import get_job
+from consult.survey_store import definition_of
+from nlp.priorities import AUTO_LINK_THRESHOLD
+
+
+def answer_question_names(db, run, answers) -> dict[int, str]:
+    """answer id -> the name of the question it answers, in its own survey's wording (a
+    pupils' and a residents' question may share a code)."""
+    from sqlalchemy import select
+
+    from consult.models import Response
+
+    response_ids = {a.response_id for a in answers}
+    survey_of = dict(db.execute(select(Response.id, Response.survey_id)
+                                .where(Response.id.in_(response_ids))).all())
+    lookup = {}  # survey id -> code -> Question, the newest version's wording
+    for v in sorted(queries.versions(db, run.survey_version_ids or []), key=lambda v: v.version):
+        lookup[v.survey_id] = {x.code: x for x in definition_of(v).questions()}
+    by_code = question_names(run)
+    names: dict[int, str] = {}
+    for a in answers:
+        q = lookup.get(survey_of.get(a.response_id), {}).get(a.question_code)
+        name = (q.short_label or q.label) if q is not None else None
+        names[a.id] = (name[:1].upper() + name[1:]) if name else by_code.get(
+            a.question_code, a.question_code)
+    return names
 
 
 def _back_to_theme(run, theme, anchor: str = ""):
@@ -52,8 +77,10 @@ def theme(run_id: int, theme_id: int):
         places=queries.theme_places(db, theme),
         others=[t for t in queries.themes(db, run.id) if t.id != theme.id],
         priorities=priority_names(),
+        link_confirmed=theme.id in confirmed_links(db, run),
+        auto_link=AUTO_LINK_THRESHOLD,
         events=queries.events(db, run.id, theme.id)[:20],
-        question_names=question_names(run),
+        question_names=answer_question_names(db, run, [a for a, _ in answers]),
     )
 
 
@@ -197,6 +224,8 @@ def split_confirm(run_id: int, theme_id: int, job_id: int):
     for i, part in enumerate(parts):
         label = " ".join(request.form.get(f"label-{i}", "").split())
         part["label"] = label
+        # Not reviewed unless the analyst ticks it: a part is a suggestion until checked.
+        part["reviewed"] = request.form.get(f"reviewed-{i}") == "yes"
         if not label:
             errors[f"label-{i}"] = f"Enter a name for part {i + 1}"
         elif len(label) > 200:

@@ -137,6 +137,6 @@ def test_start_from_a_frame_file_is_checked(app, analyst):
         **data, "frame_file": (io.BytesIO(b"not a frame"), "frame.docx")},
         content_type="multipart/form-data")
     assert r.status_code == 400 and b"must be a CSV or YAML file" in r.data
-    assert b'value="worry_text" checked' in r.data  # what was chosen is kept
+    assert b'value="residents:worry_text" checked' in r.data  # what was chosen is kept
     r = analyst.post("/analysis/runs/new", data={**data, "start": "last_year"})
     assert r.status_code == 400 and b"Select last year" in r.data

@@ -268,7 +268,7 @@ def test_split_previews_as_a_job_and_changes_nothing_until_confirmed(app):
         themes = queries.themes(db, run.id)
         assert speed.id not in [t.id for t in themes]  # every answer went to a new theme
         assert sorted((t.label, t.size) for t in themes) == [("Boy racers", 5), ("Speeding", 6)]
-        assert all(t.split_from_id == speed.id and t.reviewed_at for t in new)
+        assert all(t.split_from_id == speed.id and t.reviewed_at is None for t in new)
         assert db.get(Theme, speed.id).state == "split"
         split_event = db.scalar(select(ThemeEvent).where(ThemeEvent.action == "split"))
         assert split_event.user_id == user.id

@@ -105,6 +105,9 @@ def test_run_review_merge_rename_approve_and_download(app, analyst):
         for t in db.scalars(select(Theme).where(Theme.run_id == run_id, Theme.state == "active")):
             t.reviewed_at = t.reviewed_at or dt.datetime(2026, 4, 1)
         db.commit()
+    # Only a link the analyst confirmed ranks a priority (issue 20).
+    analyst.post(f"/analysis/runs/{run_id}/themes/{theme_id(app, run_id, 'Speeding')}/priority",
+                 data={"priority": "road_safety"})
     report = analyst.get(f"/analysis/runs/{run_id}/report")
     assert report.status_code == 200
     assert b"respondents select themselves" in report.data

@@ -73,12 +73,18 @@ def _run(db, versions, year):
 
 
 def review(db, run_id, *labels):
-    """Mark themes reviewed as the review actions do (Theme.reviewed_at, CONTRACT-11)."""
+    """Mark themes reviewed as the review actions do (Theme.reviewed_at, CONTRACT-11), and
+    confirm the engine's priority links (only confirmed links are ranked)."""
+    from consult.analysis.review.curation import link_priority
+
     found = db.scalars(select(Theme).where(Theme.run_id == run_id, Theme.label.in_(labels)))
     found = list(found)
     assert {t.label for t in found} == set(labels)
+    run = db.get(AnalysisRun, run_id)
     for t in found:
         t.reviewed_at = utcnow()
+        if t.priority:
+            link_priority(db, run, t, t.priority, {t.priority: t.priority}, None)
     db.commit()
 
 
@@ -244,7 +250,8 @@ def test_method_states_exactly_what_was_reviewed_and_how(app, runs):
         data = json.loads(to_json(report))
         words = docx_text(to_docx(report))
     assert paragraph == (
-        "The text-analysis tool suggested 5 themes. An analyst reviewed 3 of them (1 renamed): "
+        "The text-analysis tool suggested 5 themes. An analyst reviewed 3 of them (1 renamed; "
+        "2 linked to a priority by hand): "
         "read their answers, and confirmed or named each one, placing 2 answers in their theme "
         "by hand. Only the 3 reviewed themes are "
         "reported here: they hold 96 of the 99 answers (97%). Not reported: 1 theme not yet "
@@ -256,7 +263,8 @@ def test_method_states_exactly_what_was_reviewed_and_how(app, runs):
         "themes_suggested": 5, "themes_reviewed": 3, "themes_not_yet_reviewed": 1,
         "themes_not_relevant": 1, "answers": 99, "answers_in_reviewed_themes": 96,
         "answers_in_unreviewed_themes": 3, "answers_in_no_theme": 0, "quotes_approved": 1,
-        "how_reviewed": {"renamed": 1}, "answers_placed_by_hand": 2,
+        "how_reviewed": {"renamed": 1, "linked to a priority by hand": 2},
+        "answers_placed_by_hand": 2,
     }
     assert "every theme was checked" not in words
 
