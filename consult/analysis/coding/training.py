@@ -297,14 +297,21 @@ def _reassign(db: Session, run: AnalysisRun, coder, answers: Sequence[AnswerRow]
 def _rewrite(db: Session, run: AnalysisRun,
              changes: list[tuple[AnswerRow, list[tuple[int, bool, float]]]],
              between: Callable[[], None] | None = None) -> None:
-    """The changed answers' assignments replaced, ``CHUNK`` answers at a time (their
-    suggested, not approved, quotes go too); ``between`` is called after each chunk, whose
-    answers are then whole (old assignments gone, new ones written)."""
+    """The changed answers' assignments replaced, ``CHUNK`` answers at a time (a suggested,
+    not approved, quote goes only when its answer leaves the quote's theme); ``between`` is
+    called after each chunk, whose answers are then whole (old assignments gone, new ones
+    written)."""
     for start in range(0, len(changes), CHUNK):
         part = changes[start:start + CHUNK]
         chunk = [a.id for a, _ in part]
+        kept = {a.id: {tid for tid, _m, _c in new} for a, new in part}
+        gone = [qid for qid, aid, tid in db.execute(
+            select(Quote.id, Quote.answer_id, Quote.theme_id).where(
+                Quote.answer_id.in_(chunk), Quote.approved_at.is_(None)))
+            if tid not in kept[aid]]
         db.execute(delete(ThemeAssignment).where(ThemeAssignment.answer_id.in_(chunk)))
-        db.execute(delete(Quote).where(Quote.answer_id.in_(chunk), Quote.approved_at.is_(None)))
+        if gone:
+            db.execute(delete(Quote).where(Quote.id.in_(gone)))
         _insert(db, run, [(a, tid, main, conf) for a, new in part for tid, main, conf in new])
         if between is not None:
             between()

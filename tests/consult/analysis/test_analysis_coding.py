@@ -258,3 +258,31 @@ def test_the_run_features_read_back_give_the_graph_they_were_written_with(tmp_pa
     assert np.array_equal(rows1, rows2)  # graph rows: the order the file was written in
     assert np.array_equal(np.sort(index1, axis=1), np.sort(index2, axis=1))
     assert np.allclose(np.sort(sims1, axis=1), np.sort(sims2, axis=1))
+
+
+def test_a_retrain_keeps_the_suggested_quotes_of_answers_that_stay_in_their_theme(app):
+    """Issue 20: a merge of themes with 3 suggested quotes ended with none once the coder
+    re-placed their answers. Re-placing an answer drops its suggested quote only when the
+    answer leaves the quote's theme."""
+    from consult.analysis.models import Quote
+    from consult.analysis.runs.results import answer_rows
+
+    with app.app_context():
+        db = get_db()
+        seed(db)
+        run, _ = start(db, db.get(User, make_user(app)), codes=("worry_text",))
+        t = {label: theme.id for label, theme in by_label(db, run).items()}
+        quotes = db.scalars(select(Quote).where(Quote.theme_id == t["Speeding"],
+                                                Quote.approved_at.is_(None))).all()
+        assert len(quotes) >= 2
+        stays, leaves = quotes[0], quotes[1]
+        rows = {r.id: r for r in answer_rows(db, run)}
+        coding._rewrite(db, run, [
+            # the same theme, now with a second concern: its quote stays a candidate
+            (rows[stays.answer_id], [(t["Speeding"], True, 0.9), (t["Drug dealing"], False, 0.6)]),
+            # moved to another theme: no longer a quote of Speeding
+            (rows[leaves.answer_id], [(t["Drug dealing"], True, 0.8)]),
+        ])
+        db.commit()
+        left = {q.id for q in db.scalars(select(Quote).where(Quote.theme_id == t["Speeding"]))}
+    assert stays.id in left and leaves.id not in left
