@@ -56,7 +56,9 @@ class RunSettings:
             if f.name == "engine_details":
                 continue
             value = getattr(self, f.name)
-            if value is not None:
+            # Neither None nor an empty list or dict is written: a missing key reads back as
+            # its default, so settings stored before a field existed round-trip unchanged.
+            if value is not None and value != [] and value != {}:
                 out[f.name] = value
         return out
 
