@@ -8,19 +8,19 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_check, serve_live
+from tests.browser.conftest import axe_check
 from tests.consult.analysis.test_analysis_support import fake_factory, seed_residents
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A live server of this module's own: its analysis must not add to the shared one's."""
-    with serve_live(tmp_path_factory.mktemp("shortcuts-live"), "shortcuts-live") as live:
-        live.app.config.update(JOBS_SYNC=True, ANALYSIS_ENGINE_FACTORY=fake_factory)
-        with live.db() as db:
-            seed_residents(db)
-            db.commit()
-        yield live
+@pytest.fixture
+def live_server(live_server):
+    """This test's own server (every browser test has one), with the fake theme engine,
+    jobs run at once and residents' answers to analyse."""
+    live_server.app.config.update(JOBS_SYNC=True, ANALYSIS_ENGINE_FACTORY=fake_factory)
+    with live_server.db() as db:
+        seed_residents(db)
+        db.commit()
+    return live_server
 
 
 def _checked(page) -> int:

@@ -4,17 +4,8 @@ their edited wording and hints, and the respondent sees them in that order."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.browser.conftest import axe_check, screenshot, serve_live
+from tests.browser.conftest import axe_check, screenshot
 from tests.browser.test_survey_editor_browser import _press
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """A server of this module's own: its draft must not meet the other editor tests'."""
-    with serve_live(tmp_path_factory.mktemp("editor-options-live"), "editor-options-live") as live:
-        yield live
 
 
 def _option_labels(page) -> list[str]:
