@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
 from tests.browser.conftest import axe_check, screenshot
 
@@ -16,7 +15,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def reviewed_run(live_server, monkeypatch):
     from consult.analysis import service
-    from consult.analysis.models import AnalysisRun, Theme
     from consult.db import get_db
     from consult.jobs import enqueue
     from tests.consult.analysis.test_analysis_support import (
@@ -43,11 +41,9 @@ def reviewed_run(live_server, monkeypatch):
                                  question_codes=["worry_text"], user=None, year="2026")
         db.commit()
         enqueue("analysis.run", {"run_id": run.id}, db=db)
-        run = db.get(AnalysisRun, run.id)
-        for t in db.scalars(select(Theme).where(Theme.run_id == run.id,
-                                                Theme.label.in_(["Speeding", "Drug dealing"]))):
-            t.reviewed_at = when
-        db.commit()
+        from tests.consult.analysis.public_views.test_analysis_export import review
+
+        review(db, run.id, "Speeding", "Drug dealing")  # reviewed, their links confirmed
         return run.id
 
 
@@ -57,7 +53,7 @@ def test_public_views_pages_pass_axe_and_show_only_reviewed_themes(
     page = staff_page("analyst")
     page.goto(f"/analysis/runs/{reviewed_run}/report")
     status = page.locator("#review-status").inner_text()
-    assert "1 of 3 themes still need a review" in status
+    assert "1 of 3 themes still needs a review" in status
     main = page.locator(".app-public-views").inner_text()
     assert "Speeding" in main and "Drug dealing" in main and "Street lighting" not in main
     charts = page.locator("img.app-chart").all()
