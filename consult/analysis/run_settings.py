@@ -37,7 +37,8 @@ class RunSettings:
     queue: list[int] = field(default_factory=list)
     # New themes the coder proposes from the answers in no theme, for the analyst to
     # accept, merge or dismiss (``coding.proposed``): {"id", "label", "keywords", "answers"}.
-    proposals: list[dict] = field(default_factory=list)
+    # None until the coder has proposed (settings stored before it round-trip unchanged).
+    proposals: list[dict] | None = None
     # The questions analysed as "survey:code" (``runs.start``); empty for runs stored before
     # questions were keyed by survey (their plain ``question_codes`` apply to every survey).
     questions: list[str] | None = None
@@ -56,9 +57,7 @@ class RunSettings:
             if f.name == "engine_details":
                 continue
             value = getattr(self, f.name)
-            # Neither None nor an empty list or dict is written: a missing key reads back as
-            # its default, so settings stored before a field existed round-trip unchanged.
-            if value is not None and value != [] and value != {}:
+            if value is not None:
                 out[f.name] = value
         return out
 

@@ -59,7 +59,7 @@ def listed(db: Session, run: AnalysisRun) -> list[dict]:
     """The run's proposals, each with its answers still in no theme (``waiting``: how many;
     ``examples``: a few of their texts). Proposals none of whose answers wait are left out."""
     out = []
-    for p in run_settings.read(run).proposals:
+    for p in (run_settings.read(run).proposals or []):
         waiting = _waiting(db, run, p["answers"])
         if waiting:
             out.append({**p, "waiting": len(waiting),
@@ -68,7 +68,7 @@ def listed(db: Session, run: AnalysisRun) -> list[dict]:
 
 
 def _find(run: AnalysisRun, proposal_id: int) -> dict:
-    for p in run_settings.read(run).proposals:
+    for p in (run_settings.read(run).proposals or []):
         if int(p["id"]) == int(proposal_id):
             return p
     raise AnalysisError("That proposal is no longer open: the suggestions were updated")
@@ -88,7 +88,7 @@ def _waiting(db: Session, run: AnalysisRun, ids: list[int]) -> list[AnalysedAnsw
 
 
 def _close(run: AnalysisRun, proposal_id: int) -> None:
-    left = [p for p in run_settings.read(run).proposals if int(p["id"]) != int(proposal_id)]
+    left = [p for p in (run_settings.read(run).proposals or []) if int(p["id"]) != int(proposal_id)]
     run_settings.update(run, proposals=left)
 
 
