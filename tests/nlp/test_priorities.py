@@ -60,11 +60,13 @@ def test_mapping_with_real_model(taxonomy, minilm):
         "sheds broken into and bikes stolen": "acquisitive_crime",
     }
     vecs = minilm.embed(list(themes))
-    mapped = map_to_priorities(vecs, taxonomy, minilm)
+    # The engine's own cut-off (ThemeEngine.priority_threshold, 0.45): the nearest priority.
+    # The app suggests a link only from AUTO_LINK_THRESHOLD (test_links_threshold.py).
+    mapped = map_to_priorities(vecs, taxonomy, minilm, threshold=0.45)
     assert [m[0] for m in mapped] == list(themes.values())
     assert all(0 < m[1] <= 1 for m in mapped)
     # Something no priority covers is emerging.
     (pid, score), = map_to_priorities(minilm.embed(["the bin collection day changed"]),
-                                      taxonomy, minilm)
+                                      taxonomy, minilm, threshold=0.45)
     assert pid is None and score < 0.45
     assert np.isfinite(score)
