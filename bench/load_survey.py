@@ -69,6 +69,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN = re.compile(r'name="submission_token" value="([^"]+)"')
+START = re.compile(r'href="([^"]+)"[^>]*class="govuk-button govuk-button--start')
 REFERENCE = re.compile(r"<strong>([A-Z0-9]{4}-[A-Z0-9]{4})</strong>")
 
 PAGES = {
@@ -177,7 +178,12 @@ def pupil(base: str, code: str, address: str | None, start_at: float, rec: Recor
         join = rec.timed(s, "GET", f"{base}/join")
         csrf = CSRF.search(join.text).group(1)
         r = rec.timed(s, "POST", f"{base}/join", data={"csrf_token": csrf, "code": code})
-        done = walk_and_submit(s, base, rec, r.headers["Location"], "schools", PUPIL_PAGES,
+        # Every pupil reads the introduction and the safeguarding notice first; its start
+        # button leads to the first question.
+        intro = rec.timed(s, "GET", _url(base, r.headers["Location"]))
+        think(THINK["pupil_seconds"])
+        first = START.search(intro.text).group(1)
+        done = walk_and_submit(s, base, rec, first, "schools", PUPIL_PAGES,
                                THINK["pupil_seconds"])
         if "Your answers have been sent" in done.text:
             with rec.lock:
