@@ -84,14 +84,6 @@ def navigate(page, click) -> None:
         click()
 
 
-def sign_in(page, email: str, password: str) -> None:
-    page.goto("/staff/sign-in")
-    page.locator('[name="email"]').fill(email)
-    page.locator('[name="password"]').fill(password)
-    navigate(page, page.get_by_role("button", name="Sign in").click)
-    assert "/staff/sign-in" not in page.url, "sign-in failed"
-
-
 def import_residents(page, content: bytes, folder: Path) -> None:
     page.goto("/admin/surveys")
     table = page.locator("table", has=page.locator("caption", has_text="Community safety survey"))
@@ -218,9 +210,12 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, serve_live
+    from tests.conftest import make_sqlite_template
+    from tests.support import sign_in_page
 
     scratch = Path(tempfile.mkdtemp(prefix="consult-sample-browser-"))
-    with serve_live(scratch, "sample-server") as live, sync_playwright() as pw:
+    template = make_sqlite_template(scratch / "template.sqlite3")
+    with serve_live(scratch, template, "sample-server") as live, sync_playwright() as pw:
         live.create_user(ANALYST[0], "analyst", password=ANALYST[1], name="Sam Analyst")
         live.create_user(TEACHER[0], "school_staff", password=TEACHER[1], name="Tess Teacher",
                          school=SCHOOL)
@@ -234,9 +229,9 @@ def main() -> None:
 
         analyst, teacher, device = context(), context(), context()
         print(f"app on {live.url}, instance {scratch}")
-        sign_in(analyst, *ANALYST)
+        sign_in_page(analyst, *ANALYST)
         import_residents(analyst, residents_csv(args.residents), scratch)
-        sign_in(teacher, *TEACHER)
+        sign_in_page(teacher, *TEACHER)
         pupil_session(teacher, device, args.pupils)
         run_url = run_analysis(analyst)
         review(analyst, run_url, args.review)

@@ -181,9 +181,13 @@ def _prepare(app) -> None:
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory) -> Path:
     """A SQLite file with the tables and surveys, copied for each test."""
-    base = tmp_path_factory.mktemp("sqlite-template")
-    path = base / "template.sqlite3"
-    _prepare(_template_app(f"sqlite:///{path}", base / "instance"))
+    return make_sqlite_template(tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3")
+
+
+def make_sqlite_template(path: Path) -> Path:
+    """A SQLite file at ``path`` with every table and the surveys loaded (what each test's
+    database starts from; also used by bench/public_views_sample.py)."""
+    _prepare(_template_app(f"sqlite:///{path}", path.parent / "template-instance"))
     return path
 
 
