@@ -66,6 +66,12 @@ TOO_MANY_FIELDS = (
 UPLOAD_ENDPOINTS = frozenset({"admin.import_upload", "editor.import_yaml", "analysis.new_run"})
 
 
+def _staff_only() -> bool:
+    """The request is for a page of signed-in staff (its view is ``role_required``)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "required_roles", None) is not None
+
+
 def _limit_body():
     """Set this request's body limit; a staff-only page is answered for someone who is not
     signed in without reading what they sent."""
@@ -73,8 +79,7 @@ def _limit_body():
         return None
     config = current_app.config
     request.max_content_length = config["PUBLIC_MAX_CONTENT_LENGTH"]
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "required_roles", None) is None:
+    if not _staff_only():
         return None  # a public page: the public limit
     gate = current_app.extensions.get("consult.staff_gate")  # set by consult.auth
     refused = gate() if gate is not None else None
@@ -162,8 +167,7 @@ def _numbers_ok() -> tuple[int, tuple[str, str]] | None:
 def _form_ids_ok() -> bool:
     """Ids posted to a staff page fit a database integer (a resident's answer may hold any
     number: only staff pages' id fields are checked)."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "required_roles", None) is None:
+    if not _staff_only():
         return True
     return not any(_too_big(v) for key in ID_FIELDS for v in request.form.getlist(key))
 

@@ -33,7 +33,8 @@ ProgressFn = Callable[[float], None]
 class EmbeddingBackend(Protocol):
     name: str
 
-    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray: ...
+    def embed(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        """One unit-length row per text."""
 
 
 class SentenceTransformerBackend:

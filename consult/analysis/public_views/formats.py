@@ -5,13 +5,13 @@ theme no analyst has reviewed; suppressed figures leave as words only."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from consult.analysis.public_views.figures import Change, Proportion
 from consult.analysis.public_views.parts import AUDIENCE_NOUNS, DEFINITIONS, ThemeFigures
 from consult.analysis.public_views.report import PublicViews
+from consult.spreadsheet import SafeDictWriter
 
 
 def figure(p: Proportion) -> dict:
@@ -229,18 +229,11 @@ def csv_rows(report: PublicViews) -> list[dict]:
 
 def to_csv(report: PublicViews) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    # A spreadsheet must not run a cell as a formula: the one escape every CSV uses.
+    writer = SafeDictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for row in csv_rows(report):
-        # A spreadsheet must not run a cell as a formula.
-        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+    writer.writerows(csv_rows(report))
     return out.getvalue()
-
-
-def _csv_safe(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def to_json(report: PublicViews) -> str:

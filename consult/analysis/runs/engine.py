@@ -63,13 +63,17 @@ def stage_reporter(progress: Callable[[float, str], None]) -> Progress:
 class ThemeEngineAdapter(Protocol):
     name: str
 
-    def fit(self, texts, ids=None, metadata=None, progress: Progress | None = None): ...
+    def fit(self, texts, ids=None, metadata=None, progress: Progress | None = None):
+        """Themes for ``texts`` (a result with ``themes`` and ``assignments``)."""
 
-    def split(self, texts, ids=None, progress: Progress | None = None, n_parts=None): ...
+    def split(self, texts, ids=None, progress: Progress | None = None, n_parts=None):
+        """One theme's answers split into parts (at most ``n_parts``)."""
 
-    def match(self, previous, current, threshold: float) -> list[tuple]: ...
+    def match(self, previous, current, threshold: float) -> list[tuple]:
+        """Pairs of last year's and this year's themes alike above ``threshold``."""
 
-    def redact(self, text: str) -> str: ...
+    def redact(self, text: str) -> str:
+        """``text`` with personal details replaced by labels."""
 
 
 class EngineUnavailable(RuntimeError):
