@@ -15,8 +15,9 @@ theme engine, jobs in a background thread) and drives Debian's Chromium through 
    device and answer;
 3. the analyst runs the analysis of "what worries you most" in both surveys and watches its
    progress page to the end;
-4. the analyst reviews ``--review`` themes on their pages: confirms each, renames the ones
-   whose suggested name is lower case, approves up to three quotes;
+4. the analyst reviews ``--review`` themes on their pages: confirms each (and the priority
+   link the engine suggests, if any), renames the ones whose suggested name is lower case,
+   approves up to three quotes;
 5. opens the public views page (printing how long it took) and downloads the Word file.
 
 The .docx is converted with ``libreoffice --headless --convert-to pdf`` and the PDF with
@@ -105,7 +106,7 @@ def pupil_session(teacher, device, n: int) -> None:
     teacher.goto("/schools/sessions/new")
     teacher.get_by_label("Year group").select_option("year_9")
     teacher.get_by_label("How many pupils do you expect?").fill("28")
-    teacher.get_by_label("What time does the session end today?").fill(in_an_hour())
+    teacher.get_by_label("What time does the session end?").fill(in_an_hour())
     navigate(teacher, teacher.get_by_role("button", name="Open session").click)
     code = teacher.locator(".app-join-code [aria-hidden=true]").inner_text().replace(" ", "")
     for k in range(n):
@@ -140,7 +141,7 @@ def run_analysis(page) -> str:
     for box in page.locator('input[name="versions"]').all():
         box.check()
     for box in page.locator('input[name="questions"]').all():
-        box.set_checked(box.get_attribute("value") == "worry_text")
+        box.set_checked(box.get_attribute("value").split(":")[-1] == "worry_text")
     page.get_by_label("Name for this analysis (optional)").fill("Community safety 2026")
     navigate(page, page.get_by_role("button", name="Start the analysis").click)
     started = time.perf_counter()
@@ -167,6 +168,9 @@ def review(page, run_url: str, n: int) -> None:
                 break
             navigate(page, button.first.click)
             approved += 1
+        link = page.get_by_role("button", name=re.compile("^Confirm the link to"))
+        if link.count():  # the engine's suggested priority: only a confirmed link is ranked
+            navigate(page, link.first.click)
         navigate(page, page.get_by_role("button", name="Confirm this theme").click)
         print(f"  reviewed ‘{page.locator('h1').inner_text()}’, {approved} quotes approved")
 
