@@ -171,7 +171,9 @@ def review(page, run_url: str, n: int) -> None:
         link = page.get_by_role("button", name=re.compile("^Confirm the link to"))
         if link.count():  # the engine's suggested priority: only a confirmed link is ranked
             navigate(page, link.first.click)
-        navigate(page, page.get_by_role("button", name="Confirm this theme").click)
+        confirm = page.get_by_role("button", name="Confirm this theme")
+        if confirm.count():  # confirming the link confirmed the theme too
+            navigate(page, confirm.click)
         print(f"  reviewed ‘{page.locator('h1').inner_text()}’, {approved} quotes approved")
 
 
